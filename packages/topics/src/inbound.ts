@@ -1,0 +1,34 @@
+import { parseC2dTopic, type ParsedC2d } from './c2d.ts';
+import { parseDpsResponseTopic, type ParsedDpsResponse } from './dps.ts';
+import { parseMethodRequestTopic, type ParsedMethodRequest } from './methods.ts';
+import { parseModuleInputTopic, type ParsedModuleInput } from './module-input.ts';
+import { UNKNOWN_TOPIC, type MalformedTopic, type UnknownTopic } from './topic-result.ts';
+import { parseTwinTopic, type ParsedDesiredPatch, type ParsedTwinResponse } from './twin.ts';
+
+/** Every topic a device (or module) can receive, classified; discriminated on `kind`. */
+export type InboundTopic =
+  | ParsedC2d
+  | ParsedModuleInput
+  | ParsedTwinResponse
+  | ParsedDesiredPatch
+  | ParsedMethodRequest
+  | ParsedDpsResponse
+  | MalformedTopic
+  | UnknownTopic;
+
+/**
+ * Device side: classifies a received PUBLISH topic (PROTOCOL.md §5, §13). `malformed` for a known family that
+ * breaks its rules, `unknown` for anything else. On the decode hot path: dispatches on the first character,
+ * then each family checks its own prefix. Never throws.
+ */
+export function parseInboundTopic(topic: string): InboundTopic {
+  if (typeof topic !== 'string') return UNKNOWN_TOPIC;
+  const first = topic.charCodeAt(0);
+  if (first === 100 /* d */) {
+    return parseC2dTopic(topic) ?? parseModuleInputTopic(topic) ?? UNKNOWN_TOPIC;
+  }
+  if (first === 36 /* $ */) {
+    return parseTwinTopic(topic) ?? parseMethodRequestTopic(topic) ?? parseDpsResponseTopic(topic) ?? UNKNOWN_TOPIC;
+  }
+  return UNKNOWN_TOPIC;
+}

@@ -1,0 +1,207 @@
+import { TopicError } from './errors.ts';
+import { assertComponentName, assertMessageId, assertOutputName } from './identity.ts';
+import { MAX_TOPIC_BYTES } from './limits.ts';
+import { percentDecode } from './percent-encoding.ts';
+import { bagBounds, encodePropertyBag, escapeError, type PropertyPair } from './property-bag.ts';
+import { SYSTEM_ENTRIES, isSystemKeyFolded, systemKeyAt, systemKeyOf } from './system-keys.ts';
+import { utf8Length } from './utf8-length.ts';
+
+/** A message's system properties by friendly name; each travels as a `$.`-prefixed bag key (PROTOCOL.md §7, §8). */
+export interface SystemProperties {
+  /** `$.mid`: message id, ≤128 ASCII characters (PROTOCOL.md §7); dedupe C2D by it (§8). */
+  readonly messageId?: string;
+  /** `$.cid`: correlation id. */
+  readonly correlationId?: string;
+  /** `$.uid`: user id. */
+  readonly userId?: string;
+  /** `$.ct`: content type, e.g. `application/json`; needed for routing on the body (§7). */
+  readonly contentType?: string;
+  /** `$.ce`: content encoding, e.g. `utf-8`. */
+  readonly contentEncoding?: string;
+  /** `$.to`: destination, e.g. `/devices/{d}/messages/deviceBound` on C2D. */
+  readonly to?: string;
+  /** `$.exp`: absolute expiry time. */
+  readonly expiryTimeUtc?: string;
+  /** `$.ctime`: creation time (SDK, not in the docs (unconfirmed)). */
+  readonly creationTimeUtc?: string;
+  /** `$.sub`: PnP component the telemetry belongs to (§11). */
+  readonly component?: string;
+  /** `$.on`: module output name (§12). */
+  readonly outputName?: string;
+  /** `$.ifid`: interface id (SDK security messages). */
+  readonly interfaceId?: string;
+  /** `$.diagid`: distributed-tracing id (SDK). */
+  readonly diagnosticId?: string;
+  /** `$.diagctx`: distributed-tracing context (SDK). */
+  readonly diagnosticContext?: string;
+  /** `$.cdid`: device id of the sender, stamped by the hub or Edge (§8, §12). */
+  readonly connectionDeviceId?: string;
+  /** `$.cmid`: module id of the sender, stamped by the hub or Edge (§8, §12). */
+  readonly connectionModuleId?: string;
+}
+
+/** A message's decoded property bag: system properties by friendly name plus the application ones. */
+export interface MessageProperties extends SystemProperties {
+  /**
+   * Application properties, untouched; a record that inherits no keys, so `__proto__` is just a key;
+   * `key` without `=` is null.
+   */
+  readonly application: Readonly<Record<string, string | null>>;
+}
+
+/** What a builder accepts: any system properties, application ones as a record or as ordered pairs. */
+export type MessagePropertiesInput = Partial<SystemProperties> & {
+  application?: Readonly<Record<string, string | null>> | Iterable<PropertyPair>;
+};
+
+/** Outcome of decoding a message's bag. */
+export type DecodedMessageProperties =
+  | { readonly ok: true; readonly properties: MessageProperties }
+  | { readonly ok: false; readonly error: TopicError };
+
+/**
+ * Prototype of application records: empty, frozen, itself without a prototype. A record inherits nothing, so
+ * `__proto__` or `constructor` from the wire is an ordinary own key (STYLE.md §3). Not `Object.create(null)`
+ * itself: V8 keeps such objects in dictionary mode, where a store with a freshly sliced key costs ~1 µs.
+ */
+const NOTHING_INHERITED: object = Object.freeze(Object.create(null) as object);
+
+/** A new application record that inherits no keys (see NOTHING_INHERITED). */
+function emptyRecord(): Record<string, string | null> {
+  return Object.create(NOTHING_INHERITED) as Record<string, string | null>;
+}
+
+/** Frozen, shared properties for topics without a bag, so such topics allocate nothing. */
+export const EMPTY_PROPERTIES: MessageProperties = Object.freeze({ application: Object.freeze(emptyRecord()) });
+
+const EMPTY_APPLICATION = EMPTY_PROPERTIES.application;
+
+/** Checks the system values IoT Hub constrains (§7, §11, §12); throws TopicError. */
+function checkSystemValue(friendly: keyof SystemProperties, value: unknown): string {
+  if (typeof value !== 'string') {
+    throw new TopicError('invalid-property', String(value), `${friendly} must be a string`);
+  }
+  if (friendly === 'messageId') assertMessageId(value);
+  else if (friendly === 'component') assertComponentName(value);
+  else if (friendly === 'outputName') assertOutputName(value);
+  return value;
+}
+
+/** The application pairs of an input, whether a record or an iterable of pairs. */
+function applicationPairs(application: MessagePropertiesInput['application']): Iterable<PropertyPair> {
+  if (application === undefined) return [];
+  if (typeof (application as Partial<Iterable<PropertyPair>>)[Symbol.iterator] === 'function') {
+    return application as Iterable<PropertyPair>;
+  }
+  return Object.entries(application as Readonly<Record<string, string | null>>);
+}
+
+/**
+ * Encodes a message's bag (PROTOCOL.md §6, §7): system properties first as `%24.xx` in a fixed order, then
+ * application properties in the given order; '' when there are none. Throws TopicError: `duplicate-property`
+ * (case-insensitive), `invalid-property` (bad value, or an application name that is a system key),
+ * `invalid-component`, `invalid-output-name`.
+ */
+export function encodeMessageProperties(p: MessagePropertiesInput): string {
+  const pairs: PropertyPair[] = [];
+  for (const [friendly, wire] of SYSTEM_ENTRIES) {
+    const value = p[friendly];
+    if (value !== undefined) pairs.push([wire, checkSystemValue(friendly, value)]);
+  }
+  for (const pair of applicationPairs(p.application)) {
+    const name = pair[0];
+    if (typeof name === 'string' && isSystemKeyFolded(name)) {
+      const rule = 'is a system property key; set it by its friendly name (PROTOCOL.md §7)';
+      throw new TopicError('invalid-property', name, rule);
+    }
+    pairs.push(pair);
+  }
+  return pairs.length === 0 ? '' : encodePropertyBag(pairs);
+}
+
+/** Properties being filled by the decoder. */
+type Building = { -readonly [K in keyof MessageProperties]: MessageProperties[K] };
+
+/**
+ * Decodes the bag at `topic[start, end)` without slicing it out first; the hot path of the inbound parser.
+ * Returns the TopicError of the first malformed escape instead of throwing. A repeated key keeps its last value.
+ */
+export function decodeMessagePropertiesAt(topic: string, start: number, end: number): MessageProperties | TopicError {
+  [start, end] = bagBounds(topic, start, end);
+  if (start >= end) return EMPTY_PROPERTIES;
+  let application: Record<string, string | null> | undefined;
+  const properties: Building = { application: EMPTY_APPLICATION };
+  let nextEq = topic.indexOf('=', start); // cached: see decodePropertyBag
+  let pos = start;
+  while (pos < end) {
+    let amp = topic.indexOf('&', pos);
+    if (amp === -1 || amp > end) amp = end;
+    if (amp > pos) {
+      if (nextEq !== -1 && nextEq < pos) nextEq = topic.indexOf('=', pos);
+      const hasValue = nextEq !== -1 && nextEq < amp;
+      const nameEnd = hasValue ? nextEq : amp;
+      let friendly = systemKeyAt(topic, pos, nameEnd);
+      let name = '';
+      if (friendly === undefined) {
+        const rawName = topic.slice(pos, nameEnd);
+        const decoded = percentDecode(rawName);
+        if (decoded === undefined) return escapeError(rawName);
+        if (decoded !== rawName) friendly = systemKeyOf(decoded); // e.g. `%24%2Emid`
+        name = decoded;
+      }
+      let value: string | null = null;
+      if (hasValue) {
+        const rawValue = topic.slice(nextEq + 1, amp);
+        const decoded = percentDecode(rawValue);
+        if (decoded === undefined) return escapeError(rawValue);
+        value = decoded;
+      }
+      if (friendly !== undefined) {
+        // A bare system key (`$.mid` with no `=`) reads as empty: system properties are strings.
+        properties[friendly] = value ?? '';
+      } else {
+        application ??= properties.application = emptyRecord();
+        application[name] = value;
+      }
+    }
+    pos = amp + 1;
+  }
+  return properties;
+}
+
+/** Decodes a message's bag tolerantly (PROTOCOL.md §6): `$.x` and `%24.x` alike; a bad escape is an error result. */
+export function decodeMessageProperties(bag: string): DecodedMessageProperties {
+  const result = decodeMessagePropertiesAt(bag, 0, bag.length);
+  return result instanceof TopicError ? { ok: false, error: result } : { ok: true, properties: result };
+}
+
+/**
+ * Bytes the properties add toward the 256 KB message limit (PROTOCOL.md §7): system-property values and
+ * application names and values, unencoded, as UTF-8; system names, `=` and `&` do not count.
+ */
+export function propertyBagSize(p: MessagePropertiesInput): number {
+  let size = 0;
+  for (const [friendly] of SYSTEM_ENTRIES) {
+    const value = p[friendly];
+    if (typeof value === 'string') size += utf8Length(value);
+  }
+  for (const [name, value] of applicationPairs(p.application)) {
+    size += utf8Length(name) + (value === null ? 0 : utf8Length(value));
+  }
+  return size;
+}
+
+/**
+ * `prefix` followed by the encoded bag of `properties`; throws TopicError `bag-too-large` when the topic would
+ * pass the MQTT limit of 65,535 bytes [MQTT-1.5.3], plus whatever encodeMessageProperties throws.
+ */
+export function topicWithProperties(prefix: string, properties: MessagePropertiesInput | undefined): string {
+  if (properties === undefined) return prefix;
+  const topic = prefix + encodeMessageProperties(properties);
+  // The bag is ASCII once encoded; only the prefix (an input name) can hold multi-byte characters.
+  if (topic.length > MAX_TOPIC_BYTES / 3 && utf8Length(topic) > MAX_TOPIC_BYTES) {
+    const rule = `the topic must fit in ${MAX_TOPIC_BYTES} bytes [MQTT-1.5.3]`;
+    throw new TopicError('bag-too-large', topic.slice(0, 64) + '…', rule);
+  }
+  return topic;
+}

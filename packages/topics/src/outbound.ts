@@ -1,0 +1,33 @@
+import { parseDpsRequestTopic, type ParsedDpsOperationStatus, type ParsedDpsRegister } from './dps.ts';
+import { parseMethodResponseTopic, type ParsedMethodResponse } from './methods.ts';
+import { parseTelemetryTopic, type ParsedTelemetry } from './telemetry.ts';
+import { UNKNOWN_TOPIC, type MalformedTopic, type UnknownTopic } from './topic-result.ts';
+import { parseTwinRequestTopic, type ParsedTwinGet, type ParsedTwinPatchReported } from './twin.ts';
+
+/** Every topic a device publishes, classified as the hub (or DPS) sees it; discriminated on `kind`. */
+export type OutboundTopic =
+  | ParsedTelemetry
+  | ParsedTwinGet
+  | ParsedTwinPatchReported
+  | ParsedMethodResponse
+  | ParsedDpsRegister
+  | ParsedDpsOperationStatus
+  | MalformedTopic
+  | UnknownTopic;
+
+/**
+ * Hub side (the simulated hub and DPS): classifies a topic a device published (PROTOCOL.md §5, §13).
+ * `malformed` for a known family that breaks its rules, `unknown` for anything else, which the real hub
+ * answers by closing the connection. Never throws.
+ */
+export function parseOutboundTopic(topic: string): OutboundTopic {
+  if (typeof topic !== 'string') return UNKNOWN_TOPIC;
+  const first = topic.charCodeAt(0);
+  if (first === 100 /* d */) return parseTelemetryTopic(topic) ?? UNKNOWN_TOPIC;
+  if (first === 36 /* $ */) {
+    return (
+      parseTwinRequestTopic(topic) ?? parseMethodResponseTopic(topic) ?? parseDpsRequestTopic(topic) ?? UNKNOWN_TOPIC
+    );
+  }
+  return UNKNOWN_TOPIC;
+}

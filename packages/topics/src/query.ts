@@ -1,0 +1,131 @@
+import { TopicError } from './errors.ts';
+import { MAX_STATUS } from './limits.ts';
+import { percentDecode } from './percent-encoding.ts';
+import { escapeError } from './property-bag.ts';
+
+/**
+ * The query parameters IoT Hub and DPS put after `/?` on request and response topics (PROTOCOL.md §9, §10,
+ * §13), still as strings; absent ones are undefined, unknown ones are ignored.
+ */
+export interface TopicQuery {
+  rid: string | undefined;
+  version: string | undefined;
+  retryAfter: string | undefined;
+  operationId: string | undefined;
+}
+
+/**
+ * Reads the query at `topic[start…]` in any parameter order (PROTOCOL.md §9: "in any order"), with an
+ * optional leading `?`; `$rid` and `$version` also match as `%24rid`, `%24version`. A repeated parameter
+ * keeps its last value, as in a property bag. `$rid` and `operationId` are percent-decoded; a bad escape is
+ * returned as a TopicError, never thrown.
+ */
+export function parseTopicQuery(topic: string, start: number): TopicQuery | TopicError {
+  const query: TopicQuery = { rid: undefined, version: undefined, retryAfter: undefined, operationId: undefined };
+  const end = topic.length;
+  if (start < end && topic.charCodeAt(start) === 63 /* ? */) start++;
+  let nextEq = topic.indexOf('=', start); // cached so bare `a&a&a…` stays linear
+  let pos = start;
+  while (pos < end) {
+    let amp = topic.indexOf('&', pos);
+    if (amp === -1) amp = end;
+    if (nextEq !== -1 && nextEq < pos) nextEq = topic.indexOf('=', pos);
+    if (nextEq !== -1 && nextEq < amp) {
+      const key = topic.slice(pos, nextEq);
+      switch (key) {
+        case '$rid':
+        case '%24rid':
+          query.rid = topic.slice(nextEq + 1, amp);
+          break;
+        case '$version':
+        case '%24version':
+          query.version = topic.slice(nextEq + 1, amp);
+          break;
+        case 'retry-after':
+          query.retryAfter = topic.slice(nextEq + 1, amp);
+          break;
+        case 'operationId':
+          query.operationId = topic.slice(nextEq + 1, amp);
+          break;
+        default:
+          break;
+      }
+    }
+    pos = amp + 1;
+  }
+  // Decode only the values we kept; valid rids and operation ids never hold `%`, so this is usually free.
+  if (query.rid !== undefined) {
+    const rid = percentDecode(query.rid);
+    if (rid === undefined) return escapeError(query.rid);
+    query.rid = rid;
+  }
+  if (query.operationId !== undefined) {
+    const id = percentDecode(query.operationId);
+    if (id === undefined) return escapeError(query.operationId);
+    query.operationId = id;
+  }
+  return query;
+}
+
+/**
+ * The decimal integer in `s[start, end)`, or -1 when it is empty, holds anything but ASCII digits, or exceeds
+ * `max`. Leading zeros are accepted.
+ */
+export function parseDecimal(s: string, start: number, end: number, max: number): number {
+  if (start >= end) return -1;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const digit = s.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+    if (value > max) return -1;
+  }
+  return value;
+}
+
+/** A query whose `$rid` is known to be present and non-empty. */
+export type RidQuery = TopicQuery & { rid: string };
+
+/** A response topic's status level and query. */
+export type StatusQuery = RidQuery & { status: number };
+
+const MISSING_RID_RULE = 'requests and responses must carry a non-empty $rid (PROTOCOL.md §9, §10, §13)';
+const STATUS_RULE = `status must be a decimal integer 0-${MAX_STATUS} (PROTOCOL.md §9, §10, §13)`;
+
+/** The query at `topic[start…]`, or a TopicError when it is malformed or has no (or an empty) `$rid`. */
+export function parseRidQuery(topic: string, start: number): RidQuery | TopicError {
+  const query = parseTopicQuery(topic, start);
+  if (query instanceof TopicError) return query;
+  if (query.rid === undefined || query.rid === '') return new TopicError('missing-rid', topic, MISSING_RID_RULE);
+  return query as RidQuery;
+}
+
+/**
+ * Reads `{status}/?{query}` at `topic[start…]` (response topics, PROTOCOL.md §9, §10, §13): a TopicError
+ * `invalid-status` when the level is not an integer 0–65535, `missing-rid` when no `$rid` follows.
+ */
+export function parseStatusQuery(topic: string, start: number): StatusQuery | TopicError {
+  const slash = topic.indexOf('/', start);
+  const statusEnd = slash === -1 ? topic.length : slash;
+  const status = parseDecimal(topic, start, statusEnd, MAX_STATUS);
+  if (status < 0) return new TopicError('invalid-status', topic.slice(start, statusEnd), STATUS_RULE);
+  if (slash === -1) return new TopicError('missing-rid', topic, MISSING_RID_RULE);
+  const query = parseRidQuery(topic, slash + 1);
+  if (query instanceof TopicError) return query;
+  (query as StatusQuery).status = status;
+  return query as StatusQuery;
+}
+
+/**
+ * A `$version` or `retry-after` value as a non-negative safe integer; undefined when absent; a TopicError
+ * with `code` when present but not decimal digits.
+ */
+export function parseCount(
+  raw: string | undefined,
+  code: 'invalid-version' | 'invalid-retry-after',
+  rule: string,
+): number | undefined | TopicError {
+  if (raw === undefined) return undefined;
+  const value = parseDecimal(raw, 0, raw.length, Number.MAX_SAFE_INTEGER);
+  return value < 0 ? new TopicError(code, raw, rule) : value;
+}

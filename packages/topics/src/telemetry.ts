@@ -1,0 +1,74 @@
+import { TopicError } from './errors.ts';
+import { assertDeviceId, assertModuleId } from './identity.ts';
+import { hasAt } from './match.ts';
+import {
+  decodeMessagePropertiesAt,
+  topicWithProperties,
+  type MessageProperties,
+  type MessagePropertiesInput,
+} from './message-properties.ts';
+import { malformed, malformedBy, type MalformedTopic } from './topic-result.ts';
+
+/** Who sends: a device, or a module of it (PROTOCOL.md §2, §12). */
+export interface Identity {
+  readonly deviceId: string;
+  readonly moduleId?: string;
+}
+
+/** Telemetry as the hub sees it: `devices/{d}[/modules/{m}]/messages/events/{bag}`. */
+export interface ParsedTelemetry {
+  readonly kind: 'telemetry';
+  readonly deviceId: string;
+  readonly moduleId?: string;
+  readonly properties: MessageProperties;
+}
+
+const DEVICES = 'devices/';
+const MODULES = 'modules/';
+const EVENTS = 'messages/events';
+const ID_RULE = 'the topic must name a non-empty id (PROTOCOL.md §5)';
+
+/** `devices/{d}/messages/events/` or the module form, with no bag; throws TopicError on invalid ids. */
+export function telemetryTopicPrefix(identity: Identity): string {
+  assertDeviceId(identity.deviceId);
+  if (identity.moduleId === undefined) return `${DEVICES}${identity.deviceId}/${EVENTS}/`;
+  assertModuleId(identity.moduleId);
+  return `${DEVICES}${identity.deviceId}/${MODULES}${identity.moduleId}/${EVENTS}/`;
+}
+
+/**
+ * Topic for telemetry (PROTOCOL.md §5, §7; also the only legal Will topic, §2), the bag after the trailing
+ * `/`. Throws TopicError for invalid ids or properties, or `bag-too-large`.
+ */
+export function telemetryTopic(identity: Identity, properties?: MessagePropertiesInput): string {
+  return topicWithProperties(telemetryTopicPrefix(identity), properties);
+}
+
+/**
+ * Hub side: classifies a telemetry topic of a device or module; undefined for other families, `malformed` on
+ * an empty id or a bad escape. Tolerates a missing trailing `/` after `events`. Never throws.
+ */
+export function parseTelemetryTopic(topic: string): ParsedTelemetry | MalformedTopic | undefined {
+  if (!hasAt(topic, DEVICES, 0)) return undefined;
+  const deviceEnd = topic.indexOf('/', DEVICES.length);
+  if (deviceEnd === -1) return undefined;
+  let moduleId: string | undefined;
+  let pos = deviceEnd + 1;
+  if (hasAt(topic, MODULES, pos)) {
+    const moduleEnd = topic.indexOf('/', pos + MODULES.length);
+    if (moduleEnd === -1) return undefined;
+    moduleId = topic.slice(pos + MODULES.length, moduleEnd);
+    pos = moduleEnd + 1;
+  }
+  if (!hasAt(topic, EVENTS, pos)) return undefined;
+  pos += EVENTS.length;
+  if (pos < topic.length && topic.charCodeAt(pos++) !== 47 /* / */) return undefined;
+  const deviceId = topic.slice(DEVICES.length, deviceEnd);
+  if (deviceId === '') return malformed('invalid-device-id', deviceId, ID_RULE);
+  if (moduleId === '') return malformed('invalid-module-id', moduleId, ID_RULE);
+  const properties = decodeMessagePropertiesAt(topic, pos, topic.length);
+  if (properties instanceof TopicError) return malformedBy(properties);
+  return moduleId === undefined
+    ? { kind: 'telemetry', deviceId, properties }
+    : { kind: 'telemetry', deviceId, moduleId, properties };
+}
