@@ -1,0 +1,202 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { anyString, messageId, oracleGenerate, oracleParse, payload, sameBytes } from '../test/mqtt-oracle.ts';
+import { PacketDecoder } from './decoder.ts';
+import {
+  DISCONNECT,
+  encodePuback,
+  encodePublish,
+  encodePublishInto,
+  PINGREQ,
+  type PublishInput,
+  publishLength,
+} from './encoder.ts';
+
+/** Any PUBLISH a device may send: any topic string, QoS 0/1, DUP/RETAIN, payload up to `max`. */
+function outboundPublish(max: number): fc.Arbitrary<PublishInput> {
+  return fc
+    .record({
+      topic: fc.oneof(anyString, fc.string({ unit: 'grapheme', minLength: 1, maxLength: 200 })),
+      payload: payload(max),
+      qos: fc.constantFrom(0, 1) as fc.Arbitrary<0 | 1>,
+      dup: fc.option(fc.boolean(), { nil: undefined }),
+      retain: fc.option(fc.boolean(), { nil: undefined }),
+      messageId,
+    })
+    .map(({ topic, payload: body, qos, dup, retain, messageId: id }) => ({
+      topic,
+      payload: body,
+      qos,
+      ...(dup === undefined ? {} : { dup }),
+      ...(retain === undefined ? {} : { retain }),
+      ...(qos === 1 ? { messageId: id } : {}),
+    }));
+}
+
+/** What mqtt-packet.generate makes of the same PUBLISH. */
+function generated(p: PublishInput): Uint8Array {
+  return oracleGenerate({
+    cmd: 'publish',
+    topic: p.topic,
+    payload: Buffer.from(p.payload),
+    qos: p.qos,
+    dup: p.dup ?? false,
+    retain: p.retain ?? false,
+    ...(p.messageId === undefined ? {} : { messageId: p.messageId }),
+  });
+}
+
+describe('encodePublish', () => {
+  it('produces the bytes mqtt-packet.generate produces, for any topic, flags and payload', () => {
+    fc.assert(
+      fc.property(outboundPublish(2048), (p) => {
+        const bytes = encodePublish(p);
+        expect(bytes).toEqual(generated(p));
+        expect(publishLength(p)).toBe(bytes.length);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('matches mqtt-packet for payloads up to the 256 KiB IoT Hub limit', () => {
+    fc.assert(
+      fc.property(outboundPublish(262_144), (p) => {
+        expect(sameBytes(encodePublish(p), generated(p))).toBe(true);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('matches mqtt-packet at every remaining-length boundary', () => {
+    // Remaining length = 2 + 1 + payload: 127/128, 16383/16384 and 2097151/2097152 change its size.
+    for (const remaining of [127, 128, 16_383, 16_384, 2_097_151, 2_097_152]) {
+      const p: PublishInput = { topic: 't', payload: new Uint8Array(remaining - 3).fill(7), qos: 0 };
+      expect(sameBytes(encodePublish(p), generated(p))).toBe(true);
+    }
+  });
+
+  it('matches mqtt-packet when a multi-byte topic pushes the remaining length past a size boundary', () => {
+    // 10 code units of 'é' are 20 bytes: 2 + 10 + 115 = 127 fits one length byte, 2 + 20 + 115 = 137 needs two.
+    for (const topic of ['é'.repeat(10), '€'.repeat(10), '\u{1f600}'.repeat(5)]) {
+      for (const size of [100, 115, 120, 16_360, 16_370]) {
+        const p: PublishInput = { topic, payload: new Uint8Array(size).fill(3), qos: 1, messageId: 9 };
+        const expected = generated(p);
+        expect(sameBytes(encodePublish(p), expected)).toBe(true);
+        const target = new Uint8Array(expected.length);
+        expect(encodePublishInto(target, 0, p)).toBe(expected.length);
+        expect(sameBytes(target, expected)).toBe(true);
+      }
+    }
+  });
+
+  it('encodes repeated topics (served from its topic cache) exactly like fresh ones', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('devices/d/messages/events/', 'devices/e/messages/events/', 'é/ü', '€'.repeat(400), 'x'.repeat(1500)), {
+          maxLength: 12,
+        }),
+        (topics) => {
+          for (const [i, topic] of topics.entries()) {
+            const p: PublishInput = { topic, payload: Uint8Array.of(i), qos: 1, messageId: i + 1 };
+            expect(sameBytes(encodePublish(p), generated(p))).toBe(true);
+            const target = new Uint8Array(publishLength(p) + 1);
+            expect(encodePublishInto(target, 1, p)).toBe(target.length - 1);
+            expect(sameBytes(target.subarray(1), generated(p))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('reads back through the fast decoder as the publish it was given', () => {
+    fc.assert(
+      fc.property(outboundPublish(512), (p) => {
+        // Only what a receiver must accept: a valid topic, DUP only with QoS 1 [MQTT-3.3.1-2].
+        fc.pre(!/[+#\u0000\ud800-\udfff]/.test(p.topic) && p.topic.length > 0 && !(p.dup === true && p.qos === 0));
+        const decoder = new PacketDecoder({ maxPacketBytes: 1 << 20 });
+        decoder.push(encodePublish(p));
+        expect(decoder.next()).toEqual({
+          cmd: 'publish',
+          topic: p.topic,
+          payload: p.payload,
+          qos: p.qos,
+          dup: p.dup ?? false,
+          retain: p.retain ?? false,
+          ...(p.qos === 1 ? { messageId: p.messageId } : {}),
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never hands out the same memory twice', () => {
+    const outputs = Array.from({ length: 3000 }, (_, i) =>
+      encodePublish({ topic: `t/${i}`, payload: new Uint8Array(40).fill(i & 0xff), qos: 0 }),
+    );
+    outputs.forEach((bytes, i) => {
+      expect(oracleParse(bytes)[0]).toMatchObject({ topic: `t/${i}` });
+      expect(bytes.subarray(bytes.length - 40).every((b) => b === (i & 0xff))).toBe(true);
+    });
+  });
+
+  it('rejects what MQTT or IoT Hub forbid with a RangeError', () => {
+    const body = new Uint8Array(1);
+    expect(() => encodePublish({ topic: 't', payload: body, qos: 1 })).toThrow(RangeError);
+    expect(() => encodePublish({ topic: 't', payload: body, qos: 1, messageId: 0 })).toThrow(/MQTT-2.3.1-1/);
+    expect(() => encodePublish({ topic: 't', payload: body, qos: 1, messageId: 65536 })).toThrow(RangeError);
+    expect(() => encodePublish({ topic: 't', payload: body, qos: 2 as 1, messageId: 1 })).toThrow(/qos/);
+    expect(() => encodePublish({ topic: 'x'.repeat(65_536), payload: body, qos: 0 })).toThrow(/65535/);
+    expect(() => publishLength({ topic: 't', payload: body, qos: 1, messageId: 1.5 })).toThrow(RangeError);
+  });
+});
+
+describe('encodePublishInto', () => {
+  it('writes the generate() bytes at any offset and returns their count', () => {
+    fc.assert(
+      fc.property(outboundPublish(1024), fc.nat(64), fc.nat(64), (p, offset, slack) => {
+        const expected = generated(p);
+        const target = new Uint8Array(offset + expected.length + slack).fill(0xee);
+        expect(encodePublishInto(target, offset, p)).toBe(expected.length);
+        expect(target.subarray(offset, offset + expected.length)).toEqual(expected);
+        // Bytes around the packet are untouched.
+        expect(target.subarray(0, offset).every((b) => b === 0xee)).toBe(true);
+        expect(target.subarray(offset + expected.length).every((b) => b === 0xee)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('throws RangeError and writes nothing when the packet does not fit', () => {
+    const p: PublishInput = { topic: 'devices/d/messages/events/', payload: new Uint8Array(10), qos: 1, messageId: 1 };
+    const size = publishLength(p);
+    const target = new Uint8Array(size + 3).fill(0xee);
+    expect(() => encodePublishInto(target, 4, p)).toThrow(RangeError);
+    expect(() => encodePublishInto(target, -1, p)).toThrow(RangeError);
+    expect(target.every((b) => b === 0xee)).toBe(true);
+    expect(encodePublishInto(target, 3, p)).toBe(size);
+  });
+});
+
+describe('encodePuback, PINGREQ and DISCONNECT', () => {
+  it('encodes PUBACK as mqtt-packet.generate does for every packet id', () => {
+    fc.assert(
+      fc.property(messageId, (id) => {
+        expect(encodePuback(id)).toEqual(oracleGenerate({ cmd: 'puback', messageId: id }));
+      }),
+      { numRuns: 500 },
+    );
+    expect(encodePuback(0xffff)).toEqual(Uint8Array.of(0x40, 0x02, 0xff, 0xff));
+  });
+
+  it('rejects a PUBACK packet id outside 1–65535', () => {
+    for (const id of [0, -1, 65_536, 1.5, Number.NaN]) expect(() => encodePuback(id)).toThrow(RangeError);
+  });
+
+  it('has PINGREQ and DISCONNECT equal to mqtt-packet.generate', () => {
+    expect(PINGREQ).toEqual(oracleGenerate({ cmd: 'pingreq' }));
+    expect(DISCONNECT).toEqual(oracleGenerate({ cmd: 'disconnect' }));
+    expect(PINGREQ).toEqual(Uint8Array.of(0xc0, 0x00)); // type 12, remaining length 0
+    expect(DISCONNECT).toEqual(Uint8Array.of(0xe0, 0x00)); // type 14, remaining length 0
+  });
+});

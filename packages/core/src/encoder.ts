@@ -1,0 +1,228 @@
+/**
+ * Fast encoders for the packets a device sends on the hot path: PUBLISH, PUBACK, PINGREQ,
+ * DISCONNECT. Each is byte-identical to `mqtt-packet.generate` (protocol level 4) for the same
+ * input; encoder.test.ts proves it over generated packets with mqtt-packet as the oracle.
+ *
+ * Layout of a PUBLISH (MQTT 3.1.1 §3.3):
+ *   0x30 | DUP << 3 | QoS << 1 | RETAIN,  remaining length (1–4 bytes, 7 bits each, LSB first),
+ *   topic length (uint16 BE), topic (UTF-8), packet id (uint16 BE, QoS > 0 only), payload.
+ */
+import { Slab } from './slab.ts';
+import { encodeUtf8Into, utf8Length } from './utf8.ts';
+
+/** A PUBLISH to send; IoT Hub accepts QoS 0 and 1 only (PROTOCOL.md §7). */
+export interface PublishInput {
+  readonly topic: string;
+  readonly payload: Uint8Array;
+  readonly qos: 0 | 1;
+  readonly dup?: boolean;
+  readonly retain?: boolean;
+  /** Packet identifier 1–65535, required when qos is 1 [MQTT-2.3.1-1]. */
+  readonly messageId?: number;
+}
+
+/** Largest value the 4-byte remaining-length field can carry (MQTT 3.1.1 §2.2.3). */
+export const MAX_REMAINING_LENGTH = 268_435_455;
+
+/** Largest topic in bytes: its length is a uint16 (MQTT 3.1.1 §1.5.3). */
+const MAX_TOPIC_BYTES = 65_535;
+
+/** Regions for `encodePublish`/`encodePuback` results; see slab.ts for why. */
+const slab = new Slab(65_536);
+
+/** PINGREQ: type 12, remaining length 0 (§3.12). Shared; do not write into it. */
+export const PINGREQ: Uint8Array = Uint8Array.of(0xc0, 0x00);
+
+/** DISCONNECT: type 14, remaining length 0 (§3.14). Shared; do not write into it. */
+export const DISCONNECT: Uint8Array = Uint8Array.of(0xe0, 0x00);
+
+/**
+ * A topic of at most this many UTF-16 code units is at most 65,535 bytes in UTF-8 (3 bytes per
+ * unit at worst), so it can be written before its byte length is known (see `writeFast`).
+ */
+const FAST_TOPIC_UNITS = 21_845;
+
+/** Bytes the remaining-length field takes for `n`. */
+function varintBytes(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : 4;
+}
+
+/** Checks QoS and packet id (generate() requires the id; MQTT forbids 0); returns the id's size. */
+function idBytes(p: PublishInput): number {
+  if (p.qos === 0) return 0;
+  if (p.qos !== 1) throw new RangeError(`PUBLISH qos must be 0 or 1, got ${String(p.qos)}`);
+  const id = p.messageId;
+  if (typeof id !== 'number' || id < 1 || id > 0xffff || (id | 0) !== id) {
+    throw new RangeError(`PUBLISH with qos 1 needs a messageId 1–65535 [MQTT-2.3.1-1], got ${String(id)}`);
+  }
+  return 2;
+}
+
+/** Exact remaining length for a topic of `topicBytes`; throws RangeError past MQTT's limits. */
+function exactRemaining(topicBytes: number, rest: number): number {
+  if (topicBytes > MAX_TOPIC_BYTES) {
+    throw new RangeError(`PUBLISH topic is ${topicBytes} bytes, the MQTT limit is ${MAX_TOPIC_BYTES}`);
+  }
+  const remaining = 2 + topicBytes + rest;
+  if (remaining > MAX_REMAINING_LENGTH) {
+    throw new RangeError(`PUBLISH of ${remaining} bytes exceeds the MQTT maximum of ${MAX_REMAINING_LENGTH}`);
+  }
+  return remaining;
+}
+
+/**
+ * Room the fast writer needs: the packet with every topic unit taking 3 bytes and a 4-byte
+ * remaining length; -1 when the topic or packet could break MQTT's limits (the exact path then
+ * measures first and reports precisely).
+ */
+function fastBound(topicUnits: number, rest: number): number {
+  if (topicUnits > FAST_TOPIC_UNITS || 2 + 3 * topicUnits + rest > MAX_REMAINING_LENGTH) return -1;
+  return 1 + 4 + 2 + 3 * topicUnits + rest;
+}
+
+/** Total encoded size of the PUBLISH in bytes; throws RangeError when it cannot be encoded. */
+export function publishLength(p: PublishInput): number {
+  const remaining = exactRemaining(utf8Length(p.topic), idBytes(p) + p.payload.length);
+  return 1 + varintBytes(remaining) + remaining;
+}
+
+/**
+ * Writes the packet at `target[pos]` in one pass over the topic: the topic goes where an
+ * all-ASCII topic would put it, and in the rare case its UTF-8 form needs a longer remaining
+ * length the topic bytes move right with `copyWithin`. Needs `fastBound` bytes of room.
+ * Returns the end offset.
+ */
+function writeFast(target: Uint8Array, pos: number, p: PublishInput, rest: number): number {
+  const topic = p.topic;
+  let lengthBytes = varintBytes(2 + topic.length + rest);
+  let topicAt = pos + 1 + lengthBytes + 2;
+  const topicBytes = writeTopic(topic, target, topicAt);
+  const remaining = 2 + topicBytes + rest;
+  const needed = varintBytes(remaining);
+  if (needed !== lengthBytes) {
+    target.copyWithin(topicAt + needed - lengthBytes, topicAt, topicAt + topicBytes);
+    topicAt += needed - lengthBytes;
+    lengthBytes = needed;
+  }
+  writeHeader(target, pos, p, remaining, topicBytes);
+  return writeTail(target, topicAt + topicBytes, p);
+}
+
+/**
+ * UTF-8 bytes of a topic written twice in a row. Devices publish to the same topic string again
+ * and again (telemetry without per-message properties, a module output); a hit replaces UTF-8
+ * encoding by a byte copy. A miss costs one string comparison, usually decided by the length,
+ * and never a copy: only a topic seen on the previous call is cached.
+ */
+const TOPIC_CACHE_MAX_BYTES = 1024;
+let cachedTopic: string | undefined;
+let cachedTopicBytes: Uint8Array = new Uint8Array(0);
+let previousTopic: string | undefined;
+
+/** Writes the topic's UTF-8 bytes at target[at] (room for 3 bytes per unit), returns their count. */
+function writeTopic(topic: string, target: Uint8Array, at: number): number {
+  if (topic === cachedTopic) {
+    target.set(cachedTopicBytes, at);
+    return cachedTopicBytes.length;
+  }
+  const n = encodeUtf8Into(topic, target, at);
+  if (topic === previousTopic && n <= TOPIC_CACHE_MAX_BYTES) {
+    cachedTopicBytes = target.slice(at, at + n);
+    cachedTopic = topic;
+  }
+  previousTopic = topic;
+  return n;
+}
+
+/** Fixed header and topic length, for a packet whose sizes are known. */
+function writeHeader(target: Uint8Array, pos: number, p: PublishInput, remaining: number, topicBytes: number): number {
+  let at = pos;
+  target[at++] = 0x30 | (p.dup === true ? 0x08 : 0) | (p.qos << 1) | (p.retain === true ? 0x01 : 0);
+  let n = remaining;
+  while (n >= 0x80) {
+    target[at++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  target[at++] = n;
+  target[at++] = topicBytes >>> 8;
+  target[at++] = topicBytes & 0xff;
+  return at;
+}
+
+/** Packet id (QoS 1) and payload after the topic; returns the end offset. */
+function writeTail(target: Uint8Array, pos: number, p: PublishInput): number {
+  let at = pos;
+  if (p.qos === 1) {
+    const id = p.messageId as number;
+    target[at++] = id >>> 8;
+    target[at++] = id & 0xff;
+  }
+  const payload = p.payload;
+  const length = payload.length;
+  // A byte loop beats the native `set` call for small bodies.
+  if (length <= 32) {
+    for (let i = 0; i < length; i++) target[at + i] = payload[i] as number;
+  } else {
+    target.set(payload, at);
+  }
+  return at + length;
+}
+
+/** Writes a packet of known exact size (the measured path); returns the end offset. */
+function writeExact(target: Uint8Array, pos: number, p: PublishInput, remaining: number, topicBytes: number): number {
+  const topicAt = writeHeader(target, pos, p, remaining, topicBytes);
+  encodeUtf8Into(p.topic, target, topicAt);
+  return writeTail(target, topicAt + topicBytes, p);
+}
+
+/**
+ * Encodes a PUBLISH. The result is a view into a shared encoder slab: never reused, but its
+ * `.buffer` holds other packets too, so do not transfer or detach that ArrayBuffer.
+ * Throws RangeError for QoS other than 0/1, a missing or out-of-range messageId, or an oversize packet.
+ */
+export function encodePublish(p: PublishInput): Uint8Array {
+  const rest = idBytes(p) + p.payload.length;
+  const bound = fastBound(p.topic.length, rest);
+  if (bound !== -1 && bound <= slab.maxRegion) {
+    const start = slab.reserve(bound);
+    return slab.commit(writeFast(slab.block, start, p, rest));
+  }
+  const topicBytes = utf8Length(p.topic);
+  const remaining = exactRemaining(topicBytes, rest);
+  const total = 1 + varintBytes(remaining) + remaining;
+  const out = total <= slab.maxRegion ? slab.alloc(total) : new Uint8Array(total);
+  writeExact(out, 0, p, remaining, topicBytes);
+  return out;
+}
+
+/**
+ * Encodes a PUBLISH into `target` at `offset` and returns the bytes written; throws RangeError
+ * when it does not fit or cannot be encoded (see `encodePublish`), writing nothing then.
+ */
+export function encodePublishInto(target: Uint8Array, offset: number, p: PublishInput): number {
+  const rest = idBytes(p) + p.payload.length;
+  const room = target.length - offset;
+  if (!Number.isInteger(offset) || offset < 0 || room < 0) {
+    throw new RangeError(`offset ${offset} is outside the target (${target.length} bytes)`);
+  }
+  const bound = fastBound(p.topic.length, rest);
+  if (bound !== -1 && bound <= room) return writeFast(target, offset, p, rest) - offset;
+  const topicBytes = utf8Length(p.topic);
+  const remaining = exactRemaining(topicBytes, rest);
+  const total = 1 + varintBytes(remaining) + remaining;
+  if (total > room) throw new RangeError(`PUBLISH needs ${total} bytes at offset ${offset}, target holds ${target.length}`);
+  return writeExact(target, offset, p, remaining, topicBytes) - offset;
+}
+
+/** Encodes a PUBACK for a received QoS 1 PUBLISH (§3.4); throws RangeError outside 1–65535. */
+export function encodePuback(messageId: number): Uint8Array {
+  if (!Number.isInteger(messageId) || messageId < 1 || messageId > 0xffff) {
+    throw new RangeError(`PUBACK messageId must be 1–65535 [MQTT-2.3.1-1], got ${messageId}`);
+  }
+  const out = slab.alloc(4);
+  out[0] = 0x40; // type 4, flags 0 [MQTT-2.2.2-1]
+  out[1] = 0x02; // remaining length: the packet id
+  out[2] = messageId >>> 8;
+  out[3] = messageId & 0xff;
+  return out;
+}

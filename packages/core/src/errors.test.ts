@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { HubwireError, InvalidIntentError, InvalidStateError, QueueFullError } from './errors.ts';
+
+describe('the error hierarchy', () => {
+  it('gives every error a name, a stable code and a common base class', () => {
+    const errors = [
+      new InvalidIntentError('unsupported-qos', 'QoS 2'),
+      new QueueFullError(8, 'telemetry'),
+      new InvalidStateError('not-connected', 'disconnected', 'needs a connection'),
+    ];
+    expect(errors.map((e) => [e.name, e.code, e instanceof HubwireError, e instanceof Error])).toEqual([
+      ['InvalidIntentError', 'unsupported-qos', true, true],
+      ['QueueFullError', 'queue-full', true, true],
+      ['InvalidStateError', 'not-connected', true, true],
+    ]);
+  });
+
+  it('says the limit and the state in the message and as fields', () => {
+    const full = new QueueFullError(1024, 'telemetry');
+    expect(full.limit).toBe(1024);
+    expect(full.message).toContain('maxQueued = 1024');
+    const state = new InvalidStateError('already-connected', 'connected', 'connect needs a closed connection');
+    expect(state.state).toBe('connected');
+    expect(state.message).toBe('connect needs a closed connection (state: connected)');
+  });
+});

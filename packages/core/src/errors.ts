@@ -1,0 +1,78 @@
+/**
+ * The errors hubwire throws. Only the application's own mistakes throw (a bad intent, an intent
+ * in the wrong state, a full queue); anything the peer does wrong becomes event data instead
+ * (STYLE.md §10). Every throw happens before the engine changes any state, so catching one
+ * leaves the engine exactly as it was.
+ */
+
+/** Why an intent was refused; each names the rule that applied. */
+export type InvalidIntentCode =
+  | 'invalid-option'
+  | 'unsupported-qos'
+  | 'message-too-large'
+  | 'payload-too-large'
+  | 'invalid-body'
+  | 'invalid-property'
+  | 'invalid-rid'
+  | 'invalid-status'
+  | 'invalid-name'
+  | 'unknown-ack-id'
+  | 'not-applicable';
+
+/** Why an intent cannot run in the engine's current state. */
+export type InvalidStateCode = 'not-connected' | 'already-connected' | 'manual-ack-off' | 'already-registering';
+
+/** Every `code` a {@link HubwireError} can carry. */
+export type HubwireErrorCode = InvalidIntentCode | InvalidStateCode | 'queue-full';
+
+/** Base class of everything hubwire throws; `code` is a stable string to switch on. */
+export class HubwireError extends Error {
+  /** Stable machine-readable reason; the message is for humans and may change. */
+  readonly code: HubwireErrorCode;
+
+  /** Creates an error with a stable `code` and a message naming the value and the rule. */
+  constructor(code: HubwireErrorCode, message: string) {
+    super(message);
+    this.code = code;
+    this.name = 'HubwireError';
+  }
+}
+
+/** An intent broke one of IoT Hub's rules (PROTOCOL.md §5–§11) or the engine's options. */
+export class InvalidIntentError extends HubwireError {
+  declare readonly code: InvalidIntentCode;
+
+  /** Creates an error naming the offending value and the limit that applied. */
+  constructor(code: InvalidIntentCode, message: string) {
+    super(code, message);
+    this.name = 'InvalidIntentError';
+  }
+}
+
+/** A bounded queue is full: the intent was refused whole, nothing was queued. */
+export class QueueFullError extends HubwireError {
+  declare readonly code: 'queue-full';
+  /** The bound that was reached (`maxQueued`). */
+  readonly limit: number;
+
+  /** Creates an error for a queue that already holds `limit` entries. */
+  constructor(limit: number, what: string) {
+    super('queue-full', `${what} queue is full (maxQueued = ${limit}); nothing was queued`);
+    this.limit = limit;
+    this.name = 'QueueFullError';
+  }
+}
+
+/** The intent is valid but not in the engine's current state (e.g. `connect` while connected). */
+export class InvalidStateError extends HubwireError {
+  declare readonly code: InvalidStateCode;
+  /** The engine's state when the intent was refused. */
+  readonly state: string;
+
+  /** Creates an error naming the state that refused the intent. */
+  constructor(code: InvalidStateCode, state: string, message: string) {
+    super(code, `${message} (state: ${state})`);
+    this.state = state;
+    this.name = 'InvalidStateError';
+  }
+}

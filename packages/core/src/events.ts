@@ -1,0 +1,324 @@
+/**
+ * Everything the engines report, as one discriminated union per engine (on `type`).
+ *
+ * Events are plain readonly data: no classes, no methods, no `Buffer`, so they survive
+ * `structuredClone` and `postMessage` (STYLE.md §2). Bodies are `Uint8Array` views of the
+ * bytes passed to `receive` when the packet lay inside one chunk (no copy): keep the chunk's
+ * memory untouched while you hold the event, and note that cloning a view clones its whole
+ * underlying `ArrayBuffer`. `json(body)` decodes a body.
+ *
+ * Consume with an exhaustive `switch (event.type)` ending in a `never` check, so a new event
+ * breaks every consumer that forgot it at compile time.
+ */
+import type { MessageProperties } from '@hubwire/topics';
+
+/** Why CONNACK refused the connection; MQTT 3.1.1 §3.2.2.3 return codes 1–5, anything else `unknown`. */
+export type ConnectRefusedReason =
+  | 'unacceptable-protocol-version'
+  | 'identifier-rejected'
+  | 'server-unavailable'
+  | 'bad-username-or-password'
+  | 'not-authorized'
+  | 'unknown';
+
+/** Why the engine considers the connection gone. */
+export type ConnectionLostReason =
+  /** No PINGRESP (or any packet) within the ping-response deadline (MQTT-3.1.2-24 from our side). */
+  | 'ping-timeout'
+  /** No CONNACK within the CONNACK deadline (PROTOCOL.md §2: 30–60 s). */
+  | 'connack-timeout'
+  /** The inbound byte stream is broken (framing); the driver must close the socket. */
+  | 'protocol-error'
+  /** The driver reported the socket closed (`connectionLost`). */
+  | 'socket-closed';
+
+/** Which intent a request-failed event ends. */
+export type RequestIntent = 'get-twin' | 'patch-reported' | 'telemetry';
+
+/** How a request ended without an answer, or with a non-2xx answer. */
+export type RequestFailureReason =
+  /** No answer within `requestTimeoutMs`. */
+  | 'timeout'
+  /** Status 429: throttled; retry with back-off (PROTOCOL.md §14). */
+  | 'throttled'
+  /** Status 5xx: retry with back-off. */
+  | 'server-error'
+  /** Any other non-2xx status, or the subscription it needed was refused: do not retry as is. */
+  | 'rejected'
+  /** The connection went away before the answer came. */
+  | 'connection-lost'
+  /** The application called `disconnect` before the answer came. */
+  | 'closed'
+  /** A 2xx answer whose body could not be read (not JSON, or not an object). */
+  | 'malformed-response';
+
+/** What was wrong with inbound bytes. */
+export type ProtocolErrorReason =
+  /** Broken MQTT framing: the stream is unusable; the engine is now disconnected. */
+  | 'malformed-packet'
+  /** A packet announced more than `maxPacketBytes`; refused from its header, stream unusable. */
+  | 'packet-too-large'
+  /** A packet type a client never receives (CONNECT, SUBSCRIBE, …), or CONNACK twice. */
+  | 'unexpected-packet'
+  /** A PUBLISH on a known topic family that could not be parsed (bad escape, missing rid). */
+  | 'malformed-topic'
+  /** A PUBLISH on a topic the device never subscribed to. */
+  | 'unknown-topic'
+  /** A desired patch whose body is not a JSON object. */
+  | 'malformed-body'
+  /** A PUBACK or SUBACK for a packet id that is not in flight. */
+  | 'unknown-packet-id';
+
+/** The hub accepted the connection (CONNACK 0). */
+export interface ConnectedEvent {
+  readonly type: 'connected';
+  /** CONNACK session-present flag: the hub kept the previous session (subscriptions, in-flight QoS 1). */
+  readonly sessionPresent: boolean;
+}
+
+/** The hub refused the connection (CONNACK ≠ 0); the driver should close the socket. */
+export interface ConnectFailedEvent {
+  readonly type: 'connect-failed';
+  /** The CONNACK return code, 1–255. */
+  readonly returnCode: number;
+  /** The return code by name (PROTOCOL.md §2 table). */
+  readonly reason: ConnectRefusedReason;
+  /** Whether reconnecting with the same credentials can succeed (only code 3; 5 after a slow back-off). */
+  readonly retriable: boolean;
+}
+
+/** A SUBACK granted some of the filters of one SUBSCRIBE. */
+export interface SubscribedEvent {
+  readonly type: 'subscribed';
+  /** The filters granted, in SUBSCRIBE order. */
+  readonly topics: readonly string[];
+  /** The QoS granted per filter, same order (IoT Hub grants QoS 2 requests as 1). */
+  readonly granted: readonly number[];
+}
+
+/** A SUBACK refused one filter (return code 0x80, MQTT 3.1.1 §3.9.3). */
+export interface SubscriptionRefusedEvent {
+  readonly type: 'subscription-refused';
+  /** The refused filter. */
+  readonly topic: string;
+  /** The SUBACK return code (0x80, or any other invalid code the hub sent). */
+  readonly returnCode: number;
+}
+
+/** A QoS 1 telemetry message was acknowledged (PUBACK): IoT Hub accepted it (PROTOCOL.md §7). */
+export interface TelemetryAckedEvent {
+  readonly type: 'telemetry-acked';
+  /** The `id` that `publishTelemetry` returned. */
+  readonly id: number;
+}
+
+/** A cloud-to-device message (PROTOCOL.md §8). */
+export interface C2dEvent {
+  readonly type: 'c2d';
+  /** The message body: a view of the received bytes, not a copy. */
+  readonly body: Uint8Array;
+  /** System and application properties decoded from the topic's property bag. */
+  readonly properties: MessageProperties;
+  /** Present when `manualC2dAck` is on and the message came at QoS 1: pass it to `ackC2d` to complete the message. */
+  readonly ackId?: number;
+}
+
+/** A message routed to one of this module's inputs (PROTOCOL.md §12). */
+export interface ModuleInputEvent {
+  readonly type: 'module-input';
+  /** The input name (the segment after `inputs/`). */
+  readonly inputName: string;
+  /** The message body: a view of the received bytes, not a copy. */
+  readonly body: Uint8Array;
+  /** System and application properties, including `connectionDeviceId`/`connectionModuleId` of the sender. */
+  readonly properties: MessageProperties;
+  /** Present when `manualC2dAck` is on and the message came at QoS 1: pass it to `ackC2d`. */
+  readonly ackId?: number;
+}
+
+/** The answer to `getTwin` (or to the engine's own re-read after a reconnect). */
+export interface TwinEvent {
+  readonly type: 'twin';
+  /** The request id `getTwin` returned, or one the engine chose for its automatic re-read. */
+  readonly rid: string;
+  /** The response status (2xx; others become request-failed). */
+  readonly status: number;
+  /** `$version` from the response topic, when the hub sent one. */
+  readonly version?: number;
+  /** The desired properties, including `$version` (PROTOCOL.md §9). */
+  readonly desired: Readonly<Record<string, unknown>>;
+  /** The reported properties, including `$version`. */
+  readonly reported: Readonly<Record<string, unknown>>;
+  /** `desired.$version` when it is an integer: later desired patches at or below it are not surfaced. */
+  readonly desiredVersion?: number;
+  /** `reported.$version` when it is an integer. */
+  readonly reportedVersion?: number;
+  /** The raw response body: a view of the received bytes. */
+  readonly body: Uint8Array;
+}
+
+/** The hub applied a reported-properties patch (status 2xx, normally 204). */
+export interface ReportedPatchedEvent {
+  readonly type: 'reported-patched';
+  /** The request id `patchReported` returned. */
+  readonly rid: string;
+  /** The response status. */
+  readonly status: number;
+  /** The new reported `$version`, when the hub sent one. */
+  readonly version?: number;
+}
+
+/** A desired-properties patch, surfaced once per `$version` (stale and duplicate versions are dropped). */
+export interface DesiredPatchEvent {
+  readonly type: 'desired-patch';
+  /** The patch's `$version` (from the topic). */
+  readonly version: number;
+  /** The patch as the back end applied it; a member set to `null` was removed (PROTOCOL.md §9). */
+  readonly patch: Readonly<Record<string, unknown>>;
+  /** The raw body: a view of the received bytes. */
+  readonly body: Uint8Array;
+}
+
+/** A direct method / Plug and Play command invocation; answer with `respondMethod(now, rid, …)`. */
+export interface MethodRequestEvent {
+  readonly type: 'method-request';
+  /** The request id to answer with. */
+  readonly rid: string;
+  /** The method name as sent, e.g. `reboot` or `thermostat1*getMaxMinReport`. */
+  readonly methodName: string;
+  /** The component, when the name is `component*command` (PROTOCOL.md §11). */
+  readonly component?: string;
+  /** The command name without the component prefix. */
+  readonly commandName: string;
+  /** The request body (JSON or empty): a view of the received bytes. */
+  readonly body: Uint8Array;
+}
+
+/** A request ended without success: exactly one of these or its success event ends every request. */
+export interface RequestFailedEvent {
+  readonly type: 'request-failed';
+  /** Which intent failed. */
+  readonly intent: RequestIntent;
+  /** The request id, for twin intents. */
+  readonly rid?: string;
+  /** The telemetry id, for QoS 1 telemetry. */
+  readonly id?: number;
+  /** How it ended. */
+  readonly reason: RequestFailureReason;
+  /** The response status, when the hub answered. */
+  readonly status?: number;
+  /** Whether sending the same request again can succeed (429, 5xx, timeouts, lost connections). */
+  readonly retriable: boolean;
+}
+
+/** The SAS token expires soon: renew it (disconnect, then connect with a new password). */
+export interface TokenExpiringEvent {
+  readonly type: 'token-expiring';
+  /** When the password expires, on the caller's clock (`passwordExpiresAt`). */
+  readonly expiresAt: number;
+}
+
+/** The connection is gone; the driver must close the socket (if open) and may reconnect. */
+export interface ConnectionLostEvent {
+  readonly type: 'connection-lost';
+  /** Why. */
+  readonly reason: ConnectionLostReason;
+  /** Free text from the driver or the decoder. */
+  readonly detail?: string;
+}
+
+/** The peer sent something invalid (PROTOCOL.md §6, MQTT 3.1.1 §4.8). */
+export interface ProtocolErrorEvent {
+  readonly type: 'protocol-error';
+  /** What was wrong. */
+  readonly reason: ProtocolErrorReason;
+  /** What exactly, for logs. */
+  readonly detail: string;
+}
+
+/** `disconnect` completed on the engine's side: DISCONNECT is queued, the driver may close the socket. */
+export interface DisconnectedEvent {
+  readonly type: 'disconnected';
+}
+
+/** The device was assigned to a hub (DPS, PROTOCOL.md §13). */
+export interface AssignedEvent {
+  readonly type: 'assigned';
+  /** The request id `register` returned. */
+  readonly rid: string;
+  /** The registration id DPS assigned (the engine's own when the reply omits it). */
+  readonly registrationId: string;
+  /** The hub to connect to next, e.g. `contoso.azure-devices.net`. */
+  readonly assignedHub: string;
+  /** The device id to connect as. */
+  readonly deviceId: string;
+  /** `initialAssignment`, `deviceDataMigrated`, `deviceDataReset` or `reprovisionedToInitialAssignment`. */
+  readonly substatus?: string;
+  /** The custom allocation payload the service returned, if any. */
+  readonly payload?: unknown;
+  /** The DPS operation id. */
+  readonly operationId?: string;
+}
+
+/** Why a DPS registration failed. */
+export type RegistrationFailureReason =
+  | 'timeout'
+  | 'throttled'
+  | 'server-error'
+  | 'rejected'
+  | 'connection-lost'
+  | 'closed'
+  | 'malformed-response'
+  /** The operation finished with status `failed`. */
+  | 'failed'
+  /** The enrollment or registration is disabled. */
+  | 'disabled';
+
+/** A DPS registration ended without an assignment. */
+export interface RegistrationFailedEvent {
+  readonly type: 'registration-failed';
+  /** The request id `register` returned. */
+  readonly rid: string;
+  /** How it ended. */
+  readonly reason: RegistrationFailureReason;
+  /** The response status, when the service answered. */
+  readonly status?: number;
+  /** The service's 6-digit `errorCode`, when the body had one. */
+  readonly errorCode?: number;
+  /** The service's error message, when the body had one. */
+  readonly message?: string;
+  /** Whether registering again can succeed (status ≥ 429, timeouts, lost connections). */
+  readonly retriable: boolean;
+}
+
+/** Everything a DeviceEngine reports. */
+export type DeviceEvent =
+  | ConnectedEvent
+  | ConnectFailedEvent
+  | SubscribedEvent
+  | SubscriptionRefusedEvent
+  | TelemetryAckedEvent
+  | C2dEvent
+  | ModuleInputEvent
+  | TwinEvent
+  | ReportedPatchedEvent
+  | DesiredPatchEvent
+  | MethodRequestEvent
+  | RequestFailedEvent
+  | TokenExpiringEvent
+  | ConnectionLostEvent
+  | ProtocolErrorEvent
+  | DisconnectedEvent;
+
+/** Everything a ProvisioningEngine reports. */
+export type ProvisioningEvent =
+  | ConnectedEvent
+  | ConnectFailedEvent
+  | SubscribedEvent
+  | SubscriptionRefusedEvent
+  | AssignedEvent
+  | RegistrationFailedEvent
+  | TokenExpiringEvent
+  | ConnectionLostEvent
+  | ProtocolErrorEvent
+  | DisconnectedEvent;

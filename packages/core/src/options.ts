@@ -1,0 +1,145 @@
+/**
+ * DeviceEngine options: what the application may set, the defaults, and the checks that turn a
+ * bad option into an InvalidIntentError at construction (never later, on the wire).
+ */
+import { InvalidIntentError } from './errors.ts';
+import type { MessagePropertiesInput } from '@hubwire/topics';
+
+/** Which subscriptions the engine makes at every connect (PROTOCOL.md §5). */
+export interface SubscribeOptions {
+  /** C2D messages (devices only; default true for devices). */
+  readonly c2d?: boolean;
+  /** Direct methods / PnP commands (default true). */
+  readonly methods?: boolean;
+  /** Twin responses and desired patches (default true); when false, twin responses are subscribed on the first getTwin/patchReported. */
+  readonly twin?: boolean;
+  /** Module inputs (modules only; default true for modules). */
+  readonly moduleInputs?: boolean;
+}
+
+/** A Last Will: sent by the hub as telemetry (with `iothub-MessageType: Will`) if the socket closes without DISCONNECT (PROTOCOL.md §2). */
+export interface WillMessage {
+  /** The body. */
+  readonly body: Uint8Array | string;
+  /** Properties for the telemetry topic's bag. */
+  readonly properties?: MessagePropertiesInput;
+  /** 0 or 1 (default 1); the hub's handling of will QoS is (unconfirmed). */
+  readonly qos?: 0 | 1;
+}
+
+/** Everything `new DeviceEngine(options)` accepts. Times in milliseconds unless named seconds. */
+export interface DeviceEngineOptions {
+  /** The hub's host name (even when the socket goes to a gateway, PROTOCOL.md §12). */
+  readonly hostName: string;
+  /** The device id. */
+  readonly deviceId: string;
+  /** Makes this engine a module identity: module inputs instead of C2D. */
+  readonly moduleId?: string;
+  /** IoT Plug and Play model id, announced in CONNECT (PROTOCOL.md §11). */
+  readonly modelId?: string;
+  /** IoT Hub api-version (default `2021-04-12`). */
+  readonly apiVersion?: string;
+  /** Informational product string sent as `DeviceClientType`. */
+  readonly deviceClientType?: string;
+  /** MQTT keep-alive (default 240, as the C SDK; 0 disables pings; the hub caps useful values at 1177, PROTOCOL.md §2). */
+  readonly keepAliveSeconds?: number;
+  /** MQTT CleanSession (default false: the hub keeps C2D subscriptions and queued messages). */
+  readonly cleanSession?: boolean;
+  /** Deadline for twin requests (default 30000). */
+  readonly requestTimeoutMs?: number;
+  /** Deadline for CONNACK after CONNECT (default 60000; the C# SDK's value under burst load). */
+  readonly connackTimeoutMs?: number;
+  /** Deadline for PINGRESP after PINGREQ (default 30000). */
+  readonly pingTimeoutMs?: number;
+  /** Largest inbound packet accepted (default 270336 = 256 KiB messages + 8 KiB for topic and header). */
+  readonly maxPacketBytes?: number;
+  /** QoS 1 telemetry messages awaiting PUBACK at once (default 16, IoT Hub's MQTT 5 Receive Maximum). */
+  readonly maxInFlight?: number;
+  /** Telemetry messages waiting behind the in-flight window or for a connection (default 1024). */
+  readonly maxQueued?: number;
+  /** How long before the password expires to emit `token-expiring` (default: 20% of the token's remaining lifetime at connect, the C SDK's 80% rule). */
+  readonly tokenRenewalMarginMs?: number;
+  /** Subscriptions made at every connect (default: all that apply to the identity). */
+  readonly subscribe?: SubscribeOptions;
+  /** When true, C2D and module-input messages at QoS 1 are acknowledged only by `ackC2d` (PROTOCOL.md §8). */
+  readonly manualC2dAck?: boolean;
+  /** Optional Last Will on the telemetry topic. */
+  readonly will?: WillMessage;
+  /** Random source in [0, 1) for rid prefixes (default: `crypto.getRandomValues`). */
+  readonly random?: () => number;
+}
+
+/** Subscription bits, in the order they are subscribed. */
+export const Sub = {
+  /** C2D (devices) or module inputs (modules): the one "messages to me" filter. */
+  Messages: 1,
+  Methods: 2,
+  TwinResponses: 4,
+  DesiredPatches: 8,
+} as const;
+
+/** Defaults shared by every engine (one frozen object, not copied per engine). */
+export const DEVICE_DEFAULTS: {
+  readonly keepAliveSeconds: number;
+  readonly requestTimeoutMs: number;
+  readonly connackTimeoutMs: number;
+  readonly pingTimeoutMs: number;
+  readonly maxPacketBytes: number;
+  readonly maxInFlight: number;
+  readonly maxQueued: number;
+} = Object.freeze({
+  keepAliveSeconds: 240,
+  requestTimeoutMs: 30_000,
+  connackTimeoutMs: 60_000,
+  pingTimeoutMs: 30_000,
+  maxPacketBytes: 262_144 + 8_192,
+  maxInFlight: 16,
+  maxQueued: 1024,
+});
+
+/** Throws InvalidIntentError unless `value` is undefined or an integer in [min, max]. */
+export function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined) return;
+  if (!(Number.isInteger(value) && value >= min && value <= max)) {
+    throw new InvalidIntentError('invalid-option', `${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
+  }
+}
+
+/** The subscription bits the options ask for at every connect; throws for filters the identity cannot use. */
+export function eagerSubscriptions(options: DeviceEngineOptions): number {
+  const isModule = options.moduleId !== undefined;
+  const s = options.subscribe ?? {};
+  if (isModule && s.c2d === true) {
+    throw new InvalidIntentError('invalid-option', 'subscribe.c2d: modules never receive C2D messages (PROTOCOL.md §12)');
+  }
+  if (!isModule && s.moduleInputs === true) {
+    throw new InvalidIntentError('invalid-option', 'subscribe.moduleInputs: only module identities have inputs (PROTOCOL.md §12)');
+  }
+  let bits = 0;
+  if (isModule ? s.moduleInputs !== false : s.c2d !== false) bits |= Sub.Messages;
+  if (s.methods !== false) bits |= Sub.Methods;
+  if (s.twin !== false) bits |= Sub.TwinResponses | Sub.DesiredPatches;
+  return bits;
+}
+
+/** Checks the numeric options; throws InvalidIntentError naming the first bad one. */
+export function checkDeviceOptions(options: DeviceEngineOptions): void {
+  checkInteger('keepAliveSeconds', options.keepAliveSeconds, 0, 65_535); // a uint16 in CONNECT (§3.1.2.10)
+  checkInteger('requestTimeoutMs', options.requestTimeoutMs, 1, 2 ** 31);
+  checkInteger('connackTimeoutMs', options.connackTimeoutMs, 1, 2 ** 31);
+  checkInteger('pingTimeoutMs', options.pingTimeoutMs, 1, 2 ** 31);
+  checkInteger('maxPacketBytes', options.maxPacketBytes, 64, 268_435_460);
+  checkInteger('maxInFlight', options.maxInFlight, 1, 65_000); // packet ids are 16 bits; leave room for SUBSCRIBEs
+  checkInteger('maxQueued', options.maxQueued, 0, 2 ** 31);
+  checkInteger('tokenRenewalMarginMs', options.tokenRenewalMarginMs, 0, 2 ** 53);
+  if (options.random !== undefined && typeof options.random !== 'function') {
+    throw new InvalidIntentError('invalid-option', 'random must be a function returning numbers in [0, 1)');
+  }
+}
+
+/** Default random source: WebCrypto, available in Node ≥ 20, Deno, Bun and browsers; a fixed value where absent. */
+export function defaultRandom(): number {
+  const crypto = (globalThis as { crypto?: { getRandomValues?: (a: Uint32Array) => Uint32Array } }).crypto;
+  if (crypto?.getRandomValues === undefined) return 0.5;
+  return crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32;
+}

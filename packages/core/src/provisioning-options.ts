@@ -1,0 +1,114 @@
+import { isValidRegistrationId, MAX_DPS_MESSAGE_BYTES } from '@hubwire/topics';
+import { InvalidIntentError } from './errors.ts';
+import { defaultRandom } from './options.ts';
+
+/** Options of a {@link ProvisioningEngine}; one engine provisions one registration id. */
+export interface ProvisioningEngineOptions {
+  /** DPS ID scope of the enrollment, e.g. `0ne00000A0A`. */
+  readonly idScope: string;
+  /** Registration id (PROTOCOL.md §13: 1–128 of `A-Z a-z 0-9 . _ -`, alphanumeric at both ends); the X.509 leaf certificate CN when no password is used. */
+  readonly registrationId: string;
+  /** DPS `api-version` in the user name (default `2019-03-31`, PROTOCOL.md §13). */
+  readonly apiVersion?: string;
+  /** Product string sent as `&ClientVersion=` after the api-version (SDK practice, PROTOCOL.md §13). */
+  readonly clientVersion?: string;
+  /** MQTT keep-alive in seconds, 0–1177; 0 disables pings (default 240 like the C SDK, PROTOCOL.md §2). */
+  readonly keepAliveSeconds?: number;
+  /** How long each DPS reply, and the SUBACK before the first request, may take (default 30 000 ms). */
+  readonly requestTimeoutMs?: number;
+  /** Deadline for CONNACK after CONNECT (default 60 000 ms, as DeviceEngine: the C# SDK's value under load). */
+  readonly connackTimeoutMs?: number;
+  /** Deadline for PINGRESP after PINGREQ (default 30 000 ms). */
+  readonly pingTimeoutMs?: number;
+  /** Upper bound on one whole registration, however DPS replies (default 300 000 ms). */
+  readonly registrationTimeoutMs?: number;
+  /** Replies with status ≥ 429 tolerated in a row, each followed by a resend after retry-after (default 5). */
+  readonly maxTransientRetries?: number;
+  /** How long before `passwordExpiresAt` to emit `token-expiring` (default: 20% of the token's remaining lifetime at connect). */
+  readonly tokenRenewalMarginMs?: number;
+  /** Largest inbound packet accepted (default: the 96 KB DPS message limit plus 4 KB for the topic). */
+  readonly maxPacketBytes?: number;
+  /** Random source in [0, 1) for the rid prefix (default: `crypto.getRandomValues`); inject a seeded one in tests. */
+  readonly random?: () => number;
+}
+
+/** Options with every default applied and every value checked. */
+export interface ResolvedProvisioningOptions {
+  readonly idScope: string;
+  readonly registrationId: string;
+  readonly apiVersion: string;
+  readonly clientVersion: string | undefined;
+  /** 0 when pings are off. */
+  readonly keepAliveMs: number;
+  readonly requestTimeoutMs: number;
+  readonly connackTimeoutMs: number;
+  readonly pingTimeoutMs: number;
+  readonly registrationTimeoutMs: number;
+  readonly maxTransientRetries: number;
+  readonly tokenRenewalMarginMs: number | undefined;
+  readonly maxPacketBytes: number;
+  readonly random: () => number;
+}
+
+/** Largest keep-alive that the hub's 1767 s idle cap leaves useful (PROTOCOL.md §2). */
+const MAX_KEEP_ALIVE_SECONDS = 1177;
+
+/** Longest delay a platform timer can take (setTimeout's 2^31 − 1 ms), so every deadline is usable. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/** Applies defaults; throws InvalidIntentError (`invalid-option`) naming the first bad option and its rule. */
+export function resolveProvisioningOptions(options: ProvisioningEngineOptions): ResolvedProvisioningOptions {
+  if (!isValidRegistrationId(options.registrationId)) {
+    fail('registrationId', String(options.registrationId), '1–128 alphanumerics, . _ -, starting and ending alphanumeric (PROTOCOL.md §13)');
+  }
+  if (typeof options.idScope !== 'string' || !/^[A-Za-z0-9]{1,64}$/.test(options.idScope)) {
+    fail('idScope', options.idScope, 'alphanumerics only, e.g. 0ne00000A0A');
+  }
+  const apiVersion = options.apiVersion ?? '2019-03-31';
+  if (typeof apiVersion !== 'string' || !/^[A-Za-z0-9.-]{1,64}$/.test(apiVersion)) fail('apiVersion', apiVersion, 'a date such as 2019-03-31');
+  if (options.clientVersion !== undefined && typeof options.clientVersion !== 'string') {
+    fail('clientVersion', String(options.clientVersion), 'a string');
+  }
+  const keepAliveSeconds = options.keepAliveSeconds ?? 240;
+  integer('keepAliveSeconds', keepAliveSeconds, 0, MAX_KEEP_ALIVE_SECONDS);
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  integer('requestTimeoutMs', requestTimeoutMs, 1, MAX_DELAY_MS);
+  const connackTimeoutMs = options.connackTimeoutMs ?? 60_000;
+  integer('connackTimeoutMs', connackTimeoutMs, 1, MAX_DELAY_MS);
+  const pingTimeoutMs = options.pingTimeoutMs ?? 30_000;
+  integer('pingTimeoutMs', pingTimeoutMs, 1, MAX_DELAY_MS);
+  const registrationTimeoutMs = options.registrationTimeoutMs ?? 300_000;
+  integer('registrationTimeoutMs', registrationTimeoutMs, 1, MAX_DELAY_MS);
+  const maxTransientRetries = options.maxTransientRetries ?? 5;
+  integer('maxTransientRetries', maxTransientRetries, 0, 1000);
+  const tokenRenewalMarginMs = options.tokenRenewalMarginMs;
+  if (tokenRenewalMarginMs !== undefined) integer('tokenRenewalMarginMs', tokenRenewalMarginMs, 0, MAX_DELAY_MS);
+  const maxPacketBytes = options.maxPacketBytes ?? MAX_DPS_MESSAGE_BYTES + 4096;
+  integer('maxPacketBytes', maxPacketBytes, 64, 268_435_455);
+  if (options.random !== undefined && typeof options.random !== 'function') {
+    fail('random', String(options.random), 'a function returning numbers in [0, 1)');
+  }
+  return {
+    idScope: options.idScope,
+    registrationId: options.registrationId,
+    apiVersion,
+    clientVersion: options.clientVersion,
+    keepAliveMs: keepAliveSeconds * 1000,
+    requestTimeoutMs,
+    connackTimeoutMs,
+    pingTimeoutMs,
+    registrationTimeoutMs,
+    maxTransientRetries,
+    tokenRenewalMarginMs,
+    maxPacketBytes,
+    random: options.random ?? defaultRandom,
+  };
+}
+
+function integer(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) fail(name, String(value), `an integer in ${min}–${max}`);
+}
+
+function fail(name: string, value: string, rule: string): never {
+  throw new InvalidIntentError('invalid-option', `${name} ${JSON.stringify(value)} is invalid: ${rule}`);
+}

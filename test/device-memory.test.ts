@@ -1,0 +1,62 @@
+/**
+ * The engine stays lean (a gateway or simulator holds 100k of them): an idle connected engine
+ * costs at most 2 KB of JS heap and a pending twin request at most 100 bytes. Measured with the
+ * garbage collector exposed, over many instances so per-object noise averages out.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { DeviceEngine } from '@hubwire/core';
+import { HOST, ScriptedHub } from './support/scripted-hub.ts';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Heap bytes retained by what `build` returns, per unit. */
+function heapPer(units: number, build: () => unknown): number {
+  gc();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const kept = build();
+  gc();
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  expect(kept).toBeDefined();
+  return (after - before) / units;
+}
+
+const hub = new ScriptedHub();
+const CONNACK = hub.connack(0, false);
+const SUBACK = hub.suback(1, [1, 0, 0, 0]); // the first packet id of every fresh engine
+
+function idleConnected(i: number, maxQueued?: number): DeviceEngine {
+  const engine = new DeviceEngine({ hostName: HOST, deviceId: `device-${i}`, random: () => 0.5, ...(maxQueued === undefined ? {} : { maxQueued }) });
+  engine.connect(0, { password: 'SharedAccessSignature sr=x&sig=y&se=1' });
+  while (engine.pollTransmit() !== undefined);
+  engine.receive(1, CONNACK);
+  engine.receive(1, SUBACK);
+  while (engine.pollTransmit() !== undefined);
+  while (engine.pollEvent() !== undefined);
+  return engine;
+}
+
+describe('memory', () => {
+  it('keeps an idle connected engine within 2 KB of heap', () => {
+    expect(idleConnected(0).activeSubscriptions).toHaveLength(4);
+    const perEngine = heapPer(5000, () => Array.from({ length: 5000 }, (_, i) => idleConnected(i)));
+    expect(perEngine).toBeLessThan(2048);
+  });
+
+  it('keeps a pending twin request within 100 bytes of heap', () => {
+    const engineWithMany = idleConnected(0, 1_000_000);
+    const perRequest = heapPer(100_000, () => {
+      for (let i = 0; i < 100_000; i++) {
+        engineWithMany.getTwin(1);
+        engineWithMany.pollTransmit();
+      }
+      return engineWithMany;
+    });
+    expect(engineWithMany.pendingRequests).toBe(100_000);
+    expect(perRequest).toBeLessThan(100);
+  });
+});

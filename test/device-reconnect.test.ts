@@ -1,0 +1,263 @@
+/**
+ * Losing and restoring a connection (PROTOCOL.md §9 "Reconnection flow", §15), token renewal
+ * (§4), keep-alive (§2) and request deadlines, on simulated time: `now` jumps straight to the
+ * engine's next deadline, never to the wall clock.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseOutboundTopic } from '@hubwire/topics';
+import { DeviceEngine } from '@hubwire/core';
+import { connectedEngine, drainEvents, exchange, HOST, ofType, ScriptedHub, seededRandom } from './support/scripted-hub.ts';
+
+const text = (bytes: Uint8Array | undefined): string => new TextDecoder().decode(bytes);
+
+describe('the reconnect flow', () => {
+  it('loses nothing: twin requests fail once, telemetry is re-sent, subscriptions restored, the twin re-read', () => {
+    const { engine, hub } = connectedEngine({ maxInFlight: 2 });
+    hub.policy.ackTelemetry = false;
+    hub.policy.answerTwin = false;
+    const twin = engine.getTwin(1);
+    const patch = engine.patchReported(1, { fw: '2.0' });
+    const ids = ['a', 'b', 'c', 'd'].map((body) => engine.publishTelemetry(1, body).id);
+    const before = exchange(engine, hub, 1);
+    const firstIds = before.filter((p) => p.cmd === 'publish' && p.qos === 1).map((p) => p.messageId);
+    expect(firstIds).toHaveLength(2); // c and d wait behind the window
+    expect(engine.queuedTelemetry).toBe(2);
+
+    engine.connectionLost(2, 'ECONNRESET');
+    expect(engine.state).toBe('disconnected');
+    const lost = drainEvents(engine);
+    expect(lost).toEqual([
+      { type: 'connection-lost', reason: 'socket-closed', detail: 'ECONNRESET' },
+      { type: 'request-failed', intent: 'get-twin', rid: twin.rid, reason: 'connection-lost', retriable: true },
+      { type: 'request-failed', intent: 'patch-reported', rid: patch.rid, reason: 'connection-lost', retriable: true },
+    ]);
+    const queuedMeanwhile = engine.publishTelemetry(3, 'e').id;
+    engine.connectionLost(3); // a second report of the same loss changes nothing
+    expect(drainEvents(engine)).toEqual([]);
+
+    hub.policy.ackTelemetry = true;
+    hub.policy.answerTwin = true;
+    hub.newConnection();
+    engine.connect(10);
+    const after = exchange(engine, hub, 10);
+    const events = drainEvents(engine);
+
+    // Subscriptions restored (the session was not resumed), before anything else is published.
+    expect(after.map((p) => p.cmd).slice(0, 3)).toEqual(['connect', 'subscribe', 'publish']);
+    expect(after[1]?.subscriptions).toHaveLength(4);
+    // The unacknowledged messages go again first, same packet ids, DUP clear on a new session.
+    const resent = after.filter((p) => p.cmd === 'publish' && p.qos === 1).slice(0, 2);
+    expect(resent.map((p) => [p.messageId, p.dup, text(p.payload)])).toEqual([
+      [firstIds[0], false, 'a'],
+      [firstIds[1], false, 'b'],
+    ]);
+    // Every message reached the hub; only the unacknowledged ones twice (QoS 1 allows that).
+    expect(hub.telemetry.map((t) => t.body)).toEqual(['a', 'b', 'a', 'b', 'c', 'd', 'e']);
+    expect(ofType(events, 'telemetry-acked').map((e) => e.id).sort()).toEqual([...ids, queuedMeanwhile].sort());
+    // The twin is read again by the engine itself.
+    const twins = ofType(events, 'twin');
+    expect(twins).toHaveLength(1);
+    expect(twins[0]?.rid).not.toBe(twin.rid);
+    expect(after.filter((p) => p.topic !== undefined && parseOutboundTopic(p.topic).kind === 'twin-get')).toHaveLength(1);
+    expect(engine.pendingRequests).toBe(0);
+    expect(engine.inFlightTelemetry + engine.queuedTelemetry).toBe(0);
+  });
+
+  it('re-sends with DUP and skips SUBSCRIBE when CONNACK says the session was resumed', () => {
+    const { engine, hub } = connectedEngine();
+    hub.policy.keepSessions = true;
+    hub.newConnection();
+    engine.connectionLost(1);
+    engine.connect(1);
+    exchange(engine, hub, 1); // establishes the session on the hub
+    hub.policy.ackTelemetry = false;
+    engine.publishTelemetry(2, 'x');
+    const [first] = exchange(engine, hub, 2);
+    engine.connectionLost(3);
+    drainEvents(engine);
+    hub.policy.ackTelemetry = true;
+    hub.newConnection();
+    engine.connect(4);
+    const after = exchange(engine, hub, 4);
+    expect(drainEvents(engine)[0]).toEqual({ type: 'connected', sessionPresent: true });
+    expect(after.some((p) => p.cmd === 'subscribe')).toBe(false);
+    const resent = after.find((p) => p.cmd === 'publish' && p.qos === 1);
+    expect(resent).toMatchObject({ messageId: first?.messageId, dup: true });
+  });
+
+  it('surfaces a desired patch missed while offline through the re-read twin, and drops it if it arrives late', () => {
+    const { engine, hub } = connectedEngine();
+    hub.desired = { mode: 'a', $version: 2 };
+    engine.getTwin(1);
+    exchange(engine, hub, 1);
+    expect(ofType(drainEvents(engine), 'twin')[0]?.desiredVersion).toBe(2);
+    engine.connectionLost(2);
+    hub.desired = { mode: 'b', $version: 3 }; // changed while offline
+    hub.newConnection();
+    engine.connect(3);
+    exchange(engine, hub, 3);
+    const twin = ofType(drainEvents(engine), 'twin')[0];
+    expect(twin?.desired).toEqual({ mode: 'b', $version: 3 });
+    engine.receive(4, hub.desiredPatch(3, { mode: 'b' }));
+    engine.receive(4, hub.desiredPatch(4, { mode: 'c' }));
+    expect(ofType(drainEvents(engine), 'desired-patch').map((p) => p.version)).toEqual([4]);
+  });
+
+  it('treats broken framing as a lost stream: protocol-error, connection-lost, then a clean reconnect', () => {
+    const { engine, hub } = connectedEngine();
+    engine.receive(1, Uint8Array.of(0x30, 0xff, 0xff, 0xff, 0xff, 0x01)); // remaining length over 4 bytes
+    const events = drainEvents(engine);
+    expect(events.map((e) => e.type)).toEqual(['protocol-error', 'connection-lost']);
+    expect(events[1]).toMatchObject({ reason: 'protocol-error' });
+    expect(engine.state).toBe('disconnected');
+    engine.receive(1, hub.pingresp()); // late bytes of the dead socket are ignored
+    expect(drainEvents(engine)).toEqual([]);
+    hub.newConnection();
+    engine.connect(2);
+    exchange(engine, hub, 2);
+    expect(engine.state).toBe('connected');
+  });
+
+  it('refuses an oversize packet from its header alone', () => {
+    const { engine } = connectedEngine({ maxPacketBytes: 1024 });
+    engine.receive(1, Uint8Array.of(0x30, 0x80, 0x80, 0x04)); // announces 65536 bytes, sends none
+    expect(drainEvents(engine)).toEqual([
+      expect.objectContaining({ type: 'protocol-error', reason: 'packet-too-large' }),
+      expect.objectContaining({ type: 'connection-lost', reason: 'protocol-error' }),
+    ]);
+  });
+
+  it('treats a packet other than CONNACK before CONNACK as a protocol violation', () => {
+    const engine = new DeviceEngine({ hostName: HOST, deviceId: 'd1' });
+    const hub = new ScriptedHub();
+    engine.connect(0);
+    engine.receive(1, hub.pingresp());
+    expect(drainEvents(engine).map((e) => e.type)).toEqual(['protocol-error', 'connection-lost']);
+  });
+});
+
+describe('token renewal', () => {
+  it('warns token-expiring the configured margin before expiry, once', () => {
+    const engine = new DeviceEngine({ hostName: HOST, deviceId: 'd1', tokenRenewalMarginMs: 60_000, keepAliveSeconds: 0 });
+    const hub = new ScriptedHub();
+    engine.connect(0, { password: 'p1', passwordExpiresAt: 3_600_000 });
+    exchange(engine, hub, 0);
+    drainEvents(engine);
+    expect(engine.pollTimeout()).toBe(3_540_000);
+    engine.handleTimeout(3_539_999);
+    expect(drainEvents(engine)).toEqual([]);
+    engine.handleTimeout(3_540_000);
+    engine.handleTimeout(3_540_000);
+    expect(drainEvents(engine)).toEqual([{ type: 'token-expiring', expiresAt: 3_600_000 }]);
+    expect(engine.pollTimeout()).toBeUndefined();
+  });
+
+  it('defaults the margin to a fifth of the remaining lifetime (the C SDK renews at 80 %)', () => {
+    const engine = new DeviceEngine({ hostName: HOST, deviceId: 'd1', keepAliveSeconds: 0 });
+    engine.connect(1000, { password: 'p', passwordExpiresAt: 11_000 });
+    expect(engine.pollTimeout()).toBe(9000);
+  });
+
+  it('renews by disconnect and connect with a new password, restoring subscriptions, telemetry and the twin', () => {
+    const { engine, hub } = connectedEngine({ tokenRenewalMarginMs: 1000 });
+    hub.policy.ackTelemetry = false;
+    engine.publishTelemetry(1, 'pending');
+    exchange(engine, hub, 1);
+    engine.disconnect(2);
+    expect(hub.take(engine).map((p) => p.cmd)).toEqual(['disconnect']);
+    drainEvents(engine);
+    hub.policy.ackTelemetry = true;
+    hub.newConnection();
+    engine.connect(3, { password: 'new-token', passwordExpiresAt: 100_000 });
+    const after = exchange(engine, hub, 3);
+    expect(text(after[0]?.password)).toBe('new-token');
+    const events = drainEvents(engine);
+    expect(events.map((e) => e.type)).toEqual(['connected', 'subscribed', 'telemetry-acked', 'twin']);
+    expect(hub.telemetry.map((t) => t.body)).toEqual(['pending', 'pending']);
+    expect(engine.pollTimeout()).toBeLessThanOrEqual(99_000);
+  });
+
+  it('refuses connect while connected', () => {
+    const { engine } = connectedEngine();
+    expect(() => engine.connect(1)).toThrow(expect.objectContaining({ name: 'InvalidStateError', code: 'already-connected' }));
+    expect(engine.state).toBe('connected');
+  });
+});
+
+describe('keep-alive', () => {
+  it('sends PINGREQ when nothing was sent for keep-alive seconds, and any send pushes it back', () => {
+    const { engine, hub } = connectedEngine({ keepAliveSeconds: 60 });
+    expect(engine.pollTimeout()).toBe(60_000);
+    engine.publishTelemetry(30_000, 'x', { qos: 0 });
+    hub.take(engine);
+    expect(engine.pollTimeout()).toBe(90_000);
+    engine.handleTimeout(89_999);
+    expect(hub.take(engine)).toEqual([]);
+    engine.handleTimeout(90_000);
+    expect(hub.take(engine).map((p) => p.cmd)).toEqual(['pingreq']);
+    // Waiting for PINGRESP (default 30 s) or the next ping, whichever is first.
+    expect(engine.pollTimeout()).toBe(120_000);
+    engine.receive(90_500, hub.pingresp());
+    expect(engine.lastReceivedAt).toBe(90_500);
+    expect(engine.pollTimeout()).toBe(150_000);
+    expect(drainEvents(engine)).toEqual([]);
+  });
+
+  it('declares the connection lost when no PINGRESP comes within pingTimeoutMs', () => {
+    const { engine, hub } = connectedEngine({ keepAliveSeconds: 10, pingTimeoutMs: 5000 });
+    hub.policy.answerPings = false;
+    engine.handleTimeout(10_000);
+    expect(hub.take(engine).map((p) => p.cmd)).toEqual(['pingreq']);
+    expect(engine.pollTimeout()).toBe(15_000);
+    engine.handleTimeout(15_000);
+    expect(drainEvents(engine)).toEqual([
+      { type: 'connection-lost', reason: 'ping-timeout', detail: 'no PINGRESP within 5000 ms' },
+    ]);
+    expect(engine.state).toBe('disconnected');
+    expect(engine.pollTimeout()).toBeUndefined();
+  });
+
+  it('sends no pings with keep-alive 0', () => {
+    const { engine } = connectedEngine({ keepAliveSeconds: 0 });
+    expect(engine.pollTimeout()).toBeUndefined();
+  });
+
+  it('gives up on a CONNACK that never comes', () => {
+    const engine = new DeviceEngine({ hostName: HOST, deviceId: 'd1', connackTimeoutMs: 30_000 });
+    engine.connect(5);
+    expect(engine.pollTimeout()).toBe(30_005);
+    engine.handleTimeout(30_005);
+    expect(drainEvents(engine)).toEqual([
+      { type: 'connection-lost', reason: 'connack-timeout', detail: 'no CONNACK within 30000 ms' },
+    ]);
+  });
+});
+
+describe('request deadlines', () => {
+  it('fails a twin request after requestTimeoutMs, once, and drops the late answer', () => {
+    const { engine, hub } = connectedEngine({ requestTimeoutMs: 5000, keepAliveSeconds: 0 });
+    hub.policy.answerTwin = false;
+    const { rid } = engine.getTwin(100);
+    exchange(engine, hub, 100);
+    expect(engine.pollTimeout()).toBe(5100);
+    engine.handleTimeout(5099);
+    expect(drainEvents(engine)).toEqual([]);
+    engine.handleTimeout(5100);
+    engine.handleTimeout(5100);
+    expect(drainEvents(engine)).toEqual([{ type: 'request-failed', intent: 'get-twin', rid, reason: 'timeout', retriable: true }]);
+    engine.receive(5200, hub.twinResponse(200, rid, { desired: {}, reported: {} }));
+    expect(drainEvents(engine)).toEqual([]);
+    expect(engine.pollTimeout()).toBeUndefined();
+  });
+
+  it('runs the deadline of a request made while disconnected, and never sends it after it ended', () => {
+    const engine = new DeviceEngine({ hostName: HOST, deviceId: 'd1', requestTimeoutMs: 1000, random: seededRandom(9) });
+    const { rid } = engine.patchReported(0, { a: 1 });
+    engine.handleTimeout(1000);
+    expect(drainEvents(engine)).toEqual([{ type: 'request-failed', intent: 'patch-reported', rid, reason: 'timeout', retriable: true }]);
+    const hub = new ScriptedHub();
+    engine.connect(2000);
+    const sent = exchange(engine, hub, 2000);
+    expect(sent.some((p) => p.topic?.startsWith('$iothub/twin/PATCH/properties/reported/'))).toBe(false);
+  });
+});
