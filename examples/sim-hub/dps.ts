@@ -1,0 +1,238 @@
+/**
+ * The simulated Device Provisioning Service (PROTOCOL.md §13), on its own aedes instance and
+ * listeners with its own id scope. A registration answers 202 + `retry-after` + operationId, the
+ * first `pollsBeforeAssigned` operation-status polls 202 again, the next one 200 `assigned`; on
+ * assignment the device is registered on the hub with the key it authenticated with.
+ *
+ * CONNACK mapping: 4 for a user name that is not `{idScope}/registrations/{id}/api-version=…`, another
+ * scope, or a missing/unparsable password; 2 for a client id that is not the registration id, or a
+ * registration id no enrollment covers; 5 for a wrong signature, wrong `sr`, `skn` other than
+ * `registration`, or an expired token.
+ */
+import { deriveGroupKey, dpsResourceUri, verifySasToken } from '@hubwire/sas';
+import { dpsResponseTopic, isValidRegistrationId } from '@hubwire/topics';
+import type { AuthVerdict } from './broker.ts';
+import { generateKey } from './registry.ts';
+
+/** An individual enrollment: one registration id, its own key (or X.509). */
+export interface IndividualEnrollmentSpec {
+  readonly registrationId: string;
+  /** Base64 key; generated when absent (ignored for X.509). */
+  readonly key?: string;
+  readonly x509?: boolean;
+  /** Device id to assign (default: the registration id). */
+  readonly deviceId?: string;
+  /** Returned as `registrationState.payload` (what a custom allocation policy would send back). */
+  readonly payload?: unknown;
+}
+
+/** A symmetric-key group enrollment: any registration id whose key is deriveGroupKey(key, id). */
+export interface GroupEnrollmentSpec {
+  /** Base64 group key; generated when absent. */
+  readonly key?: string;
+  readonly payload?: unknown;
+}
+
+/** An enrollment as stored. */
+interface Enrollment {
+  readonly kind: 'individual' | 'group';
+  readonly key?: string;
+  readonly deviceId?: string;
+  readonly payload?: unknown;
+}
+
+/** A DPS connection's identity: the registration and the device key it proved. */
+export interface DpsIdentity {
+  readonly registrationId: string;
+  /** The device's own key (derived for group enrollments); absent for X.509. */
+  readonly deviceKey?: string;
+  readonly enrollment: Enrollment;
+}
+
+/** A finished registration, as the hub recorded it. */
+export interface RegistrationRecord {
+  readonly registrationId: string;
+  readonly deviceId: string;
+  readonly assignedHub: string;
+  readonly operationId: string;
+  /** `payload` of the device's register request (PnP: `{ modelId }`), if any. */
+  readonly requestPayload?: unknown;
+}
+
+/** DPS options of the simulated hub. */
+export interface DpsOptions {
+  /** Id scope (default `0ne00SIM0D5`). */
+  readonly idScope?: string;
+  /** `retry-after` of each 202, in seconds (default 1; engines following the C SDK treat 0 as 1, PROTOCOL.md §13). */
+  readonly retryAfterSeconds?: number;
+  /** Operation-status polls answered 202 before the 200 (default 1). */
+  readonly pollsBeforeAssigned?: number;
+}
+
+/** A reply to publish on the DPS connection. */
+export interface DpsReply {
+  readonly topic: string;
+  readonly body: string;
+}
+
+interface Operation {
+  readonly operationId: string;
+  readonly registrationId: string;
+  readonly requestPayload: unknown;
+  readonly createdAt: number;
+  pollsLeft: number;
+  assigned?: object;
+}
+
+/** Enrollments, CONNECT checks and the register/poll state machine. */
+export class DpsService {
+  readonly idScope: string;
+  readonly #retryAfter: number;
+  readonly #pollsBeforeAssigned: number;
+  readonly #individual = new Map<string, Enrollment>();
+  readonly #groups: Enrollment[] = [];
+  readonly #operations = new Map<string, Operation>();
+  readonly #registrations: RegistrationRecord[] = [];
+  readonly #assign: (deviceId: string, key: string | undefined) => string;
+  readonly #clock: () => number;
+  #nextOperation = 1;
+
+  /** `assign` registers the device on the hub and returns the hub's host name. */
+  constructor(options: DpsOptions, clock: () => number, assign: (deviceId: string, key: string | undefined) => string) {
+    this.idScope = options.idScope ?? '0ne00SIM0D5';
+    this.#retryAfter = options.retryAfterSeconds ?? 1;
+    this.#pollsBeforeAssigned = options.pollsBeforeAssigned ?? 1;
+    this.#clock = clock;
+    this.#assign = assign;
+  }
+
+  /** Adds (or replaces) an individual enrollment; returns its key (undefined for X.509). */
+  addIndividualEnrollment(spec: IndividualEnrollmentSpec): { registrationId: string; key?: string } {
+    if (!isValidRegistrationId(spec.registrationId)) throw new RangeError(`invalid registration id ${JSON.stringify(spec.registrationId)} (PROTOCOL.md §13)`);
+    const key = spec.x509 === true ? undefined : (spec.key ?? generateKey());
+    this.#individual.set(spec.registrationId, {
+      kind: 'individual',
+      ...(key === undefined ? {} : { key }),
+      ...(spec.deviceId === undefined ? {} : { deviceId: spec.deviceId }),
+      ...(spec.payload === undefined ? {} : { payload: spec.payload }),
+    });
+    return key === undefined ? { registrationId: spec.registrationId } : { registrationId: spec.registrationId, key };
+  }
+
+  /** Adds a symmetric-key group enrollment; returns the group key (derive device keys with deriveGroupKey). */
+  addGroupEnrollment(spec: GroupEnrollmentSpec = {}): { key: string } {
+    const key = spec.key ?? generateKey();
+    this.#groups.push({ kind: 'group', key, ...(spec.payload === undefined ? {} : { payload: spec.payload }) });
+    return { key };
+  }
+
+  /** Registrations assigned so far. */
+  registrations(): RegistrationRecord[] {
+    return [...this.#registrations];
+  }
+
+  /** Checks a DPS CONNECT (see the mapping at the top of this file). */
+  async authenticate(clientId: string, userName: string | undefined, password: Uint8Array | undefined): Promise<AuthVerdict<DpsIdentity>> {
+    const refuse = (returnCode: 2 | 4 | 5, reason: string): AuthVerdict<DpsIdentity> => ({ ok: false, returnCode, reason });
+    const prefix = `${this.idScope}/registrations/`;
+    if (userName === undefined || !userName.startsWith(prefix)) return refuse(4, `user name must start with ${prefix}`);
+    const slash = userName.indexOf('/', prefix.length);
+    const registrationId = userName.slice(prefix.length, slash === -1 ? undefined : slash);
+    if (slash === -1 || !userName.startsWith('api-version=', slash + 1)) {
+      return refuse(4, `user name ${JSON.stringify(userName)} is not {idScope}/registrations/{id}/api-version=…`);
+    }
+    if (clientId !== registrationId) return refuse(2, `client id ${clientId} is not the registration id ${registrationId}`);
+    const individual = this.#individual.get(registrationId);
+    if (individual === undefined && this.#groups.length === 0) return refuse(2, `no enrollment for ${registrationId}`);
+    if (individual !== undefined && individual.key === undefined) return { ok: true, identity: { registrationId, enrollment: individual } };
+    if (password === undefined || password.length === 0) return refuse(4, 'no password (SAS token)');
+    const token = new TextDecoder().decode(password);
+    const resource = dpsResourceUri(this.idScope, registrationId);
+    const nowSeconds = Math.floor(this.#clock() / 1000);
+    const candidates: [Enrollment, string][] = individual !== undefined
+      ? [[individual, individual.key!]]
+      : await Promise.all(this.#groups.map(async (group): Promise<[Enrollment, string]> => [group, await deriveGroupKey(group.key!, registrationId)]));
+    let reason = 'bad-signature';
+    for (const [enrollment, deviceKey] of candidates) {
+      const verdict = await verifySasToken(token, deviceKey, nowSeconds, resource);
+      if (verdict.ok && verdict.token.keyName !== 'registration') return refuse(5, 'DPS tokens must carry skn=registration (PROTOCOL.md §4)');
+      if (verdict.ok) return { ok: true, identity: { registrationId, deviceKey, enrollment } };
+      if (verdict.reason === 'malformed') return refuse(4, `password is not a SAS token: ${verdict.detail}`);
+      if (verdict.reason !== 'bad-signature') reason = verdict.reason;
+    }
+    return refuse(5, `SAS token ${reason}`);
+  }
+
+  /** Answers `$dps/registrations/PUT/iotdps-register/?$rid=…`: 202 + operationId, or 400 for a bad body. */
+  register(identity: DpsIdentity, rid: string, body: Uint8Array): DpsReply {
+    let request: unknown;
+    try {
+      request = JSON.parse(new TextDecoder().decode(body));
+    } catch {
+      return this.#error(400, rid, 400004, 'the register request body is not JSON');
+    }
+    const fields = typeof request === 'object' && request !== null ? (request as Record<string, unknown>) : {};
+    if (fields['registrationId'] !== identity.registrationId) {
+      return this.#error(400, rid, 400004, `registrationId must be ${identity.registrationId}`);
+    }
+    const operationId = `4.${this.#nextOperation++}.sim`;
+    this.#operations.set(operationId, {
+      operationId,
+      registrationId: identity.registrationId,
+      requestPayload: fields['payload'],
+      createdAt: this.#clock(),
+      pollsLeft: this.#pollsBeforeAssigned,
+    });
+    return { topic: dpsResponseTopic(202, rid, this.#retryAfter), body: JSON.stringify({ operationId, status: 'assigning' }) };
+  }
+
+  /** Answers an operation-status poll: 202 while assigning, then 200 with the assignment; 404 for an unknown operation. */
+  poll(identity: DpsIdentity, rid: string, operationId: string): DpsReply {
+    const operation = this.#operations.get(operationId);
+    if (operation === undefined || operation.registrationId !== identity.registrationId) {
+      return this.#error(404, rid, 404201, `no operation ${operationId} for ${identity.registrationId}`);
+    }
+    if (operation.pollsLeft > 0) {
+      operation.pollsLeft--;
+      return { topic: dpsResponseTopic(202, rid, this.#retryAfter), body: JSON.stringify({ operationId, status: 'assigning' }) };
+    }
+    operation.assigned ??= this.#complete(identity, operation);
+    return { topic: dpsResponseTopic(200, rid), body: JSON.stringify(operation.assigned) };
+  }
+
+  /** Assigns the device to the hub (registering it there) and builds the 200 body. */
+  #complete(identity: DpsIdentity, operation: Operation): object {
+    const deviceId = identity.enrollment.deviceId ?? identity.registrationId;
+    const assignedHub = this.#assign(deviceId, identity.deviceKey);
+    const created = new Date(operation.createdAt).toISOString();
+    const now = new Date(this.#clock()).toISOString();
+    this.#registrations.push({
+      registrationId: identity.registrationId,
+      deviceId,
+      assignedHub,
+      operationId: operation.operationId,
+      ...(operation.requestPayload === undefined ? {} : { requestPayload: operation.requestPayload }),
+    });
+    return {
+      operationId: operation.operationId,
+      status: 'assigned',
+      registrationState: {
+        registrationId: identity.registrationId,
+        createdDateTimeUtc: created,
+        assignedHub,
+        deviceId,
+        status: 'assigned',
+        substatus: 'initialAssignment',
+        lastUpdatedDateTimeUtc: now,
+        etag: `"sim-${operation.operationId}"`,
+        ...(identity.enrollment.payload === undefined ? {} : { payload: identity.enrollment.payload }),
+      },
+    };
+  }
+
+  /** An error reply in DPS's shape: `{"errorCode":401002,"trackingId":…,"message":…,"timestampUtc":…}`. */
+  #error(status: number, rid: string, errorCode: number, message: string): DpsReply {
+    const body = { errorCode, trackingId: `sim-${rid}`, message, timestampUtc: new Date(this.#clock()).toISOString() };
+    return { topic: dpsResponseTopic(status, rid), body: JSON.stringify(body) };
+  }
+}

@@ -1,0 +1,40 @@
+// The simulated IoT Hub + DPS (see README.md).
+
+// The hub
+export { SimHub } from './sim-hub.ts';
+export type {
+  ConnectedIdentity,
+  DeliveryOptions,
+  InvokeMethodOptions,
+  SimHubAddresses,
+  SimHubOptions,
+  SimHubStats,
+} from './sim-hub.ts';
+
+// Registry and CONNECT checks
+export { clientIdOf, generateKey } from './registry.ts';
+export type { DeviceSpec, RegisteredIdentity } from './registry.ts';
+export { parseHubUserName } from './hub-auth.ts';
+export type { RefusalCode } from './hub-auth.ts';
+
+// Service-side results
+export type { DeliveryOutcome, DeliveryReceipt } from './c2d.ts';
+export { MAX_QUEUED_MESSAGES } from './c2d.ts';
+export { MethodInvocationError } from './methods.ts';
+export type { MethodResult } from './methods.ts';
+export type { TelemetryPredicate, TelemetryRecord } from './telemetry-log.ts';
+export type { TwinDocument, TwinSection } from './twin-store.ts';
+
+// DPS
+export { DpsService } from './dps.ts';
+export type { DpsOptions, GroupEnrollmentSpec, IndividualEnrollmentSpec, RegistrationRecord } from './dps.ts';
+
+// Packet-level test client
+export { RawMqttClient } from './raw-mqtt-client.ts';
+export type { RawConnectOptions, RawPacket } from './raw-mqtt-client.ts';
+
+// Rules and transport constants
+export { C2D_ANY_DEVICE_FILTER, MAX_SUBSCRIPTIONS } from './rules.ts';
+export { WEBSOCKET_PATH, WEBSOCKET_PROTOCOL } from './listeners.ts';
+export { MAX_FRAME_BYTES } from './wire-tap.ts';
+export type { Transport } from './wire-tap.ts';

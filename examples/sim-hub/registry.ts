@@ -1,0 +1,93 @@
+/**
+ * The simulated hub's identity registry: devices and modules, each with a symmetric key (SAS) or
+ * marked X.509. Keys are 32 random bytes, base64, like the portal's (PROTOCOL.md §4).
+ */
+import { randomBytes } from 'node:crypto';
+import { formatConnectionString } from '@hubwire/sas';
+import { isValidDeviceId, isValidModuleId } from '@hubwire/topics';
+
+/** What addDevice takes. */
+export interface DeviceSpec {
+  readonly deviceId: string;
+  /** Registers a module of `deviceId` (which must already be registered). */
+  readonly moduleId?: string;
+  /** Base64 symmetric key; one is generated when absent (ignored for X.509). */
+  readonly key?: string;
+  /** Authenticates by client certificate: the hub accepts CONNECT without a password. */
+  readonly x509?: boolean;
+}
+
+/** A registered device or module. */
+export interface RegisteredIdentity {
+  readonly deviceId: string;
+  readonly moduleId?: string;
+  /** `{d}` or `{d}/{m}`: the MQTT client id this identity must connect with (PROTOCOL.md §2). */
+  readonly clientId: string;
+  /** Base64 symmetric key; absent for X.509 identities. */
+  readonly key?: string;
+  readonly x509: boolean;
+}
+
+/** Returns 32 random bytes, base64: a fresh symmetric key. */
+export function generateKey(): string {
+  return randomBytes(32).toString('base64');
+}
+
+/** Returns the MQTT client id of an identity: `{d}` or `{d}/{m}` (PROTOCOL.md §2). */
+export function clientIdOf(deviceId: string, moduleId?: string): string {
+  return moduleId === undefined ? deviceId : `${deviceId}/${moduleId}`;
+}
+
+/** Devices and modules by client id. */
+export class DeviceRegistry {
+  readonly #identities = new Map<string, RegisteredIdentity>();
+
+  /** Registers (or re-registers, replacing the key) an identity; throws RangeError on an invalid id or a module of an unknown device. */
+  add(spec: DeviceSpec): RegisteredIdentity {
+    const { deviceId, moduleId } = spec;
+    if (!isValidDeviceId(deviceId)) throw new RangeError(`invalid device id ${JSON.stringify(deviceId)} (PROTOCOL.md §2)`);
+    if (moduleId !== undefined) {
+      if (!isValidModuleId(moduleId)) throw new RangeError(`invalid module id ${JSON.stringify(moduleId)} (PROTOCOL.md §2)`);
+      if (!this.#identities.has(deviceId)) throw new RangeError(`register device ${deviceId} before its module ${moduleId}`);
+    }
+    const clientId = clientIdOf(deviceId, moduleId);
+    const x509 = spec.x509 === true;
+    const identity: RegisteredIdentity = {
+      deviceId,
+      ...(moduleId === undefined ? {} : { moduleId }),
+      clientId,
+      ...(x509 ? {} : { key: spec.key ?? generateKey() }),
+      x509,
+    };
+    this.#identities.set(clientId, identity);
+    return identity;
+  }
+
+  /** The identity, or undefined when not registered. */
+  get(deviceId: string, moduleId?: string): RegisteredIdentity | undefined {
+    return this.#identities.get(clientIdOf(deviceId, moduleId));
+  }
+
+  /** The identity, or throws RangeError naming it. */
+  require(deviceId: string, moduleId?: string): RegisteredIdentity {
+    const identity = this.get(deviceId, moduleId);
+    if (identity === undefined) throw new RangeError(`${clientIdOf(deviceId, moduleId)} is not registered on the simulated hub`);
+    return identity;
+  }
+
+  /** Every registered identity, in registration order. */
+  list(): RegisteredIdentity[] {
+    return [...this.#identities.values()];
+  }
+
+  /** `HostName=…;DeviceId=…[;ModuleId=…];SharedAccessKey=…` (or `;x509=true`) for a registered identity (PROTOCOL.md §3). */
+  connectionString(hostName: string, deviceId: string, moduleId?: string): string {
+    const identity = this.require(deviceId, moduleId);
+    return formatConnectionString({
+      hostName,
+      deviceId,
+      ...(moduleId === undefined ? {} : { moduleId }),
+      ...(identity.key === undefined ? { x509: true as const } : { sharedAccessKey: identity.key }),
+    });
+  }
+}

@@ -1,0 +1,409 @@
+/**
+ * A local stand-in for Azure IoT Hub and DPS over MQTT 3.1.1, built on aedes (see README.md).
+ * The device side speaks to it exactly as to the real services (PROTOCOL.md), minus TLS; the
+ * service side is this class: register devices, read twins, push desired patches, invoke methods,
+ * send C2D and module-input messages, and watch telemetry.
+ */
+import { randomUUID } from 'node:crypto';
+import { createSasToken, deviceResourceUri, hubCredentials, type MqttCredentials } from '@hubwire/sas';
+import {
+  assertMethodName,
+  c2dTopic,
+  desiredPatchTopic,
+  MAX_C2D_BYTES,
+  MAX_METHOD_PAYLOAD_BYTES,
+  methodRequestTopic,
+  moduleInputTopic,
+  type MessagePropertiesInput,
+} from '@hubwire/topics';
+import { createServiceBroker } from './broker.ts';
+import type { DeliveryReceipt } from './c2d.ts';
+import { DpsService, type DpsIdentity, type DpsOptions } from './dps.ts';
+import { dpsBrokerService } from './dps-broker.ts';
+import { hubBrokerService, pumpDeviceBound } from './hub-broker.ts';
+import { createHubState, type HubConnection, type HubState, type SimHubStats } from './hub-state.ts';
+import { listenTcp, listenWebSocket, type Listener } from './listeners.ts';
+import { preview } from './log-format.ts';
+import { MethodInvocationError, type MethodResult } from './methods.ts';
+import { clientIdOf, type DeviceSpec, type RegisteredIdentity } from './registry.ts';
+import type { Feed } from './rules.ts';
+import type { TelemetryPredicate, TelemetryRecord } from './telemetry-log.ts';
+import type { TwinDocument } from './twin-store.ts';
+import type { Transport } from './wire-tap.ts';
+
+export type { SimHubStats } from './hub-state.ts';
+
+/** Options of the simulated hub. */
+export interface SimHubOptions {
+  /** The hub's host name, used in user names, SAS `sr` and connection strings (default `sim-hub.local`). */
+  readonly hostName?: string;
+  /** Wall clock in ms since the epoch, for SAS expiry and timestamps (default `Date.now`). */
+  readonly clock?: () => number;
+  /** Receives one readable line per thing the hub or DPS sees or does. */
+  readonly onLog?: (line: string) => void;
+  /** DPS settings (id scope, retry-after, polls before assignment). */
+  readonly dps?: DpsOptions;
+  /** Telemetry records kept (default 10 000; the oldest go first). */
+  readonly maxTelemetryRecords?: number;
+}
+
+/** Where the hub listens, from start(). */
+export interface SimHubAddresses {
+  /** IoT Hub MQTT over TCP on 127.0.0.1 (no TLS). */
+  readonly mqttPort: number;
+  /** IoT Hub MQTT over WebSocket: `ws://127.0.0.1:{wsPort}/$iothub/websocket`, subprotocol `mqtt`. */
+  readonly wsPort: number;
+  /** DPS MQTT over TCP. */
+  readonly dpsPort: number;
+  /** DPS MQTT over WebSocket, same path and subprotocol. */
+  readonly dpsWsPort: number;
+  readonly hostName: string;
+  readonly idScope: string;
+  /** Same as SimHub.close(). */
+  close(): Promise<void>;
+}
+
+/** A connected device or module. */
+export interface ConnectedIdentity {
+  readonly deviceId: string;
+  readonly moduleId?: string;
+  readonly clientId: string;
+  readonly transport: Transport;
+  readonly cleanSession: boolean;
+  /** `model-id` from the user name, if sent. */
+  readonly modelId?: string;
+  /** Accepted subscription filters. */
+  readonly subscriptions: string[];
+}
+
+/** Options of invokeMethod. */
+export interface InvokeMethodOptions {
+  /** Response timeout (default 30 000 ms, the service default of 30 s, PROTOCOL.md §10). */
+  readonly timeoutMs?: number;
+  /** Invoke on a module of the device. */
+  readonly moduleId?: string;
+}
+
+/** Options of sendC2d and sendModuleInput. */
+export interface DeliveryOptions {
+  /** Time to live before the message expires undelivered or unacknowledged (default 1 h, PROTOCOL.md §8). */
+  readonly ttlMs?: number;
+}
+
+const DEFAULT_HOST_NAME = 'sim-hub.local';
+
+/** The simulated IoT Hub + DPS. Create, register devices, `start()`, and `close()` when done. */
+export class SimHub {
+  readonly hostName: string;
+  /** The DPS half: enrollments and finished registrations. */
+  readonly dps: DpsService;
+  readonly #onLog: ((line: string) => void) | undefined;
+  readonly #state: HubState;
+  #started: Promise<SimHubAddresses> | undefined;
+  #closing: Promise<void> | undefined;
+  #teardown: (() => Promise<void>) | undefined;
+
+  /** Creates a hub; nothing listens until start(). */
+  constructor(options: SimHubOptions = {}) {
+    this.hostName = options.hostName ?? DEFAULT_HOST_NAME;
+    this.#onLog = options.onLog;
+    const clock = options.clock ?? Date.now;
+    this.#state = createHubState(this.hostName, clock, options.maxTelemetryRecords ?? 10_000, (line) => this.#log(line));
+    this.dps = new DpsService(options.dps ?? {}, clock, (deviceId, key) => {
+      this.#state.registry.add(key === undefined ? { deviceId, x509: true } : { deviceId, key });
+      this.#state.stats.dpsAssignments++;
+      this.#log(`dps: assigned ${deviceId} to ${this.hostName}`);
+      return this.hostName;
+    });
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  /** Starts the hub and DPS brokers and their TCP and WebSocket listeners on 127.0.0.1 (ports chosen by the OS). */
+  start(): Promise<SimHubAddresses> {
+    if (this.#closing !== undefined) return Promise.reject(new Error('the simulated hub was closed'));
+    return (this.#started ??= this.#start());
+  }
+
+  /** Tears everything down: sockets destroyed, brokers closed, pending calls settled. Safe to call twice. */
+  close(): Promise<void> {
+    return (this.#closing ??= this.#close());
+  }
+
+  async #start(): Promise<SimHubAddresses> {
+    const hub = await createServiceBroker<HubConnection>(hubBrokerService(this.#state));
+    const dps = await createServiceBroker<DpsIdentity>(
+      dpsBrokerService(this.dps, {
+        log: (line) => this.#log(line),
+        refused: () => this.#state.stats.connectionsRefused++,
+        violated: () => this.#state.stats.ruleViolations++,
+        changed: () => this.#state.waiters.notify(),
+      }),
+    );
+    const listeners: Listener[] = [];
+    this.#teardown = async () => {
+      await Promise.all(listeners.map((listener) => listener.close()));
+      await Promise.all([hub.close(), dps.close()]);
+    };
+    // One at a time, so a failure leaves only listeners that #teardown knows about.
+    listeners.push(await listenTcp((connection) => hub.handle(connection)));
+    listeners.push(await listenWebSocket((connection) => hub.handle(connection)));
+    listeners.push(await listenTcp((connection) => dps.handle(connection)));
+    listeners.push(await listenWebSocket((connection) => dps.handle(connection)));
+    const [mqtt, ws, dpsTcp, dpsWs] = listeners as [Listener, Listener, Listener, Listener];
+    this.#log(`hub: ${this.hostName} listening on tcp ${mqtt.port}, ws ${ws.port}; dps ${this.dps.idScope} on tcp ${dpsTcp.port}, ws ${dpsWs.port}`);
+    return {
+      mqttPort: mqtt.port,
+      wsPort: ws.port,
+      dpsPort: dpsTcp.port,
+      dpsWsPort: dpsWs.port,
+      hostName: this.hostName,
+      idScope: this.dps.idScope,
+      close: () => this.close(),
+    };
+  }
+
+  async #close(): Promise<void> {
+    try {
+      await this.#started;
+    } catch {
+      // a failed start leaves only what #teardown knows about
+    }
+    await this.#teardown?.();
+    this.#state.methods.abortAll();
+    this.#state.deviceBound.abortAll();
+    this.#state.telemetry.close();
+    this.#state.waiters.close();
+    this.#log('hub: closed');
+  }
+
+  // ---- registry --------------------------------------------------------------------------
+
+  /** Registers a device or module (key generated if absent); re-adding replaces it. Throws RangeError on invalid ids. */
+  addDevice(spec: DeviceSpec): RegisteredIdentity {
+    const identity = this.#state.registry.add(spec);
+    this.#log(`hub: registered ${identity.clientId} (${identity.x509 ? 'x509' : 'symmetric key'})`);
+    return identity;
+  }
+
+  /** The registered identity, or undefined. */
+  device(deviceId: string, moduleId?: string): RegisteredIdentity | undefined {
+    return this.#state.registry.get(deviceId, moduleId);
+  }
+
+  /** `HostName=…;DeviceId=…[;ModuleId=…];SharedAccessKey=…` (or `x509=true`); throws RangeError if not registered. */
+  connectionString(deviceId: string, moduleId?: string): string {
+    return this.#state.registry.connectionString(this.hostName, deviceId, moduleId);
+  }
+
+  /** A SAS token for a registered identity, valid `ttlSeconds` from the hub clock (default 3600). */
+  sasToken(deviceId: string, options: { moduleId?: string; ttlSeconds?: number } = {}): Promise<string> {
+    const identity = this.#state.registry.require(deviceId, options.moduleId);
+    if (identity.key === undefined) return Promise.reject(new RangeError(`${identity.clientId} is an X.509 identity`));
+    return createSasToken({
+      resourceUri: deviceResourceUri(this.hostName, deviceId, options.moduleId),
+      key: identity.key,
+      expiresAt: Math.floor(this.#state.clock() / 1000) + (options.ttlSeconds ?? 3600),
+    });
+  }
+
+  /** Ready-made CONNECT credentials (client id, user name, SAS password unless X.509) for raw MQTT clients. */
+  async credentials(deviceId: string, options: { moduleId?: string; ttlSeconds?: number } = {}): Promise<MqttCredentials> {
+    const identity = this.#state.registry.require(deviceId, options.moduleId);
+    const password = identity.key === undefined ? undefined : await this.sasToken(deviceId, options);
+    return hubCredentials({ hostName: this.hostName, deviceId, moduleId: options.moduleId, password });
+  }
+
+  // ---- connections -----------------------------------------------------------------------
+
+  /** Identities connected right now (CONNACK 0 sent, socket open). */
+  connectedDevices(): ConnectedIdentity[] {
+    return [...this.#state.live.values()].map((session) => ({
+      deviceId: session.identity.deviceId,
+      ...(session.identity.moduleId === undefined ? {} : { moduleId: session.identity.moduleId }),
+      clientId: session.clientId,
+      transport: session.transport,
+      cleanSession: session.cleanSession,
+      ...(session.identity.modelId === undefined ? {} : { modelId: session.identity.modelId }),
+      subscriptions: [...session.subscriptions.keys()],
+    }));
+  }
+
+  /** True when the identity has a live connection. */
+  isConnected(deviceId: string, moduleId?: string): boolean {
+    return this.#state.live.has(clientIdOf(deviceId, moduleId));
+  }
+
+  /** Drops the identity's connection (the device just sees the socket close); false when it was not connected. */
+  disconnectDevice(deviceId: string, moduleId?: string): boolean {
+    const session = this.#state.live.get(clientIdOf(deviceId, moduleId));
+    if (session === undefined) return false;
+    session.close('disconnected by disconnectDevice()');
+    return true;
+  }
+
+  /** Closes connections whose SAS token has expired by the hub clock (timers do this too; call it after moving a fake clock). */
+  enforceTokenExpiry(): number {
+    let closed = 0;
+    for (const session of this.#state.live.values()) {
+      const expiresAt = session.identity.expiresAt;
+      if (expiresAt !== undefined && expiresAt <= this.#state.clock()) {
+        session.close('SAS token expired');
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  /** Resolves when `condition()` holds, re-checked after every hub event; rejects after `timeoutMs`. */
+  waitUntil(condition: () => boolean, timeoutMs: number, description = 'a hub condition'): Promise<void> {
+    return this.#state.waiters.wait(condition, timeoutMs, description);
+  }
+
+  /** Resolves once the identity is connected and subscribed to every filter in `filters` (default: none required). */
+  waitForConnection(deviceId: string, options: { moduleId?: string; filters?: readonly string[]; timeoutMs?: number } = {}): Promise<void> {
+    const clientId = clientIdOf(deviceId, options.moduleId);
+    const filters = options.filters ?? [];
+    return this.waitUntil(
+      () => {
+        const session = this.#state.live.get(clientId);
+        return session !== undefined && filters.every((filter) => session.subscriptions.has(filter));
+      },
+      options.timeoutMs ?? 5000,
+      `${clientId} to connect${filters.length === 0 ? '' : ` and subscribe ${filters.join(', ')}`}`,
+    );
+  }
+
+  /** Counters so far (a copy). */
+  stats(): SimHubStats {
+    return { ...this.#state.stats };
+  }
+
+  // ---- twin ------------------------------------------------------------------------------
+
+  /** A copy of the twin: `{ desired: {…, $version}, reported: {…, $version} }`. */
+  twin(deviceId: string, moduleId?: string): TwinDocument {
+    return this.#state.twins.snapshot(this.#state.registry.require(deviceId, moduleId).clientId);
+  }
+
+  /**
+   * Service side: merges a desired patch (null removes) and pushes it, with its new `$version`, to
+   * the device if it is connected and subscribed (nothing is queued for later, PROTOCOL.md §9).
+   * Returns the new desired version; throws RangeError for an unknown identity or an invalid patch.
+   */
+  updateDesired(deviceId: string, patch: Record<string, unknown>, moduleId?: string): number {
+    const { clientId } = this.#state.registry.require(deviceId, moduleId);
+    const result = this.#state.twins.patchDesired(clientId, patch);
+    if ('problem' in result) throw new RangeError(`desired patch refused: ${result.problem}`);
+    const session = this.#state.live.get(clientId);
+    const qos = session?.grantedQos('desired-patch');
+    if (session !== undefined && qos !== undefined) {
+      const body = JSON.stringify({ ...patch, $version: result.version });
+      session.send(desiredPatchTopic(result.version), new TextEncoder().encode(body), qos);
+      this.#log(`hub: ${clientId} ← desired patch v${result.version} ${body}`);
+    } else {
+      this.#log(`hub: desired v${result.version} for ${clientId} stored (not connected or not subscribed: no notification)`);
+    }
+    this.#state.waiters.notify();
+    return result.version;
+  }
+
+  /** Fault injection: the next `count` twin requests (GET or PATCH, any device) are answered with `status` (429, 500, …). */
+  failTwinRequests(count: number, status = 429): void {
+    this.#state.twins.failNext(count, status);
+  }
+
+  // ---- direct methods --------------------------------------------------------------------
+
+  /**
+   * Service side: invokes a direct method and waits for the device's response (PROTOCOL.md §10).
+   * Rejects with MethodInvocationError: 404 `device-offline` (not connected or not subscribed to
+   * methods), 504 `timeout`, 503 `hub-closed`; with TopicError for an invalid name, RangeError over 128 KB.
+   */
+  async invokeMethod(deviceId: string, methodName: string, payload?: unknown, options: InvokeMethodOptions = {}): Promise<MethodResult> {
+    const { clientId } = this.#state.registry.require(deviceId, options.moduleId);
+    const session = this.#state.live.get(clientId);
+    const qos = session?.grantedQos('method-request');
+    if (session === undefined || qos === undefined) {
+      throw new MethodInvocationError('device-offline', `${clientId} is not connected or not subscribed to methods`);
+    }
+    assertMethodName(methodName);
+    const body = new TextEncoder().encode(JSON.stringify(payload === undefined ? null : payload));
+    if (body.length > MAX_METHOD_PAYLOAD_BYTES) throw new RangeError(`method payload of ${body.length} bytes exceeds ${MAX_METHOD_PAYLOAD_BYTES} (PROTOCOL.md §10)`);
+    const call = this.#state.methods.start(clientId, options.timeoutMs ?? 30_000, `method ${methodName} on ${clientId}`);
+    session.send(methodRequestTopic(methodName, call.rid), body, qos);
+    this.#log(`hub: ${clientId} ← method ${methodName} rid=${call.rid} ${preview(body)}`);
+    return call.result;
+  }
+
+  // ---- C2D and module inputs -------------------------------------------------------------
+
+  /**
+   * Service side: queues a cloud-to-device message (PROTOCOL.md §8) and resolves when it ends:
+   * `completed` on the device's PUBACK, `delivered` if sent at QoS 0, `expired` after `ttlMs`.
+   * A `messageId` ($.mid) is generated when absent, `$.to` defaults to `/devices/{d}/messages/devicebound`.
+   * Rejects with RangeError for an unknown device, a body over 64 KB, or a full queue (50).
+   */
+  async sendC2d(deviceId: string, body: Uint8Array | string, properties: MessagePropertiesInput = {}, options: DeliveryOptions = {}): Promise<DeliveryReceipt> {
+    const identity = this.#state.registry.require(deviceId);
+    const messageId = properties.messageId ?? randomUUID();
+    const topic = c2dTopic(deviceId, { to: `/devices/${deviceId}/messages/devicebound`, ...properties, messageId });
+    return this.#enqueue(identity.clientId, 'c2d', topic, body, messageId, options);
+  }
+
+  /** Edge side: queues a message for a module input (PROTOCOL.md §12); settles like sendC2d. */
+  async sendModuleInput(
+    deviceId: string,
+    moduleId: string,
+    inputName: string,
+    body: Uint8Array | string,
+    properties: MessagePropertiesInput = {},
+    options: DeliveryOptions = {},
+  ): Promise<DeliveryReceipt> {
+    const identity = this.#state.registry.require(deviceId, moduleId);
+    const messageId = properties.messageId ?? randomUUID();
+    const topic = moduleInputTopic(deviceId, moduleId, inputName, { ...properties, messageId });
+    return this.#enqueue(identity.clientId, 'module-input', topic, body, messageId, options);
+  }
+
+  /** Messages queued or in flight for an identity. */
+  pendingMessages(deviceId: string, moduleId?: string): number {
+    return this.#state.deviceBound.pendingCount(clientIdOf(deviceId, moduleId));
+  }
+
+  #enqueue(clientId: string, feed: Feed, topic: string, body: Uint8Array | string, messageId: string, options: DeliveryOptions): Promise<DeliveryReceipt> {
+    if (this.#closing !== undefined) throw new Error('the simulated hub is closed');
+    const payload = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+    if (payload.length > MAX_C2D_BYTES) throw new RangeError(`message of ${payload.length} bytes exceeds ${MAX_C2D_BYTES} (PROTOCOL.md §8)`);
+    const receipt = this.#state.deviceBound.enqueue(clientId, feed, topic, payload, messageId, options.ttlMs ?? 3_600_000);
+    this.#log(`hub: queued ${feed} ${messageId} for ${clientId}: ${preview(payload)}`);
+    const session = this.#state.live.get(clientId);
+    if (session !== undefined) pumpDeviceBound(this.#state, session);
+    return receipt.then((result) => {
+      this.#log(`hub: ${feed} ${messageId} for ${clientId} ${result.outcome} after ${result.deliveryCount} deliveries`);
+      this.#state.waiters.notify();
+      return result;
+    });
+  }
+
+  // ---- telemetry -------------------------------------------------------------------------
+
+  /** Telemetry received so far (optionally filtered), oldest first. */
+  telemetry(predicate?: TelemetryPredicate): TelemetryRecord[] {
+    return this.#state.telemetry.list(predicate);
+  }
+
+  /** The first telemetry record, already received or yet to come, matching `predicate`; rejects after `timeoutMs`. */
+  waitForTelemetry(predicate: TelemetryPredicate, timeoutMs: number): Promise<TelemetryRecord> {
+    return this.#state.telemetry.waitFor(predicate, timeoutMs);
+  }
+
+  /** Telemetry arriving from now on, as an async iterable (ends when the hub closes; `break` to stop). */
+  telemetryStream(): AsyncIterableIterator<TelemetryRecord> {
+    return this.#state.telemetry.stream();
+  }
+
+  #log(line: string): void {
+    this.#onLog?.(line);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Device twins on the simulated hub (PROTOCOL.md §9), driven with raw MQTT: GET, reported PATCH with
+ * versions and null removal, desired patches pushed from the service side, and injected faults.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RawMqttClient, type RawPacket } from '../examples/sim-hub/raw-mqtt-client.ts';
+import { SimHub, type SimHubAddresses } from '../examples/sim-hub/index.ts';
+import { mergePatch } from '../examples/sim-hub/twin-store.ts';
+
+let hub: SimHub;
+let ports: SimHubAddresses;
+const clients: RawMqttClient[] = [];
+
+beforeEach(async () => {
+  hub = new SimHub();
+  ports = await hub.start();
+  hub.addDevice({ deviceId: 'dev1' });
+});
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
+  await hub.close();
+});
+
+/** dev1, connected and subscribed to twin responses and desired patches. */
+async function twinClient(): Promise<RawMqttClient> {
+  const client = await RawMqttClient.tcp(ports.mqttPort);
+  clients.push(client);
+  expect(await client.connect(await hub.credentials('dev1'))).toBe(0);
+  expect(await client.subscribe([['$iothub/twin/res/#', 0], ['$iothub/twin/PATCH/properties/desired/#', 0]])).toEqual([0, 0]);
+  return client;
+}
+
+function json(packet: RawPacket): unknown {
+  return JSON.parse(packet.payload!.toString());
+}
+
+describe('twin GET and reported PATCH', () => {
+  it('answers GET with 200 and both sections at $version 1 for a new twin', async () => {
+    const client = await twinClient();
+    await client.publish('$iothub/twin/GET/?$rid=g1', '');
+    const response = await client.nextPublish('$iothub/twin/res/');
+    expect(response.topic).toBe('$iothub/twin/res/200/?$rid=g1');
+    expect(json(response)).toEqual({ desired: { $version: 1 }, reported: { $version: 1 } });
+  });
+
+  it('merges reported patches, removes null members, and answers 204 with the new $version', async () => {
+    const client = await twinClient();
+    await client.publish('$iothub/twin/PATCH/properties/reported/?$rid=p1', '{"fw":"1.0","net":{"rssi":-70,"ip":"10.0.0.2"}}');
+    expect((await client.nextPublish('$iothub/twin/res/')).topic).toBe('$iothub/twin/res/204/?$rid=p1&$version=2');
+    await client.publish('$iothub/twin/PATCH/properties/reported/?$rid=p2', '{"fw":null,"net":{"ip":null,"ssid":"lab"}}');
+    const second = await client.nextPublish('$iothub/twin/res/');
+    expect(second.topic).toBe('$iothub/twin/res/204/?$rid=p2&$version=3');
+    expect(second.payload!.length).toBe(0);
+    expect(hub.twin('dev1').reported).toEqual({ net: { rssi: -70, ssid: 'lab' }, $version: 3 });
+    await client.publish('$iothub/twin/GET/?$rid=g2', '');
+    expect(json(await client.nextPublish('$iothub/twin/res/'))).toEqual({ desired: { $version: 1 }, reported: { net: { rssi: -70, ssid: 'lab' }, $version: 3 } });
+  });
+
+  it('answers 400 to a patch that is not a JSON object, or uses a forbidden key, without changing the version', async () => {
+    const client = await twinClient();
+    for (const [rid, body] of [['a', 'not json'], ['b', '[1,2]'], ['c', '{"a.b":1}'], ['d', '{"$x":1}']] as const) {
+      await client.publish(`$iothub/twin/PATCH/properties/reported/?$rid=${rid}`, body);
+      expect((await client.nextPublish('$iothub/twin/res/')).topic).toBe(`$iothub/twin/res/400/?$rid=${rid}`);
+    }
+    expect(hub.twin('dev1').reported.$version).toBe(1);
+  });
+
+  it('does not let a __proto__ member reach a prototype', () => {
+    const target: Record<string, unknown> = {};
+    mergePatch(target, JSON.parse('{"__proto__":{"polluted":true},"a":1}') as Record<string, unknown>);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(Object.getPrototypeOf(target)).toBe(Object.prototype);
+    expect(JSON.stringify(target)).toBe('{"__proto__":{"polluted":true},"a":1}');
+  });
+
+  it('sends no answer to a connection not subscribed to twin responses', async () => {
+    const client = await RawMqttClient.tcp(ports.mqttPort);
+    clients.push(client);
+    await client.connect(await hub.credentials('dev1'));
+    await client.publish('$iothub/twin/PATCH/properties/reported/?$rid=1', '{"x":1}', { qos: 1 });
+    expect(hub.twin('dev1').reported).toEqual({ x: 1, $version: 2 });
+    await expect(client.nextPublish('$iothub/', 300)).rejects.toThrow(/no matching packet/);
+  });
+});
+
+describe('desired patches', () => {
+  it('pushes a desired patch with $version in topic and body, and GET reflects it', async () => {
+    const client = await twinClient();
+    expect(hub.updateDesired('dev1', { interval: 5, mode: { fast: true } })).toBe(2);
+    const patch = await client.nextPublish('$iothub/twin/PATCH/properties/desired/');
+    expect(patch.topic).toBe('$iothub/twin/PATCH/properties/desired/?$version=2');
+    expect(json(patch)).toEqual({ interval: 5, mode: { fast: true }, $version: 2 });
+    expect(hub.updateDesired('dev1', { mode: null })).toBe(3);
+    expect(json(await client.nextPublish('$iothub/twin/PATCH/'))).toEqual({ mode: null, $version: 3 });
+    expect(hub.twin('dev1').desired).toEqual({ interval: 5, $version: 3 });
+  });
+
+  it('stores desired changes made while the device is offline without queueing a notification', async () => {
+    expect(hub.updateDesired('dev1', { interval: 9 })).toBe(2);
+    const client = await twinClient();
+    await expect(client.nextPublish('$iothub/twin/PATCH/', 300)).rejects.toThrow(/no matching packet/);
+    await client.publish('$iothub/twin/GET/?$rid=g', '');
+    expect(json(await client.nextPublish('$iothub/twin/res/'))).toMatchObject({ desired: { interval: 9, $version: 2 } });
+  });
+
+  it('keeps each identity\'s twin apart: a module has its own', async () => {
+    hub.addDevice({ deviceId: 'dev1', moduleId: 'm1' });
+    hub.updateDesired('dev1', { a: 1 }, 'm1');
+    expect(hub.twin('dev1', 'm1').desired).toEqual({ a: 1, $version: 2 });
+    expect(hub.twin('dev1').desired).toEqual({ $version: 1 });
+  });
+
+  it('throws for an invalid desired patch or an unknown device', () => {
+    expect(() => hub.updateDesired('dev1', { 'bad key': 1 })).toThrow(RangeError);
+    expect(() => hub.updateDesired('ghost', { a: 1 })).toThrow(RangeError);
+  });
+});
+
+describe('fault injection', () => {
+  it('answers the next N twin requests with the injected status, then serves normally', async () => {
+    const client = await twinClient();
+    hub.failTwinRequests(2, 429);
+    await client.publish('$iothub/twin/GET/?$rid=1', '');
+    expect((await client.nextPublish('$iothub/twin/res/')).topic).toBe('$iothub/twin/res/429/?$rid=1');
+    await client.publish('$iothub/twin/PATCH/properties/reported/?$rid=2', '{"a":1}');
+    expect((await client.nextPublish('$iothub/twin/res/')).topic).toBe('$iothub/twin/res/429/?$rid=2');
+    expect(hub.twin('dev1').reported.$version).toBe(1);
+    await client.publish('$iothub/twin/GET/?$rid=3', '');
+    expect((await client.nextPublish('$iothub/twin/res/')).topic).toBe('$iothub/twin/res/200/?$rid=3');
+    hub.failTwinRequests(1, 500);
+    await client.publish('$iothub/twin/GET/?$rid=4', '');
+    expect((await client.nextPublish('$iothub/twin/res/')).topic).toBe('$iothub/twin/res/500/?$rid=4');
+  });
+});
