@@ -51,6 +51,16 @@ describe('telemetry intents', () => {
     expect(hub.take(engine)).toHaveLength(1);
   });
 
+  it('counts properties given as a one-shot iterator toward 256 KB, and still sends them all', () => {
+    const { engine, hub } = connectedEngine();
+    hub.take(engine);
+    const pairs = (): Iterator<readonly [string, string]> & Iterable<readonly [string, string]> =>
+      new Map([['abc', 'de']]).entries();
+    refuses(engine, () => engine.publishTelemetry(1, big(262_140), { properties: pairs() }), InvalidIntentError, 'message-too-large');
+    engine.publishTelemetry(1, big(262_139), { properties: pairs() });
+    expect(hub.take(engine).map((p) => p.topic)).toEqual(['devices/d1/messages/events/abc=de']);
+  });
+
   it('throws QueueFullError when maxQueued messages wait, and a refused message uses up no id', () => {
     const engine = new DeviceEngine({ hostName: HOST, deviceId: 'd1', maxQueued: 2 });
     const ids = [engine.publishTelemetry(0, 'a').id, engine.publishTelemetry(0, 'b').id];

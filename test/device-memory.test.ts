@@ -59,4 +59,26 @@ describe('memory', () => {
     expect(engineWithMany.pendingRequests).toBe(100_000);
     expect(perRequest).toBeLessThan(100);
   });
+
+  it('frees a request that timed out while waiting for a connection, body and all', () => {
+    const offline = new DeviceEngine({ hostName: HOST, deviceId: 'd1', random: () => 0.5, maxQueued: 4 });
+    const patch = { blob: 'x'.repeat(4096) };
+    const retained = (): number => {
+      gc();
+      gc();
+      const usage = process.memoryUsage();
+      return usage.heapUsed + usage.arrayBuffers; // bodies are ArrayBuffers, outside the JS heap
+    };
+    const before = retained();
+    let now = 0;
+    for (let i = 0; i < 2000; i++) {
+      offline.patchReported(now, patch);
+      now = offline.pollTimeout() as number;
+      offline.handleTimeout(now);
+    }
+    const perRequest = (retained() - before) / 2000;
+    expect(offline.pendingRequests).toBe(0);
+    // Each held request carries its 4 KB serialised body; none may outlive its timeout.
+    expect(perRequest).toBeLessThan(500);
+  });
 });

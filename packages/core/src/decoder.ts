@@ -17,6 +17,11 @@
  * - CONNACK, PUBACK, SUBACK, UNSUBACK, PINGRESP and PUBLISH are decoded here; any other type is
  *   checked by mqtt-packet's parser and reported as `{ cmd: 'other' }` (a device never expects
  *   it) or as a DecodeFailure when mqtt-packet rejects it.
+ * - Stricter than mqtt-packet, which accepts all of these: DUP on a QoS 0 PUBLISH
+ *   [MQTT-3.3.1-2], an empty topic [MQTT-4.7.3-1], wildcards [MQTT-3.3.2-2] or U+0000
+ *   [MQTT-1.5.3-2] in a topic, ill-formed UTF-8 (mqtt-packet substitutes U+FFFD) [MQTT-1.5.3-1],
+ *   packet id 0 [MQTT-2.3.1-1], and a CONNACK, PUBACK, UNSUBACK or PINGRESP whose remaining
+ *   length is not the fixed one of its type. On valid input both agree (decoder.test.ts).
  */
 import { parsePacket } from './mqtt-packet-adapter.ts';
 import type { DecodeFailure, InboundPacket, PublishPacket } from './packets.ts';
@@ -86,9 +91,16 @@ export class PacketDecoder {
     return n;
   }
 
-  /** Appends a chunk, kept by reference; a packet wholly inside it is decoded without copying. */
+  /**
+   * Appends a chunk, kept by reference (not copied): do not overwrite it while packets decoded
+   * from it are in use, since a packet wholly inside it is decoded in place. Drain `next()` after
+   * each push; the decoder then holds at most one partial packet, under maxPacketBytes. A Node
+   * Buffer is accepted and re-viewed as a plain Uint8Array, so no payload is ever a Buffer.
+   */
   push(chunk: Uint8Array): void {
     if (this.#failure !== undefined || chunk.length === 0) return; // a dead stream keeps nothing
+    // A subclass (a Node Buffer) would make every payload view a Buffer too: re-view it plainly.
+    if (chunk.constructor !== Uint8Array) chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.#offset >= this.#chunk.length) {
       this.#chunk = chunk;
       this.#offset = 0;
@@ -164,7 +176,7 @@ export class PacketDecoder {
       }
       // Packet spans chunks: copy what is here into a fresh region and keep filling.
       const fresh = slab.alloc(total);
-      fresh.set(chunk.subarray(offset, end));
+      copy(chunk, offset, end, fresh, 0);
       this.#packet = fresh;
       this.#filled = end - offset;
       this.#offset = end;
@@ -223,7 +235,7 @@ export class PacketDecoder {
       return;
     }
     const region = slab.alloc(total);
-    region.set(header.subarray(0, headerLength));
+    copy(header, 0, headerLength, region, 0);
     this.#packet = region;
     this.#filled = headerLength;
   }
@@ -231,7 +243,7 @@ export class PacketDecoder {
   /** Copies as many bytes of the packet being assembled as `chunk` holds. */
   #fill(region: Uint8Array, chunk: Uint8Array, offset: number): void {
     const take = Math.min(region.length - this.#filled, chunk.length - offset);
-    region.set(chunk.subarray(offset, offset + take), this.#filled);
+    copy(chunk, offset, offset + take, region, this.#filled);
     this.#filled += take;
     this.#offset = offset + take;
   }
@@ -260,6 +272,15 @@ export class PacketDecoder {
     this.#packet = undefined;
     this.#filled = 0;
     return failure;
+  }
+}
+
+/** Copies source[start, end) to target[at]; a loop for short runs saves `set`'s view allocation. */
+function copy(source: Uint8Array, start: number, end: number, target: Uint8Array, at: number): void {
+  if (end - start <= 64) {
+    for (let i = start; i < end; i++) target[at + i - start] = source[i] as number;
+  } else {
+    target.set(source.subarray(start, end), at);
   }
 }
 

@@ -120,6 +120,12 @@ export type EngineState = 'disconnected' | 'connecting' | 'connected' | 'closed'
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 
+/**
+ * The hub closes a connection after 1767 s of silence whatever keep-alive the client announced, so
+ * the engine pings at least every 1177 s (1.5 × 1177 < 1767, PROTOCOL.md §2 "Keep-alive").
+ */
+const MAX_PING_INTERVAL_MS = 1_177_000;
+
 /** A twin request waiting for the connection or for its response subscription. */
 class UnsentRequest {
   constructor(
@@ -148,6 +154,9 @@ export class DeviceEngine {
   private readonly will: WillOptions | undefined;
   private readonly cleanSession: boolean;
   private readonly manualC2dAck: boolean;
+  /** The keep-alive CONNECT announces. */
+  private readonly keepAliveSeconds: number;
+  /** Longest silence (nothing sent) before PINGREQ: the keep-alive, at most MAX_PING_INTERVAL_MS; 0 = no pings. */
   private readonly keepAliveMs: number;
   private readonly requestTimeoutMs: number;
   private readonly connackTimeoutMs: number;
@@ -193,7 +202,8 @@ export class DeviceEngine {
     this.username = credentials.username;
     this.cleanSession = options.cleanSession ?? false;
     this.manualC2dAck = options.manualC2dAck ?? false;
-    this.keepAliveMs = (options.keepAliveSeconds ?? DEVICE_DEFAULTS.keepAliveSeconds) * 1000;
+    this.keepAliveSeconds = options.keepAliveSeconds ?? DEVICE_DEFAULTS.keepAliveSeconds;
+    this.keepAliveMs = Math.min(this.keepAliveSeconds * 1000, MAX_PING_INTERVAL_MS);
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEVICE_DEFAULTS.requestTimeoutMs;
     this.connackTimeoutMs = options.connackTimeoutMs ?? DEVICE_DEFAULTS.connackTimeoutMs;
     this.pingTimeoutMs = options.pingTimeoutMs ?? DEVICE_DEFAULTS.pingTimeoutMs;
@@ -330,6 +340,7 @@ export class DeviceEngine {
         this.requestFailed(entry.value, entry.rid, 'timeout', undefined);
       }
       this.syncRequestTimer();
+      this.dropEndedUnsent();
     }
     if (timers.expire(Timer.TokenRenewal, now)) {
       this.emit({ type: 'token-expiring', expiresAt: this.expiresAt });
@@ -366,7 +377,7 @@ export class DeviceEngine {
       packet = encodeConnect({
         clientId: this.clientId,
         username: this.username,
-        keepAliveSeconds: this.keepAliveMs / 1000,
+        keepAliveSeconds: this.keepAliveSeconds,
         cleanSession: this.cleanSession,
         ...(password === undefined ? {} : { password }),
         ...(this.will === undefined ? {} : { will: this.will }),
@@ -767,6 +778,17 @@ export class DeviceEngine {
       // Skip requests that ended meanwhile (timed out while waiting).
       if (this.requests.has(held.rid)) this.sendRequest(now, held.rid, held.intent, held.body);
     }
+  }
+
+  /** Forgets held requests that timed out while waiting, so an offline spell holds at most the pending ones. */
+  private dropEndedUnsent(): void {
+    const unsent = this.unsent;
+    if (unsent === undefined) return;
+    for (let n = unsent.length; n > 0; n--) {
+      const held = unsent.shift() as UnsentRequest;
+      if (this.requests.has(held.rid)) unsent.push(held);
+    }
+    if (unsent.length === 0) this.unsent = undefined;
   }
 
   private sendRequest(now: number, rid: string, intent: RequestIntent, body: Uint8Array): void {

@@ -27,7 +27,11 @@ export const MAX_REMAINING_LENGTH = 268_435_455;
 /** Largest topic in bytes: its length is a uint16 (MQTT 3.1.1 §1.5.3). */
 const MAX_TOPIC_BYTES = 65_535;
 
-/** Regions for `encodePublish`/`encodePuback` results; see slab.ts for why. */
+/**
+ * Regions for `encodePublish`/`encodePuback` results (see slab.ts for why). Blocks stay at
+ * 64 KiB: larger ones fall past glibc's mmap threshold (128 KiB), and page faults on every fresh
+ * block then cost more than the allocations the slab saves.
+ */
 const slab = new Slab(65_536);
 
 /** PINGREQ: type 12, remaining length 0 (§3.12). Shared; do not write into it. */
@@ -82,7 +86,7 @@ function fastBound(topicUnits: number, rest: number): number {
 
 /** Total encoded size of the PUBLISH in bytes; throws RangeError when it cannot be encoded. */
 export function publishLength(p: PublishInput): number {
-  const remaining = exactRemaining(utf8Length(p.topic), idBytes(p) + p.payload.length);
+  const remaining = exactRemaining(topicLength(p.topic), idBytes(p) + p.payload.length);
   return 1 + varintBytes(remaining) + remaining;
 }
 
@@ -119,7 +123,12 @@ let cachedTopic: string | undefined;
 let cachedTopicBytes: Uint8Array = new Uint8Array(0);
 let previousTopic: string | undefined;
 
-/** Writes the topic's UTF-8 bytes at target[at] (room for 3 bytes per unit), returns their count. */
+/** UTF-8 length of a topic, from the cache when it holds that topic. */
+function topicLength(topic: string): number {
+  return topic === cachedTopic ? cachedTopicBytes.length : utf8Length(topic);
+}
+
+/** Writes the topic's UTF-8 bytes at target[at] (room for all of them), returns their count. */
 function writeTopic(topic: string, target: Uint8Array, at: number): number {
   if (topic === cachedTopic) {
     target.set(cachedTopicBytes, at);
@@ -171,7 +180,7 @@ function writeTail(target: Uint8Array, pos: number, p: PublishInput): number {
 /** Writes a packet of known exact size (the measured path); returns the end offset. */
 function writeExact(target: Uint8Array, pos: number, p: PublishInput, remaining: number, topicBytes: number): number {
   const topicAt = writeHeader(target, pos, p, remaining, topicBytes);
-  encodeUtf8Into(p.topic, target, topicAt);
+  writeTopic(p.topic, target, topicAt);
   return writeTail(target, topicAt + topicBytes, p);
 }
 
@@ -187,7 +196,7 @@ export function encodePublish(p: PublishInput): Uint8Array {
     const start = slab.reserve(bound);
     return slab.commit(writeFast(slab.block, start, p, rest));
   }
-  const topicBytes = utf8Length(p.topic);
+  const topicBytes = topicLength(p.topic);
   const remaining = exactRemaining(topicBytes, rest);
   const total = 1 + varintBytes(remaining) + remaining;
   const out = total <= slab.maxRegion ? slab.alloc(total) : new Uint8Array(total);
@@ -207,7 +216,7 @@ export function encodePublishInto(target: Uint8Array, offset: number, p: Publish
   }
   const bound = fastBound(p.topic.length, rest);
   if (bound !== -1 && bound <= room) return writeFast(target, offset, p, rest) - offset;
-  const topicBytes = utf8Length(p.topic);
+  const topicBytes = topicLength(p.topic);
   const remaining = exactRemaining(topicBytes, rest);
   const total = 1 + varintBytes(remaining) + remaining;
   if (total > room) throw new RangeError(`PUBLISH needs ${total} bytes at offset ${offset}, target holds ${target.length}`);

@@ -32,7 +32,7 @@ export type ConnectionLostReason =
   /** The driver reported the socket closed (`connectionLost`). */
   | 'socket-closed';
 
-/** Which intent a request-failed event ends. */
+/** Which intent a request-failed event ends (DeviceEngine never fails `telemetry`: QoS 1 telemetry ends only in telemetry-acked). */
 export type RequestIntent = 'get-twin' | 'patch-reported' | 'telemetry';
 
 /** How a request ended without an answer, or with a non-2xx answer. */
@@ -201,7 +201,7 @@ export interface RequestFailedEvent {
   readonly intent: RequestIntent;
   /** The request id, for twin intents. */
   readonly rid?: string;
-  /** The telemetry id, for QoS 1 telemetry. */
+  /** Reserved for intent `telemetry`; DeviceEngine keeps QoS 1 telemetry until PUBACK, so it never sets this. */
   readonly id?: number;
   /** How it ended. */
   readonly reason: RequestFailureReason;

@@ -66,11 +66,21 @@ export function propertiesOf(options: TelemetryOptions): MessagePropertiesInput 
 
 /** Encodes `properties` as a bag; throws InvalidIntentError (`invalid-property`) naming `what` for bad names or values. */
 export function encodeBag(properties: MessagePropertiesInput, what: string): EncodedBag {
+  const application = properties.application;
+  // Encoding and sizing each walk the pairs: a one-shot iterator (e.g. `map.entries()`) would be
+  // empty the second time and its bytes escape the 256 KB check, so walk it once into an array.
+  if (application !== undefined && !Array.isArray(application) && isIterable(application)) {
+    properties = { ...properties, application: Array.from(application) };
+  }
   try {
     return { bag: encodeMessageProperties(properties), size: propertyBagSize(properties) };
   } catch (error) {
     throw new InvalidIntentError('invalid-property', `${what}: ${messageOf(error)}`);
   }
+}
+
+function isIterable(value: object): value is Iterable<PropertyPair> {
+  return typeof (value as Partial<Iterable<PropertyPair>>)[Symbol.iterator] === 'function';
 }
 
 /** A body as bytes: any ArrayBufferView as a view (no copy), a string as UTF-8; throws InvalidIntentError otherwise. */

@@ -41,7 +41,7 @@ export interface DeviceEngineOptions {
   readonly apiVersion?: string;
   /** Informational product string sent as `DeviceClientType`. */
   readonly deviceClientType?: string;
-  /** MQTT keep-alive (default 240, as the C SDK; 0 disables pings; the hub caps useful values at 1177, PROTOCOL.md §2). */
+  /** MQTT keep-alive announced in CONNECT (default 240, as the C SDK; 0 disables pings). Pings still go out at least every 1177 s: the hub drops 1767 s of silence (PROTOCOL.md §2). */
   readonly keepAliveSeconds?: number;
   /** MQTT CleanSession (default false: the hub keeps C2D subscriptions and queued messages). */
   readonly cleanSession?: boolean;

@@ -7,10 +7,10 @@
  *
  * Why hand-written code at all: a `TextDecoder.decode` call costs ~200 ns whatever the length
  * (it crosses into C++ and needs a view object), while `String.fromCharCode` over a few bytes
- * costs tens of ns. Measured crossover (Node 20) is near 32 bytes, so short strings take the
- * hand-written path and longer ones go to `TextDecoder`. Encoding mirrors `Buffer.byteLength`
- * and `Buffer.write` (WHATWG UTF-8: a lone surrogate becomes U+FFFD, EF BF BD) so encoders
- * built on it stay byte-identical to mqtt-packet.
+ * costs tens of ns. The measured crossover (Node 20; bench/utf8.ts) is near 32 bytes, so short
+ * strings take the hand-written path and longer ones go to `TextDecoder`. Encoding mirrors
+ * `Buffer.byteLength` and `Buffer.write` (WHATWG UTF-8: a lone surrogate becomes U+FFFD,
+ * EF BF BD), so encoders built on it stay byte-identical to mqtt-packet.
  */
 
 /** Strings up to this many bytes are decoded by hand; longer ones by `TextDecoder`. */
@@ -18,29 +18,13 @@ export const SHORT_STRING_BYTES = 32;
 
 const fromCharCode = String.fromCharCode;
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const asciiDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const textEncoder = new TextEncoder();
-
-/** True when bytes[start, end) are all below 0x80 (ASCII, hence valid UTF-8). */
-export function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if ((bytes[i] as number) > 0x7f) return false;
-  return true;
-}
 
 /**
  * One reusable argument array per short length: `fromCharCode.apply` over an array of exactly
  * the right length builds the string in one allocation, with no intermediate strings.
  */
 const CODE_UNITS: number[][] = Array.from({ length: SHORT_STRING_BYTES + 1 }, (_, n) => Array.from({ length: n }, () => 0));
-
-/** Decodes bytes[start, end) known to be ASCII; the caller has checked (see `isAscii`). */
-export function decodeAscii(bytes: Uint8Array, start: number, end: number): string {
-  const length = end - start;
-  if (length > SHORT_STRING_BYTES) return asciiDecoder.decode(bytes.subarray(start, end));
-  const units = CODE_UNITS[length] as number[];
-  for (let i = 0; i < length; i++) units[i] = bytes[start + i] as number;
-  return fromCharCode.apply(null, units);
-}
 
 /** Decodes bytes[start, end) as strict UTF-8; `undefined` when ill-formed [MQTT-1.5.3-1]. */
 export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string | undefined {

@@ -1,0 +1,166 @@
+/**
+ * Suite 2 — decode + classify: an inbound stream of C2D messages with properties, twin
+ * responses, method requests and PUBACKs, fed (a) one packet per chunk, (b) as one 64 KiB
+ * buffer, (c) split at seeded random chunk sizes of 1–1460 bytes (a TCP segment's payload).
+ * hubwire: PacketDecoder + parseInboundTopic, i.e. typed results. mqtt-packet: its Parser alone
+ * on the same chunks (no topic classification at all), so the comparison favours mqtt-packet.
+ */
+import { PacketDecoder } from '@hubwire/core';
+import { parseInboundTopic } from '@hubwire/topics';
+import { parser as createParser } from 'mqtt-packet';
+import type { Packet } from 'mqtt-packet';
+import { allocationPerPacket } from './lib/allocation.ts';
+import { asBuffer, chunk } from './lib/bytes.ts';
+import { type Case, runSuite } from './lib/harness.ts';
+import { inboundBuffer } from './lib/inbound-stream.ts';
+import { between, mulberry32 } from './lib/prng.ts';
+
+const MAX_PACKET_BYTES = 262_144 + 4096;
+
+/** Builds the three chunkings of one ~64 KiB stream. */
+function fixtures(): { name: string; chunks: Uint8Array[] }[] {
+  const { bytes } = inboundBuffer(65_536);
+  const perPacket: Uint8Array[] = [];
+  const decoder = new PacketDecoder({ maxPacketBytes: MAX_PACKET_BYTES });
+  // Cut at packet boundaries by decoding once: each packet becomes its own copy.
+  let at = 0;
+  decoder.push(bytes);
+  for (let p = decoder.next(); p !== undefined; p = decoder.next()) {
+    let end = at + 1;
+    let length = 0;
+    let shift = 0;
+    for (;;) {
+      const b = bytes[end++] as number;
+      length += (b & 0x7f) << shift;
+      shift += 7;
+      if (b < 0x80) break;
+    }
+    perPacket.push(bytes.slice(at, end + length));
+    at = end + length;
+  }
+  const random = mulberry32(0x5eed);
+  return [
+    { name: '(a) one packet per chunk', chunks: perPacket },
+    { name: '(b) one 64 KiB buffer', chunks: [bytes] },
+    { name: '(c) random chunks 1–1460 B', chunks: chunk(bytes, () => between(random, 1, 1460)) },
+  ];
+}
+
+/** Typed results of one pass: counts by kind, so the work cannot be skipped. */
+interface Tally {
+  packets: number;
+  c2d: number;
+  twin: number;
+  method: number;
+  puback: number;
+}
+
+function hubwireDecodeClassify(decoder: PacketDecoder, chunks: readonly Uint8Array[], keep?: unknown[]): Tally {
+  const tally: Tally = { packets: 0, c2d: 0, twin: 0, method: 0, puback: 0 };
+  for (const c of chunks) {
+    decoder.push(c);
+    for (let p = decoder.next(); p !== undefined; p = decoder.next()) {
+      tally.packets++;
+      if (p.cmd === 'publish') {
+        const topic = parseInboundTopic(p.topic);
+        if (keep !== undefined) keep.push(topic, p);
+        if (topic.kind === 'c2d') tally.c2d++;
+        else if (topic.kind === 'twin-response') tally.twin++;
+        else if (topic.kind === 'method-request') tally.method++;
+        else throw new Error(`wrong result! ${topic.kind}`);
+      } else if (p.cmd === 'puback') {
+        if (keep !== undefined) keep.push(p);
+        tally.puback++;
+      } else {
+        throw new Error(`wrong result! ${p.cmd}`);
+      }
+    }
+  }
+  return tally;
+}
+
+function hubwireDecodeOnly(decoder: PacketDecoder, chunks: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const c of chunks) {
+    decoder.push(c);
+    for (let p = decoder.next(); p !== undefined; p = decoder.next()) {
+      if (p.cmd === 'error') throw new Error(`wrong result! ${p.detail}`);
+      n++;
+    }
+  }
+  return n;
+}
+
+/** mqtt-packet's Parser, reused across passes, counting packets. */
+function mqttPacketParser(): { parse: (chunks: readonly Buffer[]) => number } {
+  const parser = createParser({ protocolVersion: 4 });
+  let n = 0;
+  parser.on('packet', (_p: Packet) => {
+    n++;
+  });
+  parser.on('error', (e: Error) => {
+    throw e;
+  });
+  return {
+    parse(chunks) {
+      n = 0;
+      for (const c of chunks) parser.parse(c);
+      return n;
+    },
+  };
+}
+
+/** Runs the decode suite; returns its rows. */
+export async function decodeSuite(): Promise<void> {
+  const sets = fixtures();
+  const cases: Case[] = [];
+  const allocation: Record<string, unknown>[] = [];
+  for (const { name, chunks } of sets) {
+    const bytes = chunks.reduce((n, c) => n + c.length, 0);
+    const buffers = chunks.map(asBuffer);
+    const decoder = new PacketDecoder({ maxPacketBytes: MAX_PACKET_BYTES });
+    const expected = hubwireDecodeClassify(decoder, chunks);
+    const packets = expected.packets;
+    const oracle = mqttPacketParser();
+    if (oracle.parse(buffers) !== packets) throw new Error('mqtt-packet disagrees on the packet count');
+    cases.push(
+      {
+        group: name, impl: 'mqtt-packet', label: 'Parser', packets, bytes,
+        fn: () => {
+          if (oracle.parse(buffers) !== packets) throw new Error('wrong result!');
+        },
+      },
+      {
+        group: name, impl: 'hubwire', label: 'decoder + parseInboundTopic', packets, bytes,
+        fn: () => {
+          if (hubwireDecodeClassify(decoder, chunks).packets !== packets) throw new Error('wrong result!');
+        },
+      },
+      {
+        group: name, impl: 'hubwire', label: 'decoder only', packets, bytes,
+        fn: () => {
+          if (hubwireDecodeOnly(decoder, chunks) !== packets) throw new Error('wrong result!');
+        },
+      },
+    );
+    const measured = {
+      'mqtt-packet Parser': await allocationPerPacket(() => oracle.parse(buffers), packets),
+      'hubwire decoder only': await allocationPerPacket(() => hubwireDecodeOnly(decoder, chunks), packets),
+      'hubwire decoder + parseInboundTopic': await allocationPerPacket(() => hubwireDecodeClassify(decoder, chunks), packets),
+    };
+    allocation.push({ stream: name, packets, bytes, ...measured });
+  }
+  const mix = 'per round: C2D+props (QoS 1), PUBACK, twin 200 GET response, PUBACK, method request, PUBACK, twin 204';
+  await runSuite('decode', cases, { allocation, mix });
+  console.log('\nJS heap bytes allocated per decoded packet (median of GC-free samples; see bench/lib/allocation.ts):\n');
+  for (const a of allocation) {
+    console.log(`  ${String(a['stream'])} — ${String(a['packets'])} packets, ${String(a['bytes'])} bytes`);
+    for (const [k, v] of Object.entries(a)) {
+      if (typeof v !== 'object' || v === null) continue;
+      const m = v as { heapBytesPerPacket: number; externalBytesPerPacket: number; cleanSamples: number };
+      const heap = m.heapBytesPerPacket.toFixed(0).padStart(6);
+      const external = m.externalBytesPerPacket.toFixed(0).padStart(5);
+      console.log(`    ${k.padEnd(38)} ${heap} B heap  ${external} B external  (${m.cleanSamples} samples)`);
+    }
+  }
+}

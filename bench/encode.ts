@@ -1,0 +1,151 @@
+/**
+ * Suite 1 — encode: telemetry intent → PUBLISH bytes (200 B JSON body, contentType
+ * application/json, contentEncoding utf-8, one application property) through the engine's
+ * publishTelemetry + pollTransmit, against building the same topic with @hubwire/topics and
+ * calling mqtt-packet.generate; PUBACK; PUBLISH of 16 B, 1 KiB, 16 KiB and 256 KiB payloads
+ * with encodePublish and encodePublishInto (a caller-owned buffer) against generate.
+ */
+import { encodePuback, encodePublish, encodePublishInto, type PublishInput } from '@hubwire/core';
+import { telemetryTopic } from '@hubwire/topics';
+import { generate } from 'mqtt-packet';
+import { asBuffer } from './lib/bytes.ts';
+import { connectedEngine } from './lib/engine.ts';
+import { type Case, runSuite } from './lib/harness.ts';
+
+const DEVICE = { deviceId: 'bench-device-0001' };
+const PROPERTIES = {
+  contentType: 'application/json',
+  contentEncoding: 'utf-8',
+  application: { 'alert-level': 'warning' },
+} as const;
+
+/** A 200-byte JSON telemetry body. */
+function jsonBody(): Uint8Array {
+  const base = '{"temperature":21.5,"humidity":48.25,"pressure":1013.2,"battery":87,"ts":"2026-11-23T12:00:00Z","seq":1,"pad":"';
+  const text = base + 'x'.repeat(200 - base.length - 2) + '"}';
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length !== 200) throw new Error('body is not 200 bytes');
+  return bytes;
+}
+
+function telemetryCases(): Case[] {
+  const body = jsonBody();
+  const bodyBuffer = asBuffer(body);
+  const expectedTopic = telemetryTopic(DEVICE, PROPERTIES);
+  const size = generate({ cmd: 'publish', topic: expectedTopic, payload: bodyBuffer, qos: 0, dup: false, retain: false }).length;
+  const engine = connectedEngine(DEVICE.deviceId);
+  const telemetryOptions = {
+    contentType: PROPERTIES.contentType,
+    contentEncoding: PROPERTIES.contentEncoding,
+    properties: PROPERTIES.application,
+    qos: 0,
+  } as const;
+  const group = 'telemetry 200 B JSON, ct+ce+1 app property, QoS 0';
+  let id = 0;
+  return [
+    {
+      group, impl: 'mqtt-packet', label: 'telemetryTopic + generate', packets: 1, bytes: size,
+      fn: () => {
+        const topic = telemetryTopic(DEVICE, PROPERTIES);
+        const out = generate({ cmd: 'publish', topic, payload: bodyBuffer, qos: 0, dup: false, retain: false });
+        if (out.length !== size) throw new Error('wrong result!');
+      },
+    },
+    {
+      group, impl: 'hubwire', label: 'engine publishTelemetry + pollTransmit', packets: 1, bytes: size,
+      fn: () => {
+        engine.publishTelemetry(0, body, telemetryOptions);
+        const out = engine.pollTransmit();
+        if (out === undefined || out.length !== size) throw new Error('wrong result!');
+      },
+    },
+    {
+      group, impl: 'hubwire', label: 'telemetryTopic + encodePublish', packets: 1, bytes: size,
+      fn: () => {
+        const topic = telemetryTopic(DEVICE, PROPERTIES);
+        const out = encodePublish({ topic, payload: body, qos: 0 });
+        if (out.length !== size) throw new Error('wrong result!');
+      },
+    },
+    {
+      group: 'telemetry, same topic, QoS 1 (codec only)', impl: 'mqtt-packet', label: 'generate', packets: 1, bytes: size + 2,
+      fn: () => {
+        id = (id % 65_535) + 1;
+        const out = generate({ cmd: 'publish', topic: expectedTopic, payload: bodyBuffer, qos: 1, messageId: id, dup: false, retain: false });
+        if (out.length !== size + 2) throw new Error('wrong result!');
+      },
+    },
+    {
+      group: 'telemetry, same topic, QoS 1 (codec only)', impl: 'hubwire', label: 'encodePublish', packets: 1, bytes: size + 2,
+      fn: () => {
+        id = (id % 65_535) + 1;
+        const out = encodePublish({ topic: expectedTopic, payload: body, qos: 1, messageId: id });
+        if (out.length !== size + 2) throw new Error('wrong result!');
+      },
+    },
+  ];
+}
+
+function pubackCases(): Case[] {
+  let id = 0;
+  return [
+    {
+      group: 'PUBACK', impl: 'mqtt-packet', label: 'generate', packets: 1, bytes: 4,
+      fn: () => {
+        id = (id % 65_535) + 1;
+        if (generate({ cmd: 'puback', messageId: id })[3] !== (id & 0xff)) throw new Error('wrong result!');
+      },
+    },
+    {
+      group: 'PUBACK', impl: 'hubwire', label: 'encodePuback', packets: 1, bytes: 4,
+      fn: () => {
+        id = (id % 65_535) + 1;
+        if (encodePuback(id)[3] !== (id & 0xff)) throw new Error('wrong result!');
+      },
+    },
+  ];
+}
+
+function sizeCases(payloadBytes: number, label: string): Case[] {
+  const payload = new Uint8Array(payloadBytes).fill(0x61);
+  const payloadBuffer = asBuffer(payload);
+  const topic = 'devices/bench-device-0001/messages/events/%24.ct=application%2Fjson&%24.ce=utf-8';
+  const input: PublishInput = { topic, payload, qos: 1, messageId: 42 };
+  const size = generate({ cmd: 'publish', topic, payload: payloadBuffer, qos: 1, messageId: 42, dup: false, retain: false }).length;
+  const target = new Uint8Array(Math.max(65_536, size + 64)); // a caller's reusable write buffer
+  const group = `PUBLISH QoS 1, ${label} payload`;
+  return [
+    {
+      group, impl: 'mqtt-packet', label: 'generate', packets: 1, bytes: size,
+      fn: () => {
+        if (generate({ cmd: 'publish', topic, payload: payloadBuffer, qos: 1, messageId: 42, dup: false, retain: false }).length !== size) {
+          throw new Error('wrong result!');
+        }
+      },
+    },
+    {
+      group, impl: 'hubwire', label: 'encodePublish', packets: 1, bytes: size,
+      fn: () => {
+        if (encodePublish(input).length !== size) throw new Error('wrong result!');
+      },
+    },
+    {
+      group, impl: 'hubwire', label: 'encodePublishInto', packets: 1, bytes: size,
+      fn: () => {
+        if (encodePublishInto(target, 0, input) !== size) throw new Error('wrong result!');
+      },
+    },
+  ];
+}
+
+/** Runs the encode suite. */
+export async function encodeSuite(): Promise<void> {
+  await runSuite('encode', [
+    ...telemetryCases(),
+    ...pubackCases(),
+    ...sizeCases(16, '16 B'),
+    ...sizeCases(1024, '1 KiB'),
+    ...sizeCases(16_384, '16 KiB'),
+    ...sizeCases(262_144, '256 KiB'),
+  ]);
+}
