@@ -1,7 +1,7 @@
 /**
  * Suite 4 — UTF-8: the decoder's hand-written path for short strings against TextDecoder (the
  * reason the path exists, STYLE.md §4), and the encoder's topic writer against
- * TextEncoder.encodeInto. Topic-like ASCII strings of 8, 24, 32 and 64 bytes and one short
+ * TextEncoder.encodeInto. Topic-like ASCII strings of 8, 24, 32, 44 and 64 bytes and one short
  * non-ASCII string.
  */
 import { decodeUtf8, encodeUtf8Into } from '@hubwire/core';
@@ -61,6 +61,7 @@ export async function utf8Suite(): Promise<void> {
     ...decodeCases(ascii(8), '8 B ASCII'),
     ...decodeCases(ascii(24), '24 B ASCII'),
     ...decodeCases(ascii(32), '32 B ASCII'),
+    ...decodeCases(ascii(44), '44 B ASCII (longest hand-decoded)'),
     ...decodeCases(ascii(64), '64 B ASCII (native path)'),
     ...decodeCases('devices/gerät-ü/€', '20 B non-ASCII'),
     ...encodeCases(ascii(16), '16 B ASCII'),

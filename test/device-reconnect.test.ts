@@ -217,6 +217,14 @@ describe('keep-alive', () => {
     expect(engine.pollTimeout()).toBeUndefined();
   });
 
+  it('pings at least every 1177 s whatever keep-alive CONNECT announced, inside the hub\'s 1767 s idle cap (PROTOCOL.md §2)', () => {
+    const { engine, hub, sent } = connectedEngine({ keepAliveSeconds: 3600 });
+    expect(sent[0]?.keepalive).toBe(3600);
+    expect(engine.pollTimeout()).toBe(1_177_000);
+    engine.handleTimeout(1_177_000);
+    expect(hub.take(engine).map((p) => p.cmd)).toEqual(['pingreq']);
+  });
+
   it('sends no pings with keep-alive 0', () => {
     const { engine } = connectedEngine({ keepAliveSeconds: 0 });
     expect(engine.pollTimeout()).toBeUndefined();

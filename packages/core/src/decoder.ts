@@ -70,8 +70,13 @@ export class PacketDecoder {
   /** Bytes of a fixed header split across chunks (only while `#packet` is undefined); made on first use. */
   #header: Uint8Array | undefined = undefined;
   #headerLength = 0;
-  /** Slab region of a packet being assembled across chunks, and how much of it is filled. */
+  /**
+   * A packet being assembled across chunks: it occupies #packet[#packetStart, + #packetLength)
+   * (a slab block, addressed by offset so no view is made for it) and #filled bytes are in.
+   */
   #packet: Uint8Array | undefined = undefined;
+  #packetStart = 0;
+  #packetLength = 0;
   #filled = 0;
   #failure: DecodeFailure | undefined = undefined;
 
@@ -127,7 +132,7 @@ export class PacketDecoder {
     for (;;) {
       if (this.#failure !== undefined) return this.#failure;
       const region = this.#packet;
-      if (region !== undefined && this.#filled === region.length) return this.#finish(region);
+      if (region !== undefined && this.#filled === this.#packetLength) return this.#finish(region);
       const chunk = this.#chunk;
       const offset = this.#offset;
       if (offset >= chunk.length) {
@@ -175,9 +180,8 @@ export class PacketDecoder {
         return packet;
       }
       // Packet spans chunks: copy what is here into a fresh region and keep filling.
-      const fresh = slab.alloc(total);
-      copy(chunk, offset, end, fresh, 0);
-      this.#packet = fresh;
+      this.#claim(total);
+      copy(chunk, offset, end, this.#packet as Uint8Array, this.#packetStart);
       this.#filled = end - offset;
       this.#offset = end;
     }
@@ -234,32 +238,45 @@ export class PacketDecoder {
       this.#fail(tooLarge(total, this.#maxPacketBytes));
       return;
     }
-    const region = slab.alloc(total);
-    copy(header, 0, headerLength, region, 0);
-    this.#packet = region;
+    this.#claim(total);
+    copy(header, 0, headerLength, this.#packet as Uint8Array, this.#packetStart);
     this.#filled = headerLength;
   }
 
   /** Copies as many bytes of the packet being assembled as `chunk` holds. */
   #fill(region: Uint8Array, chunk: Uint8Array, offset: number): void {
-    const take = Math.min(region.length - this.#filled, chunk.length - offset);
-    copy(chunk, offset, offset + take, region, this.#filled);
+    const take = Math.min(this.#packetLength - this.#filled, chunk.length - offset);
+    copy(chunk, offset, offset + take, region, this.#packetStart + this.#filled);
     this.#filled += take;
     this.#offset = offset + take;
   }
 
   /** Decodes the assembled packet. */
   #finish(region: Uint8Array): InboundPacket | DecodeFailure {
+    const start = this.#packetStart;
+    const end = start + this.#packetLength;
     this.#packet = undefined;
     this.#filled = 0;
-    let body = 1;
+    let body = start + 1;
     while (((region[body] as number) & 0x80) !== 0) body++;
     body++;
-    const packet = decodePacket(region, 0, body, region.length);
+    const packet = decodePacket(region, start, body, end);
     // Only a PUBLISH with a body hands out a view of the region; otherwise its bytes are free again.
-    if (packet.cmd !== 'publish' || packet.payload.length === 0) slab.release(region);
+    if (packet.cmd !== 'publish' || packet.payload.length === 0) slab.releaseAt(region, start, end);
     if (packet.cmd === 'error') return this.#fail(packet);
     return packet;
+  }
+
+  /** Makes room for a packet of `total` bytes spanning chunks: a slab region, or its own array when large. */
+  #claim(total: number): void {
+    if (total > slab.maxRegion) {
+      this.#packet = new Uint8Array(total);
+      this.#packetStart = 0;
+    } else {
+      this.#packetStart = slab.claim(total);
+      this.#packet = slab.block;
+    }
+    this.#packetLength = total;
   }
 
   #fail(failure: DecodeFailure): DecodeFailure {
@@ -277,7 +294,7 @@ export class PacketDecoder {
 
 /** Copies source[start, end) to target[at]; a loop for short runs saves `set`'s view allocation. */
 function copy(source: Uint8Array, start: number, end: number, target: Uint8Array, at: number): void {
-  if (end - start <= 64) {
+  if (end - start <= 256) {
     for (let i = start; i < end; i++) target[at + i - start] = source[i] as number;
   } else {
     target.set(source.subarray(start, end), at);

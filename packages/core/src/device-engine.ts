@@ -74,7 +74,7 @@ import {
 import type { InboundTopic, MessageProperties } from '@hubwire/topics';
 import { connectRefusedReason, isConnectRetriable } from './connack.ts';
 import { PacketDecoder } from './decoder.ts';
-import { DISCONNECT, encodePuback, encodePublish, PINGREQ } from './encoder.ts';
+import { DISCONNECT, encodePuback, encodePublish, encodeTelemetry, PINGREQ } from './encoder.ts';
 import { InvalidIntentError, InvalidStateError, QueueFullError } from './errors.ts';
 import type {
   ConnectionLostReason,
@@ -110,6 +110,7 @@ import {
 import type { DeviceEngineOptions } from './options.ts';
 import type { InboundPacket, PublishPacket } from './packets.ts';
 import { RidTable } from './rid-table.ts';
+import { TelemetryTopicCache } from './telemetry-topic.ts';
 import { failureReason, isRetriable, isSuccess } from './status.ts';
 import { filterOf, Subscriptions } from './subscriptions.ts';
 import { Timer, TimerTable } from './timers.ts';
@@ -180,6 +181,8 @@ export class DeviceEngine {
   private lastAckId = 0;
   private lastTelemetryId = 0;
   private readonly desiredVersions: DesiredVersions = new DesiredVersions();
+  /** The last telemetry topic with properties, made on first use (telemetry-topic.ts). */
+  private topicCache: TelemetryTopicCache | undefined;
   private connectedBefore = false;
   private lastReceived = NaN;
   private lastSent = NaN;
@@ -432,16 +435,22 @@ export class DeviceEngine {
     const bytes = bodyBytes(body, 'telemetry body');
     let topic = this.telemetryPrefix;
     let size = bytes.length;
-    if (options !== undefined && hasProperties(options)) {
+    const cache = this.topicCache;
+    if (options !== undefined && cache !== undefined && cache.matches(options)) {
+      // Same property values as a previous call: its checked topic and bag size hold.
+      topic = cache.topic;
+      size += cache.size;
+    } else if (options !== undefined && hasProperties(options)) {
       if (options.outputName !== undefined && this.moduleId === undefined) {
         throw new InvalidIntentError('not-applicable', 'outputName ($.on) is for module identities only (PROTOCOL.md §12)');
       }
       const { bag, size: bagSize } = encodeBag(propertiesOf(options), 'telemetry properties');
       topic += bag;
-      size += bagSize;
       if (topic.length > MAX_TOPIC_BYTES) {
         throw new InvalidIntentError('message-too-large', `the telemetry topic is ${topic.length} bytes; MQTT allows ${MAX_TOPIC_BYTES}`);
       }
+      size += bagSize;
+      (this.topicCache ??= new TelemetryTopicCache()).store(options, topic, bagSize);
     }
     if (size > MAX_MESSAGE_BYTES) {
       throw new InvalidIntentError('message-too-large', `telemetry is ${size} bytes (body + properties); IoT Hub allows ${MAX_MESSAGE_BYTES} (PROTOCOL.md §7)`);
@@ -451,7 +460,7 @@ export class DeviceEngine {
     // From here on nothing throws.
     const id = ++this.lastTelemetryId;
     if (direct && qos === 0) {
-      this.send(now, encodePublish({ topic, payload: bytes, qos: 0 }));
+      this.send(now, encodeTelemetry(topic, bytes, 0, 0, false));
     } else {
       const message = new OutgoingMessage(id, qos, topic, bytes);
       if (direct) this.sendMessage(now, message, false);
@@ -595,7 +604,7 @@ export class DeviceEngine {
     this.subscribeMissing(now);
     // Unacknowledged QoS 1 telemetry first, in its original order, DUP only on a resumed session (MQTT-4.4.0-1).
     for (const message of this.telemetry.inFlightMessages()) {
-      this.send(now, encodePublish({ topic: message.topic, payload: message.body, qos: 1, messageId: message.packetId, dup: resumed }));
+      this.send(now, encodeTelemetry(message.topic, message.body, 1, message.packetId, resumed));
     }
     this.pumpTelemetry(now);
     this.flushUnsent(now);
@@ -815,11 +824,11 @@ export class DeviceEngine {
 
   private sendMessage(now: number, message: OutgoingMessage, dup: boolean): void {
     if (message.qos === 0) {
-      this.send(now, encodePublish({ topic: message.topic, payload: message.body, qos: 0 }));
+      this.send(now, encodeTelemetry(message.topic, message.body, 0, 0, false));
       return;
     }
     const messageId = this.telemetry.track(message);
-    this.send(now, encodePublish({ topic: message.topic, payload: message.body, qos: 1, messageId, dup }));
+    this.send(now, encodeTelemetry(message.topic, message.body, 1, messageId, dup));
   }
 
   /** Queues bytes and restarts the keep-alive clock (MQTT-3.1.2-23 counts what the client sends). */

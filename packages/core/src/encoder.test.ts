@@ -7,6 +7,7 @@ import {
   encodePuback,
   encodePublish,
   encodePublishInto,
+  encodeTelemetry,
   PINGREQ,
   type PublishInput,
   publishLength,
@@ -148,6 +149,26 @@ describe('encodePublish', () => {
     expect(() => encodePublish({ topic: 't', payload: body, qos: 2 as 1, messageId: 1 })).toThrow(/qos/);
     expect(() => encodePublish({ topic: 'x'.repeat(65_536), payload: body, qos: 0 })).toThrow(/65535/);
     expect(() => publishLength({ topic: 't', payload: body, qos: 1, messageId: 1.5 })).toThrow(RangeError);
+  });
+});
+
+describe('encodeTelemetry', () => {
+  it('produces the bytes mqtt-packet.generate produces, DUP only at QoS 1, without retain', () => {
+    fc.assert(
+      fc.property(outboundPublish(512), fc.boolean(), (p, dup) => {
+        const id = p.messageId ?? 0;
+        const qos1 = p.qos === 1 ? { messageId: id } : {};
+        const expected = generated({ topic: p.topic, payload: p.payload, qos: p.qos, dup: p.qos === 1 && dup, ...qos1 });
+        expect(encodeTelemetry(p.topic, p.payload, p.qos, id, dup)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('throws the RangeError encodePublish throws for a QoS 1 message without a packet id', () => {
+    expect(() => encodeTelemetry('t', new Uint8Array(1), 1, 0, false)).toThrow(RangeError);
+    // The reused input is reset: the next message is encoded from its own arguments only.
+    expect(encodeTelemetry('t', new Uint8Array(0), 0, 0, true)).toEqual(generated({ topic: 't', payload: new Uint8Array(0), qos: 0 }));
   });
 });
 

@@ -204,6 +204,35 @@ export function encodePublish(p: PublishInput): Uint8Array {
   return out;
 }
 
+const NO_PAYLOAD: Uint8Array = new Uint8Array(0);
+
+/** The input `encodeTelemetry` fills in and hands to `encodePublish`, which keeps no reference to it. */
+const reused: { topic: string; payload: Uint8Array; qos: 0 | 1; messageId: number; dup: boolean } = {
+  topic: '',
+  payload: NO_PAYLOAD,
+  qos: 0,
+  messageId: 0,
+  dup: false,
+};
+
+/**
+ * `encodePublish` for the engine's telemetry path without a PublishInput object per message:
+ * one input is reused (filled, encoded, its body reference dropped), so a message allocates
+ * only its packet. `messageId` and `dup` apply to QoS 1 only. Same bytes, same RangeErrors.
+ */
+export function encodeTelemetry(topic: string, payload: Uint8Array, qos: 0 | 1, messageId: number, dup: boolean): Uint8Array {
+  reused.topic = topic;
+  reused.payload = payload;
+  reused.qos = qos;
+  reused.messageId = messageId;
+  reused.dup = qos === 1 && dup;
+  try {
+    return encodePublish(reused);
+  } finally {
+    reused.payload = NO_PAYLOAD; // keep no body alive between calls
+  }
+}
+
 /**
  * Encodes a PUBLISH into `target` at `offset` and returns the bytes written; throws RangeError
  * when it does not fit or cannot be encoded (see `encodePublish`), writing nothing then.

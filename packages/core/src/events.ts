@@ -199,7 +199,10 @@ export interface RequestFailedEvent {
   readonly type: 'request-failed';
   /** Which intent failed. */
   readonly intent: RequestIntent;
-  /** The request id, for twin intents. */
+  /**
+   * The request id, for twin intents: one `getTwin`/`patchReported` returned, or the engine's own
+   * re-read after a reconnect (a `get-twin` rid you never saw: call `getTwin` to read what changed offline).
+   */
   readonly rid?: string;
   /** Reserved for intent `telemetry`; DeviceEngine keeps QoS 1 telemetry until PUBACK, so it never sets this. */
   readonly id?: number;

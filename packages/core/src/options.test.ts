@@ -26,6 +26,14 @@ describe('device options', () => {
     expect(() => checkDeviceOptions({ ...base, random: 3 as unknown as () => number })).toThrow(/random/);
   });
 
+  it('keeps every deadline option within a platform timer\'s 2^31 − 1 ms, as ProvisioningEngine does', () => {
+    for (const name of ['requestTimeoutMs', 'connackTimeoutMs', 'pingTimeoutMs'] as const) {
+      expect(() => checkDeviceOptions({ ...base, [name]: 2 ** 31 - 1 })).not.toThrow();
+      // setTimeout turns 2^31 ms into 1 ms: a thin driver would wake every millisecond for 24 days.
+      expect(() => checkDeviceOptions({ ...base, [name]: 2 ** 31 })).toThrow(new RegExp(name));
+    }
+  });
+
   it('draws default randomness from WebCrypto, in [0, 1)', () => {
     const draws = Array.from({ length: 100 }, defaultRandom);
     expect(draws.every((r) => r >= 0 && r < 1)).toBe(true);

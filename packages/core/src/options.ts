@@ -97,6 +97,9 @@ export const DEVICE_DEFAULTS: {
   maxQueued: 1024,
 });
 
+/** Longest delay a platform timer can take (setTimeout's 2^31 − 1 ms). */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
 /** Throws InvalidIntentError unless `value` is undefined or an integer in [min, max]. */
 export function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
   if (value === undefined) return;
@@ -125,9 +128,10 @@ export function eagerSubscriptions(options: DeviceEngineOptions): number {
 /** Checks the numeric options; throws InvalidIntentError naming the first bad one. */
 export function checkDeviceOptions(options: DeviceEngineOptions): void {
   checkInteger('keepAliveSeconds', options.keepAliveSeconds, 0, 65_535); // a uint16 in CONNECT (§3.1.2.10)
-  checkInteger('requestTimeoutMs', options.requestTimeoutMs, 1, 2 ** 31);
-  checkInteger('connackTimeoutMs', options.connackTimeoutMs, 1, 2 ** 31);
-  checkInteger('pingTimeoutMs', options.pingTimeoutMs, 1, 2 ** 31);
+  // At most setTimeout's 2^31 − 1 ms, so a driver can arm its timer for any deadline directly.
+  checkInteger('requestTimeoutMs', options.requestTimeoutMs, 1, MAX_DELAY_MS);
+  checkInteger('connackTimeoutMs', options.connackTimeoutMs, 1, MAX_DELAY_MS);
+  checkInteger('pingTimeoutMs', options.pingTimeoutMs, 1, MAX_DELAY_MS);
   checkInteger('maxPacketBytes', options.maxPacketBytes, 64, 268_435_460);
   checkInteger('maxInFlight', options.maxInFlight, 1, 65_000); // packet ids are 16 bits; leave room for SUBSCRIBEs
   checkInteger('maxQueued', options.maxQueued, 0, 2 ** 31);

@@ -49,6 +49,36 @@ describe('Slab', () => {
     expect(slab.alloc(10).byteOffset).toBe(c.byteOffset);
   });
 
+  it('claims regions by offset that never overlap an alloc or another claim, and releases the latest one', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ size: fc.integer({ min: 1, max: 256 }), claim: fc.boolean(), release: fc.boolean() }), { maxLength: 100 }),
+        (steps) => {
+          const slab = new Slab(1024);
+          const live: Uint8Array[] = [];
+          for (const { size, claim, release } of steps) {
+            if (claim) {
+              const start = slab.claim(size);
+              const block = slab.block;
+              if (release) slab.releaseAt(block, start, start + size);
+              else live.push(block.subarray(start, start + size));
+            } else {
+              const region = slab.alloc(size);
+              if (release) slab.release(region);
+              else live.push(region);
+            }
+          }
+          expect(overlaps(live)).toBe(false);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    const slab = new Slab(1024);
+    const start = slab.claim(10);
+    slab.releaseAt(slab.block, start, start + 10);
+    expect(slab.claim(10)).toBe(start);
+  });
+
   it('gives large regions their own memory', () => {
     const slab = new Slab(1024);
     const small = slab.alloc(8);

@@ -64,6 +64,18 @@ export class Slab {
     return this.#offset;
   }
 
+  /**
+   * Like `alloc`, but the region is block[returned offset, + n) of the current `block`, with no
+   * view made for it: a caller that reads and writes by offset (the decoder assembling a packet)
+   * saves the view object. `n` must be at most `maxRegion`; release it with `releaseAt`.
+   */
+  claim(n: number): number {
+    const start = this.reserve(n);
+    this.#offset = start + n;
+    this.#lastEnd = this.#offset;
+    return start;
+  }
+
   /** Hands out block[reserve offset, end) as a region, like `alloc`; `end` must lie inside the reservation. */
   commit(end: number): Uint8Array {
     const start = this.#offset;
@@ -77,12 +89,17 @@ export class Slab {
    * decoded from it), so the next `alloc` reuses the bytes. Any other region is left alone.
    */
   release(region: Uint8Array): void {
+    this.releaseAt(region, 0, region.length);
+  }
+
+  /** `release` for region[start, end) of `bytes` (a block from `claim`, or a region from `alloc`). */
+  releaseAt(bytes: Uint8Array, start: number, end: number): void {
     if (
       this.#lastEnd === this.#offset &&
-      region.buffer === this.#block.buffer &&
-      region.byteOffset + region.length === this.#offset
+      bytes.buffer === this.#block.buffer &&
+      bytes.byteOffset + end === this.#offset
     ) {
-      this.#offset = region.byteOffset;
+      this.#offset = bytes.byteOffset + start;
     }
     this.#lastEnd = -1;
   }

@@ -6,15 +6,16 @@
  * for ill-formed input instead of substituting U+FFFD as `TextDecoder` would by default.
  *
  * Why hand-written code at all: a `TextDecoder.decode` call costs ~200 ns whatever the length
- * (it crosses into C++ and needs a view object), while `String.fromCharCode` over a few bytes
- * costs tens of ns. The measured crossover (Node 20; bench/utf8.ts) is near 32 bytes, so short
- * strings take the hand-written path and longer ones go to `TextDecoder`. Encoding mirrors
+ * and needs a view object (96 bytes of garbage per topic), while `String.fromCharCode` over a
+ * few bytes costs tens of ns. The measured crossover (Node 20; bench/utf8.ts) lies between 40
+ * and 48 bytes; 44 covers most method-request and twin-response topics, so those take the
+ * hand-written path and longer ones (C2D topics with a property bag) go to `TextDecoder`. Encoding mirrors
  * `Buffer.byteLength` and `Buffer.write` (WHATWG UTF-8: a lone surrogate becomes U+FFFD,
  * EF BF BD), so encoders built on it stay byte-identical to mqtt-packet.
  */
 
 /** Strings up to this many bytes are decoded by hand; longer ones by `TextDecoder`. */
-export const SHORT_STRING_BYTES = 32;
+export const SHORT_STRING_BYTES = 44;
 
 const fromCharCode = String.fromCharCode;
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

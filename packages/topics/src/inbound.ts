@@ -28,7 +28,15 @@ export function parseInboundTopic(topic: string): InboundTopic {
     return parseC2dTopic(topic) ?? parseModuleInputTopic(topic) ?? UNKNOWN_TOPIC;
   }
   if (first === 36 /* $ */) {
-    return parseTwinTopic(topic) ?? parseMethodRequestTopic(topic) ?? parseDpsResponseTopic(topic) ?? UNKNOWN_TOPIC;
+    // One character tells the families apart; a prefix that does not match costs a scan of the whole topic.
+    const second = topic.charCodeAt(1);
+    if (second === 105 /* i: $iothub/ */) {
+      const family = topic.charCodeAt(8);
+      if (family === 116 /* t: $iothub/twin/ */) return parseTwinTopic(topic) ?? UNKNOWN_TOPIC;
+      if (family === 109 /* m: $iothub/methods/ */) return parseMethodRequestTopic(topic) ?? UNKNOWN_TOPIC;
+      return UNKNOWN_TOPIC;
+    }
+    if (second === 100 /* d: $dps/ */) return parseDpsResponseTopic(topic) ?? UNKNOWN_TOPIC;
   }
   return UNKNOWN_TOPIC;
 }

@@ -1,8 +1,8 @@
 import { TopicError } from './errors.ts';
 import { assertComponentName, assertMessageId, assertOutputName } from './identity.ts';
 import { MAX_TOPIC_BYTES } from './limits.ts';
-import { percentDecode } from './percent-encoding.ts';
-import { bagBounds, encodePropertyBag, escapeError, type PropertyPair } from './property-bag.ts';
+import { percentDecodeAt, percentEncode } from './percent-encoding.ts';
+import { appendPropertyPairs, escapeError, type PropertyPair } from './property-bag.ts';
 import { SYSTEM_ENTRIES, isSystemKeyFolded, systemKeyAt, systemKeyOf } from './system-keys.ts';
 import { utf8Length } from './utf8-length.ts';
 
@@ -87,51 +87,149 @@ function checkSystemValue(friendly: keyof SystemProperties, value: unknown): str
   return value;
 }
 
-/** The application pairs of an input, whether a record or an iterable of pairs. */
-function applicationPairs(application: MessagePropertiesInput['application']): Iterable<PropertyPair> {
-  if (application === undefined) return [];
+/**
+ * The system values of `p` in SYSTEM_ENTRIES order, read by name: a read whose key varies (`p[friendly]` in a
+ * loop) goes megamorphic and cost ~10 ns a key, more than encoding a whole telemetry bag.
+ */
+export function systemValues(p: Partial<SystemProperties>): unknown[] {
+  return [
+    p.messageId,
+    p.correlationId,
+    p.userId,
+    p.contentType,
+    p.contentEncoding,
+    p.to,
+    p.expiryTimeUtc,
+    p.creationTimeUtc,
+    p.component,
+    p.outputName,
+    p.interfaceId,
+    p.diagnosticId,
+    p.diagnosticContext,
+    p.connectionDeviceId,
+    p.connectionModuleId,
+  ];
+}
+
+/** Each system key percent-encoded with its `=` (`%24.mid=`), and the same after `&`, by SYSTEM_ENTRIES index. */
+const ENCODED_KEYS: readonly string[] = SYSTEM_ENTRIES.map(([, wire]) => percentEncode(wire) + '=');
+const ENCODED_NEXT_KEYS: readonly string[] = ENCODED_KEYS.map((key) => '&' + key);
+
+const NO_PAIRS: readonly PropertyPair[] = Object.freeze([]);
+
+/** The application pairs of an input, whether a record or an iterable of pairs, as an array walked twice. */
+function applicationPairs(application: MessagePropertiesInput['application']): readonly PropertyPair[] {
+  if (application === undefined) return NO_PAIRS;
+  if (Array.isArray(application)) return application as readonly PropertyPair[];
   if (typeof (application as Partial<Iterable<PropertyPair>>)[Symbol.iterator] === 'function') {
-    return application as Iterable<PropertyPair>;
+    return Array.from(application as Iterable<PropertyPair>);
   }
-  return Object.entries(application as Readonly<Record<string, string | null>>);
+  // Object.keys and a loop: Object.entries cost ~200 ns for one property.
+  const record = application as Readonly<Record<string, string | null>>;
+  const names = Object.keys(record);
+  const pairs = new Array<PropertyPair>(names.length);
+  for (let i = 0; i < names.length; i++) pairs[i] = [names[i]!, record[names[i]!] as string | null];
+  return pairs;
+}
+
+/** Throws the TopicError of the first system value (in encoder order) IoT Hub would refuse, if any. */
+function checkSystemValues(values: unknown[]): void {
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] !== undefined) checkSystemValue(SYSTEM_ENTRIES[i]![0], values[i]);
+  }
 }
 
 /**
  * Encodes a message's bag (PROTOCOL.md §6, §7): system properties first as `%24.xx` in a fixed order, then
  * application properties in the given order; '' when there are none. Throws TopicError: `duplicate-property`
  * (case-insensitive), `invalid-property` (bad value, or an application name that is a system key),
- * `invalid-component`, `invalid-output-name`.
+ * `invalid-component`, `invalid-output-name`. When several things are wrong, the first of these is reported:
+ * a refused system value, an application name that is a system key, then any other fault in wire order.
  */
 export function encodeMessageProperties(p: MessagePropertiesInput): string {
-  const pairs: PropertyPair[] = [];
-  for (const [friendly, wire] of SYSTEM_ENTRIES) {
-    const value = p[friendly];
-    if (value !== undefined) pairs.push([wire, checkSystemValue(friendly, value)]);
-  }
-  for (const pair of applicationPairs(p.application)) {
-    const name = pair[0];
-    if (typeof name === 'string' && isSystemKeyFolded(name)) {
+  const values = systemValues(p);
+  const application = applicationPairs(p.application);
+  for (let i = 0; i < application.length; i++) {
+    const name = application[i]![0];
+    if (typeof name === 'string' && name.charCodeAt(0) === 36 /* $ */ && isSystemKeyFolded(name)) {
+      checkSystemValues(values);
       const rule = 'is a system property key; set it by its friendly name (PROTOCOL.md §7)';
       throw new TopicError('invalid-property', name, rule);
     }
-    pairs.push(pair);
   }
-  return pairs.length === 0 ? '' : encodePropertyBag(pairs);
+  let bag = '';
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value === undefined) continue;
+    let encoded: string;
+    try {
+      encoded = percentEncode(checkSystemValue(SYSTEM_ENTRIES[i]![0], value));
+    } catch (error) {
+      checkSystemValues(values); // a lone surrogate comes second to a refused value further on
+      throw error;
+    }
+    bag += (bag === '' ? ENCODED_KEYS[i]! : ENCODED_NEXT_KEYS[i]!) + encoded;
+  }
+  return application.length === 0 ? bag : appendPropertyPairs(bag, application);
+}
+
+/**
+ * Application names decoded lately, one slot per length modulo 16. V8 interns a fresh string the first time it
+ * is used as a key, which costs more than decoding the pair; the same string object again is found at once.
+ */
+const recentNames: string[] = new Array<string>(16).fill('');
+
+/** `name`, or an equal string used as a key before. */
+function recentName(name: string): string {
+  const slot = name.length & 15;
+  const recent = recentNames[slot]!;
+  if (name === recent) return recent;
+  if (name.length <= 64) recentNames[slot] = name;
+  return name;
 }
 
 /** Properties being filled by the decoder. */
 type Building = { -readonly [K in keyof MessageProperties]: MessageProperties[K] };
 
 /**
+ * `target[friendly] = value` as one named store per key: a keyed store whose key varies goes megamorphic
+ * and costs more than the rest of decoding a pair.
+ */
+function setSystemProperty(target: Building, friendly: keyof SystemProperties, value: string): void {
+  switch (friendly) {
+    case 'messageId': target.messageId = value; break;
+    case 'correlationId': target.correlationId = value; break;
+    case 'userId': target.userId = value; break;
+    case 'contentType': target.contentType = value; break;
+    case 'contentEncoding': target.contentEncoding = value; break;
+    case 'to': target.to = value; break;
+    case 'expiryTimeUtc': target.expiryTimeUtc = value; break;
+    case 'creationTimeUtc': target.creationTimeUtc = value; break;
+    case 'component': target.component = value; break;
+    case 'outputName': target.outputName = value; break;
+    case 'interfaceId': target.interfaceId = value; break;
+    case 'diagnosticId': target.diagnosticId = value; break;
+    case 'diagnosticContext': target.diagnosticContext = value; break;
+    case 'connectionDeviceId': target.connectionDeviceId = value; break;
+    case 'connectionModuleId': target.connectionModuleId = value; break;
+  }
+}
+
+/**
  * Decodes the bag at `topic[start, end)` without slicing it out first; the hot path of the inbound parser.
  * Returns the TopicError of the first malformed escape instead of throwing. A repeated key keeps its last value.
  */
 export function decodeMessagePropertiesAt(topic: string, start: number, end: number): MessageProperties | TopicError {
-  [start, end] = bagBounds(topic, start, end);
+  // bagBounds, inlined: its tuple is an allocation on every message.
+  if (start < end && topic.charCodeAt(start) === 63 /* ? */) start++;
+  if (end > start && topic.charCodeAt(end - 1) === 47 /* / */) end--;
   if (start >= end) return EMPTY_PROPERTIES;
   let application: Record<string, string | null> | undefined;
   const properties: Building = { application: EMPTY_APPLICATION };
-  let nextEq = topic.indexOf('=', start); // cached: see decodePropertyBag
+  // The next `=` and `%`, cached: rescanning from every pair would make a long bag quadratic. `%` is looked
+  // for only when a name or value needs it (not for `%24.` system keys, matched in place).
+  let nextEq = topic.indexOf('=', start);
+  let nextPercent = -2; // not looked for yet; -1 once known to be absent
   let pos = start;
   while (pos < end) {
     let amp = topic.indexOf('&', pos);
@@ -143,25 +241,26 @@ export function decodeMessagePropertiesAt(topic: string, start: number, end: num
       let friendly = systemKeyAt(topic, pos, nameEnd);
       let name = '';
       if (friendly === undefined) {
-        const rawName = topic.slice(pos, nameEnd);
-        const decoded = percentDecode(rawName);
-        if (decoded === undefined) return escapeError(rawName);
-        if (decoded !== rawName) friendly = systemKeyOf(decoded); // e.g. `%24%2Emid`
+        if (nextPercent !== -1 && nextPercent < pos) nextPercent = topic.indexOf('%', pos);
+        const decoded = percentDecodeAt(topic, pos, nameEnd, nextPercent);
+        if (decoded === undefined) return escapeError(topic.slice(pos, nameEnd));
+        if (nextPercent !== -1 && nextPercent < nameEnd) friendly = systemKeyOf(decoded); // e.g. `%24%2Emid`
         name = decoded;
       }
       let value: string | null = null;
       if (hasValue) {
-        const rawValue = topic.slice(nextEq + 1, amp);
-        const decoded = percentDecode(rawValue);
-        if (decoded === undefined) return escapeError(rawValue);
+        const valueStart = nextEq + 1;
+        if (nextPercent !== -1 && nextPercent < valueStart) nextPercent = topic.indexOf('%', valueStart);
+        const decoded = percentDecodeAt(topic, valueStart, amp, nextPercent);
+        if (decoded === undefined) return escapeError(topic.slice(valueStart, amp));
         value = decoded;
       }
       if (friendly !== undefined) {
         // A bare system key (`$.mid` with no `=`) reads as empty: system properties are strings.
-        properties[friendly] = value ?? '';
+        setSystemProperty(properties, friendly, value ?? '');
       } else {
         application ??= properties.application = emptyRecord();
-        application[name] = value;
+        application[recentName(name)] = value;
       }
     }
     pos = amp + 1;
@@ -181,11 +280,14 @@ export function decodeMessageProperties(bag: string): DecodedMessageProperties {
  */
 export function propertyBagSize(p: MessagePropertiesInput): number {
   let size = 0;
-  for (const [friendly] of SYSTEM_ENTRIES) {
-    const value = p[friendly];
+  const values = systemValues(p);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
     if (typeof value === 'string') size += utf8Length(value);
   }
-  for (const [name, value] of applicationPairs(p.application)) {
+  const application = applicationPairs(p.application);
+  for (let i = 0; i < application.length; i++) {
+    const [name, value] = application[i]!;
     size += utf8Length(name) + (value === null ? 0 : utf8Length(value));
   }
   return size;

@@ -17,9 +17,16 @@ const ESCAPE_RULE = 'every % must start a %XX escape of valid UTF-8 (PROTOCOL.md
  * Throws TopicError `invalid-property` (empty name, non-string, lone surrogate) or `duplicate-property`.
  */
 export function encodePropertyBag(pairs: Iterable<PropertyPair>): string {
-  let out = '';
+  return appendPropertyPairs('', pairs);
+}
+
+/**
+ * `bag` (already encoded, maybe empty) followed by `pairs` encoded as encodePropertyBag does them, checked in
+ * order and `&`-separated. Duplicates are looked for among `pairs` only.
+ */
+export function appendPropertyPairs(bag: string, pairs: Iterable<PropertyPair>): string {
+  let first: string | undefined; // the only name so far: a single pair needs no set and no lower-casing
   let seen: Set<string> | undefined;
-  let first: string | undefined;
   for (const [name, value] of pairs) {
     if (typeof name !== 'string' || name === '') {
       throw new TopicError('invalid-property', String(name), 'a property name must be a non-empty string');
@@ -27,19 +34,19 @@ export function encodePropertyBag(pairs: Iterable<PropertyPair>): string {
     if (value !== null && typeof value !== 'string') {
       throw new TopicError('invalid-property', name, 'a property value must be a string or null');
     }
-    const folded = name.toLowerCase();
     if (first === undefined) {
-      first = folded; // one pair needs no set
+      first = name;
     } else {
-      seen ??= new Set([first]);
+      seen ??= new Set([first.toLowerCase()]);
+      const folded = name.toLowerCase();
       if (seen.has(folded)) throw new TopicError('duplicate-property', name, DUPLICATE_RULE);
       seen.add(folded);
-      out += '&';
     }
-    out += percentEncode(name);
-    if (value !== null) out += '=' + percentEncode(value);
+    if (bag !== '') bag += '&';
+    bag += percentEncode(name);
+    if (value !== null) bag += '=' + percentEncode(value);
   }
-  return out;
+  return bag;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { TopicError } from './errors.ts';
 import { MAX_STATUS } from './limits.ts';
+import { hasWordAt } from './match.ts';
 import { percentDecode } from './percent-encoding.ts';
 import { escapeError } from './property-bag.ts';
 
@@ -8,20 +9,51 @@ import { escapeError } from './property-bag.ts';
  * §13), still as strings; absent ones are undefined, unknown ones are ignored.
  */
 export interface TopicQuery {
+  /** The status level before the query on a response topic (read by parseStatusQuery), else -1. */
+  status: number;
   rid: string | undefined;
   version: string | undefined;
   retryAfter: string | undefined;
   operationId: string | undefined;
 }
 
+/** The parameters parseTopicQuery keeps. */
+type QueryKey = 'rid' | 'version' | 'retryAfter' | 'operationId';
+
+/**
+ * The parameter named raw at `s[start, end)`: `$rid` or `%24rid`, `$version` or `%24version`, `retry-after`,
+ * `operationId`. Compares characters in place, so no key is sliced out.
+ */
+function queryKeyAt(s: string, start: number, end: number): QueryKey | undefined {
+  const first = s.charCodeAt(start);
+  let at: number;
+  if (first === 36 /* $ */) {
+    at = start + 1;
+  } else if (first === 37 /* % */ && hasWordAt(s, '%24', start)) {
+    at = start + 3;
+  } else {
+    if (end - start !== 11) return undefined;
+    if (hasWordAt(s, 'retry-after', start)) return 'retryAfter';
+    if (hasWordAt(s, 'operationId', start)) return 'operationId';
+    return undefined;
+  }
+  if (end - at === 3) {
+    // `rid` spelled out: on every response topic, and a loop over a word's characters costs twice as much.
+    const isRid = s.charCodeAt(at) === 114 && s.charCodeAt(at + 1) === 105 && s.charCodeAt(at + 2) === 100;
+    return isRid ? 'rid' : undefined;
+  }
+  if (end - at === 7 && hasWordAt(s, 'version', at)) return 'version';
+  return undefined;
+}
+
 /**
  * Reads the query at `topic[start…]` in any parameter order (PROTOCOL.md §9: "in any order"), with an
  * optional leading `?`; `$rid` and `$version` also match as `%24rid`, `%24version`. A repeated parameter
  * keeps its last value, as in a property bag. `$rid` and `operationId` are percent-decoded; a bad escape is
- * returned as a TopicError, never thrown.
+ * returned as a TopicError, never thrown. `status` is stored as given (-1 when there is none).
  */
-export function parseTopicQuery(topic: string, start: number): TopicQuery | TopicError {
-  const query: TopicQuery = { rid: undefined, version: undefined, retryAfter: undefined, operationId: undefined };
+export function parseTopicQuery(topic: string, start: number, status = -1): TopicQuery | TopicError {
+  const query: TopicQuery = { status, rid: undefined, version: undefined, retryAfter: undefined, operationId: undefined };
   const end = topic.length;
   if (start < end && topic.charCodeAt(start) === 63 /* ? */) start++;
   let nextEq = topic.indexOf('=', start); // cached so bare `a&a&a…` stays linear
@@ -31,17 +63,14 @@ export function parseTopicQuery(topic: string, start: number): TopicQuery | Topi
     if (amp === -1) amp = end;
     if (nextEq !== -1 && nextEq < pos) nextEq = topic.indexOf('=', pos);
     if (nextEq !== -1 && nextEq < amp) {
-      const key = topic.slice(pos, nextEq);
-      switch (key) {
-        case '$rid':
-        case '%24rid':
+      switch (queryKeyAt(topic, pos, nextEq)) {
+        case 'rid':
           query.rid = topic.slice(nextEq + 1, amp);
           break;
-        case '$version':
-        case '%24version':
+        case 'version':
           query.version = topic.slice(nextEq + 1, amp);
           break;
-        case 'retry-after':
+        case 'retryAfter':
           query.retryAfter = topic.slice(nextEq + 1, amp);
           break;
         case 'operationId':
@@ -53,16 +82,18 @@ export function parseTopicQuery(topic: string, start: number): TopicQuery | Topi
     }
     pos = amp + 1;
   }
-  // Decode only the values we kept; valid rids and operation ids never hold `%`, so this is usually free.
-  if (query.rid !== undefined) {
-    const rid = percentDecode(query.rid);
-    if (rid === undefined) return escapeError(query.rid);
-    query.rid = rid;
-  }
-  if (query.operationId !== undefined) {
-    const id = percentDecode(query.operationId);
-    if (id === undefined) return escapeError(query.operationId);
-    query.operationId = id;
+  // Decode only the values we kept, and only when the query has a `%` at all: valid rids never do.
+  if (start < end && topic.indexOf('%', start) !== -1) {
+    if (query.rid !== undefined) {
+      const rid = percentDecode(query.rid);
+      if (rid === undefined) return escapeError(query.rid);
+      query.rid = rid;
+    }
+    if (query.operationId !== undefined) {
+      const id = percentDecode(query.operationId);
+      if (id === undefined) return escapeError(query.operationId);
+      query.operationId = id;
+    }
   }
   return query;
 }
@@ -86,15 +117,15 @@ export function parseDecimal(s: string, start: number, end: number, max: number)
 /** A query whose `$rid` is known to be present and non-empty. */
 export type RidQuery = TopicQuery & { rid: string };
 
-/** A response topic's status level and query. */
-export type StatusQuery = RidQuery & { status: number };
+/** A response topic's query, its status level read. */
+export type StatusQuery = RidQuery;
 
 const MISSING_RID_RULE = 'requests and responses must carry a non-empty $rid (PROTOCOL.md §9, §10, §13)';
 const STATUS_RULE = `status must be a decimal integer 0-${MAX_STATUS} (PROTOCOL.md §9, §10, §13)`;
 
 /** The query at `topic[start…]`, or a TopicError when it is malformed or has no (or an empty) `$rid`. */
-export function parseRidQuery(topic: string, start: number): RidQuery | TopicError {
-  const query = parseTopicQuery(topic, start);
+export function parseRidQuery(topic: string, start: number, status = -1): RidQuery | TopicError {
+  const query = parseTopicQuery(topic, start, status);
   if (query instanceof TopicError) return query;
   if (query.rid === undefined || query.rid === '') return new TopicError('missing-rid', topic, MISSING_RID_RULE);
   return query as RidQuery;
@@ -110,10 +141,7 @@ export function parseStatusQuery(topic: string, start: number): StatusQuery | To
   const status = parseDecimal(topic, start, statusEnd, MAX_STATUS);
   if (status < 0) return new TopicError('invalid-status', topic.slice(start, statusEnd), STATUS_RULE);
   if (slash === -1) return new TopicError('missing-rid', topic, MISSING_RID_RULE);
-  const query = parseRidQuery(topic, slash + 1);
-  if (query instanceof TopicError) return query;
-  (query as StatusQuery).status = status;
-  return query as StatusQuery;
+  return parseRidQuery(topic, slash + 1, status);
 }
 
 /**

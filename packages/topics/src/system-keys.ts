@@ -1,4 +1,3 @@
-import { hasWordAt } from './match.ts';
 import type { SystemProperties } from './message-properties.ts';
 
 /** Friendly name → wire key of every system property, in the order encoders emit them (PROTOCOL.md §7, §8). */
@@ -33,17 +32,29 @@ const FRIENDLY_BY_KEY: ReadonlyMap<string, keyof SystemProperties> = new Map(
 /** Lower-cased wire keys: IoT Hub reads property names case-insensitively (PROTOCOL.md §6). */
 const FOLDED_KEYS: ReadonlySet<string> = new Set(SYSTEM_ENTRIES.map(([, wire]) => wire.toLowerCase()));
 
-/** Key suffixes (after `$.`) by length, so a raw name is compared only with keys as long as itself. */
-const SUFFIXES_BY_LENGTH: [suffix: string, friendly: keyof SystemProperties][][] = [];
-for (const [friendly, wire] of SYSTEM_ENTRIES) {
-  const suffix = wire.slice(2);
-  (SUFFIXES_BY_LENGTH[suffix.length] ??= []).push([suffix, friendly]);
+/**
+ * Where systemKeyAt looks a suffix up: the suffix's length and first two characters (each folded to 5 bits),
+ * which tell all 15 suffixes apart; a hit is then compared in full.
+ */
+function suffixSlot(length: number, first: number, second: number): number {
+  return ((length & 7) << 10) | ((first & 31) << 5) | (second & 31);
 }
+
+/** Index into SYSTEM_ENTRIES + 1 by suffixSlot, 0 for none. */
+const SUFFIX_SLOTS: Uint8Array = new Uint8Array(1 << 13);
+/** Key suffixes after `$.` (`mid`), by SYSTEM_ENTRIES index. */
+const SUFFIXES: readonly string[] = SYSTEM_ENTRIES.map(([, wire]) => wire.slice(2));
+SUFFIXES.forEach((suffix, i) => {
+  const slot = suffixSlot(suffix.length, suffix.charCodeAt(0), suffix.charCodeAt(1));
+  if (suffix.length > 7 || SUFFIX_SLOTS[slot] !== 0) throw new Error(`system key suffix ${suffix} needs a new slot`);
+  SUFFIX_SLOTS[slot] = i + 1;
+});
 
 /**
  * The system property whose key is spelled raw at `s[start, end)`, as `%24.x` (what the hub sends) or `$.x`
- * (what the docs show), PROTOCOL.md §6. Reads the characters in place: no slice, no hashing, which keeps
- * the common C2D bag cheap. Other spellings (`%24%2Emid`) are left to systemKeyOf after decoding.
+ * (what the docs show), PROTOCOL.md §6. Reads the characters in place: no slice, no hashing, one table
+ * look-up, which keeps the common C2D bag cheap. Other spellings (`%24%2Emid`) are left to systemKeyOf
+ * after decoding.
  */
 export function systemKeyAt(s: string, start: number, end: number): keyof SystemProperties | undefined {
   let at: number;
@@ -57,12 +68,16 @@ export function systemKeyAt(s: string, start: number, end: number): keyof System
   }
   if (s.charCodeAt(at) !== 46 /* . */) return undefined;
   at++;
-  const candidates = end > at ? SUFFIXES_BY_LENGTH[end - at] : undefined;
-  if (candidates === undefined) return undefined;
-  for (const [suffix, friendly] of candidates) {
-    if (hasWordAt(s, suffix, at)) return friendly;
+  const length = end - at;
+  if (length < 2 || length > 7) return undefined;
+  const entry = SUFFIX_SLOTS[suffixSlot(length, s.charCodeAt(at), s.charCodeAt(at + 1))]!;
+  if (entry === 0) return undefined;
+  // The slot matched the length and the first two characters when folded; compare them all.
+  const suffix = SUFFIXES[entry - 1]!;
+  for (let i = 0; i < length; i++) {
+    if (s.charCodeAt(at + i) !== suffix.charCodeAt(i)) return undefined;
   }
-  return undefined;
+  return SYSTEM_ENTRIES[entry - 1]![0];
 }
 
 /** The system property whose decoded key is `name` (`$.mid`), if any. */

@@ -28,12 +28,27 @@ const MODULES = 'modules/';
 const EVENTS = 'messages/events';
 const ID_RULE = 'the topic must name a non-empty id (PROTOCOL.md §5)';
 
+/**
+ * The last prefix built and the ids it was built for: a sender names the same device on every message, and
+ * comparing two ids costs far less than validating one and concatenating.
+ */
+let lastPrefix: { readonly deviceId: string; readonly moduleId: string | undefined; readonly prefix: string } | undefined;
+
 /** `devices/{d}/messages/events/` or the module form, with no bag; throws TopicError on invalid ids. */
 export function telemetryTopicPrefix(identity: Identity): string {
-  assertDeviceId(identity.deviceId);
-  if (identity.moduleId === undefined) return `${DEVICES}${identity.deviceId}/${EVENTS}/`;
-  assertModuleId(identity.moduleId);
-  return `${DEVICES}${identity.deviceId}/${MODULES}${identity.moduleId}/${EVENTS}/`;
+  const { deviceId, moduleId } = identity;
+  const last = lastPrefix;
+  if (last !== undefined && deviceId === last.deviceId && moduleId === last.moduleId) return last.prefix;
+  assertDeviceId(deviceId);
+  let prefix: string;
+  if (moduleId === undefined) {
+    prefix = `${DEVICES}${deviceId}/${EVENTS}/`;
+  } else {
+    assertModuleId(moduleId);
+    prefix = `${DEVICES}${deviceId}/${MODULES}${moduleId}/${EVENTS}/`;
+  }
+  lastPrefix = { deviceId, moduleId, prefix };
+  return prefix;
 }
 
 /**
