@@ -12,6 +12,7 @@ import type { Packet } from 'mqtt-packet';
 import { allocationPerPacket } from './lib/allocation.ts';
 import { asBuffer, chunk } from './lib/bytes.ts';
 import { type Case, runSuite } from './lib/harness.ts';
+import { type InterleavedRatio, interleavedRatio } from './lib/interleaved.ts';
 import { inboundBuffer } from './lib/inbound-stream.ts';
 import { between, mulberry32 } from './lib/prng.ts';
 
@@ -115,6 +116,7 @@ export async function decodeSuite(): Promise<void> {
   const sets = fixtures();
   const cases: Case[] = [];
   const allocation: Record<string, unknown>[] = [];
+  const interleaved: { stream: string; label: string; result: InterleavedRatio }[] = [];
   for (const { name, chunks } of sets) {
     const bytes = chunks.reduce((n, c) => n + c.length, 0);
     const buffers = chunks.map(asBuffer);
@@ -143,6 +145,19 @@ export async function decodeSuite(): Promise<void> {
         },
       },
     );
+    const parse = (): void => {
+      if (oracle.parse(buffers) !== packets) throw new Error('wrong result!');
+    };
+    const classify = (): void => {
+      if (hubwireDecodeClassify(decoder, chunks).packets !== packets) throw new Error('wrong result!');
+    };
+    const decodeOnly = (): void => {
+      if (hubwireDecodeOnly(decoder, chunks) !== packets) throw new Error('wrong result!');
+    };
+    interleaved.push(
+      { stream: name, label: 'decoder + parseInboundTopic', result: interleavedRatio(parse, classify, packets) },
+      { stream: name, label: 'decoder only', result: interleavedRatio(parse, decodeOnly, packets) },
+    );
     const measured = {
       'mqtt-packet Parser': await allocationPerPacket(() => oracle.parse(buffers), packets),
       'hubwire decoder only': await allocationPerPacket(() => hubwireDecodeOnly(decoder, chunks), packets),
@@ -151,7 +166,12 @@ export async function decodeSuite(): Promise<void> {
     allocation.push({ stream: name, packets, bytes, ...measured });
   }
   const mix = 'per round: C2D+props (QoS 1), PUBACK, twin 200 GET response, PUBACK, method request, PUBACK, twin 204';
-  await runSuite('decode', cases, { allocation, mix });
+  await runSuite('decode', cases, { allocation, mix, interleaved });
+  console.log('\nInterleaved ratios to mqtt-packet\'s Parser (median of alternating passes; see bench/lib/interleaved.ts):\n');
+  for (const { stream, label, result } of interleaved) {
+    const ns = `${result.candidateNsPerPacket.toFixed(0)} vs ${result.baselineNsPerPacket.toFixed(0)} ns/packet`;
+    console.log(`  ${stream.padEnd(28)} ${label.padEnd(28)} ${result.ratio.toFixed(2)}×  (${ns})`);
+  }
   console.log('\nJS heap bytes allocated per decoded packet (median of GC-free samples; see bench/lib/allocation.ts):\n');
   for (const a of allocation) {
     console.log(`  ${String(a['stream'])} — ${String(a['packets'])} packets, ${String(a['bytes'])} bytes`);

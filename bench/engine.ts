@@ -10,6 +10,7 @@ import { asBuffer, concat } from './lib/bytes.ts';
 import { connect, connectedEngine, drain, engineOptions } from './lib/engine.ts';
 import { settledHeap } from './lib/gc.ts';
 import { type Case, runSuite } from './lib/harness.ts';
+import { interleavedRatio } from './lib/interleaved.ts';
 import { c2dMessage, DEVICE_ID, methodRequest } from './lib/inbound-stream.ts';
 
 /** Engines created for the idle-memory measurement. */
@@ -86,7 +87,12 @@ function receiveCases(): Case[] {
 export async function engineSuite(): Promise<void> {
   const idle = idleEngineBytes(FLEET);
   const pending = pendingRequestBytes(PENDING);
-  const rows = await runSuite('engine', receiveCases(), {
+  const cases = receiveCases();
+  const [parserCase, engineCase] = cases as [Case, Case];
+  // The same two functions timed in alternation, for a ratio that load drift cannot skew.
+  const interleaved = interleavedRatio(parserCase.fn, engineCase.fn, engineCase.packets);
+  const rows = await runSuite('engine', cases, {
+    interleaved,
     memory: {
       fleet: FLEET,
       bytesPerIdleConnectedEngine: idle.bytesPerEngine,
@@ -99,5 +105,7 @@ export async function engineSuite(): Promise<void> {
   const fleet = FLEET.toLocaleString('en-US');
   console.log(`\n  events/s through receive + pollEvent: ${perSecond}`);
   console.log(`  heap per idle connected DeviceEngine: ${idle.bytesPerEngine.toFixed(0)} B (N = ${fleet}, set up in ${idle.seconds.toFixed(1)} s)`);
+  const ns = `${interleaved.candidateNsPerPacket.toFixed(0)} vs ${interleaved.baselineNsPerPacket.toFixed(0)} ns/packet`;
+  console.log(`  interleaved ratio to the Parser:       ${interleaved.ratio.toFixed(2)}× (${ns}; bench/lib/interleaved.ts)`);
   console.log(`  heap per pending twin request:        ${pending.toFixed(0)} B (${PENDING} requests × 10 engines)`);
 }

@@ -4,6 +4,8 @@
  * the end against the invariants the engine promises (device-engine.ts, theory of operation):
  *
  * - every twin request ends in exactly one event (answered, failed, timed out, connection lost);
+ * - a token renewal (disconnect renewing + connect with a new password) ends no request: those
+ *   pending at the renewal are answered on the new connection when the hub answers;
  * - every acknowledged QoS 1 message reached the hub before its PUBACK, and is acknowledged once;
  * - two different messages never share a packet id while both await a PUBACK;
  * - an intent refused with QueueFullError changes nothing;
@@ -24,6 +26,8 @@ interface Model {
   readonly requests: Map<string, number>;
   readonly qos1: Map<number, number>;
   readonly bodies: Map<number, string>;
+  /** The event that ended each request. */
+  readonly endings: Map<string, DeviceEvent>;
   seq: number;
 }
 
@@ -97,7 +101,10 @@ function account(model: Model, world: World): void {
       case 'reported-patched':
       case 'request-failed': {
         if (event.type === 'request-failed' && event.intent === 'telemetry') throw new Error('telemetry never fails');
+        // Nothing here closes the engine for good; only renewals disconnect, and they end no request.
+        if (event.type === 'request-failed') expect(event.reason).not.toBe('closed');
         const rid = event.rid!;
+        model.endings.set(rid, event);
         const ended = model.requests.get(rid);
         if (ended === undefined) {
           // The engine's own re-read after a reconnect: adopt it.
@@ -249,6 +256,37 @@ class Reconnect implements Cmd {
   }
 }
 
+class Renew implements Cmd {
+  constructor(readonly hubAnswers: boolean) {}
+  check(): boolean {
+    return true;
+  }
+  run(model: Model, world: World): void {
+    const carried = [...model.requests].filter(([, ended]) => ended === 0).map(([rid]) => rid);
+    world.engine.disconnect(world.now, { renewing: true });
+    world.backlog = []; // the old socket is closed: nothing on it is answered
+    world.hub.newConnection();
+    account(model, world);
+    for (const rid of carried) expect(model.requests.get(rid), `${rid} ended by a renewal`).toBe(0);
+    world.engine.connect(world.now, { password: `token-${model.seq++}` });
+    world.pump();
+    account(model, world);
+    if (!this.hubAnswers) return;
+    // The hub answers everything at once (no time passes, so no deadline fires): each request
+    // pending at the renewal ends in the hub's answer (a success or a status the hub chose).
+    for (let round = 0; round < 20 && world.backlog.length > 0; round++) world.answer(Infinity);
+    account(model, world);
+    for (const rid of carried) {
+      const ending = model.endings.get(rid);
+      const answered = ending !== undefined && (ending.type !== 'request-failed' || ending.status !== undefined);
+      expect(answered, `${rid} was not answered after the renewal`).toBe(true);
+    }
+  }
+  toString(): string {
+    return `renew token${this.hubAnswers ? ', hub answers' : ''}`;
+  }
+}
+
 const commands = [
   fc.constantFrom(0 as const, 1 as const).map((qos) => new Publish(qos)),
   fc.constantFrom('get' as const, 'patch' as const).map((kind) => new TwinRequest(kind)),
@@ -257,6 +295,7 @@ const commands = [
   fc.integer({ min: 1, max: 20_000 }).map((ms) => new Advance(ms)),
   fc.constant(new LoseConnection()),
   fc.constant(new Reconnect()),
+  fc.boolean().map((hubAnswers) => new Renew(hubAnswers)),
 ];
 
 /** Reconnects to a healthy hub and lets time pass until everything has ended. */
@@ -277,12 +316,12 @@ function settle(model: Model, world: World): void {
   }
 }
 
-describe('DeviceEngine under random intents, answers, delays, throttling and lost connections', () => {
+describe('DeviceEngine under random intents, answers, delays, throttling, lost connections and token renewals', () => {
   it('ends every request exactly once and acknowledges only messages that reached the hub', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.commands(commands, { maxCommands: 60 }), (seed, cmds) => {
         const world = new World(seed);
-        const model: Model = { requests: new Map(), qos1: new Map(), bodies: new Map(), seq: 0 };
+        const model: Model = { requests: new Map(), qos1: new Map(), bodies: new Map(), endings: new Map(), seq: 0 };
         world.engine.connect(0, { password: 'token' });
         world.pump();
         fc.modelRun(() => ({ model, real: world }), cmds);

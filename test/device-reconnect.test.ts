@@ -177,6 +177,132 @@ describe('token renewal', () => {
     expect(engine.pollTimeout()).toBeLessThanOrEqual(99_000);
   });
 
+  it('keeps twin requests pending across a renewal and answers each once on the new connection', () => {
+    const { engine, hub } = connectedEngine({ keepAliveSeconds: 0 });
+    hub.policy.answerTwin = false; // the old connection never answers
+    const twin = engine.getTwin(1);
+    const patch = engine.patchReported(1, { fw: '2.0' });
+    const firstSent = exchange(engine, hub, 1).filter((p) => p.topic?.startsWith('$iothub/twin/'));
+    expect(firstSent).toHaveLength(2);
+
+    engine.disconnect(2, { renewing: true });
+    expect(hub.take(engine).map((p) => p.cmd)).toEqual(['disconnect']);
+    expect(drainEvents(engine)).toEqual([{ type: 'disconnected' }]);
+    expect(engine.state).toBe('closed');
+    expect(engine.pendingRequests).toBe(2);
+
+    hub.policy.answerTwin = true;
+    hub.newConnection();
+    engine.connect(3, { password: 'new-token', passwordExpiresAt: 100_000 });
+    const after = exchange(engine, hub, 3);
+    const kinds = after.filter((p) => p.cmd === 'publish').map((p) => parseOutboundTopic(p.topic as string));
+    // Sent again after SUBACK, under their own rids, then the engine's own re-read.
+    expect(kinds.slice(0, 2)).toEqual([
+      { kind: 'twin-get', rid: twin.rid },
+      { kind: 'twin-patch-reported', rid: patch.rid },
+    ]);
+    const events = drainEvents(engine);
+    expect(ofType(events, 'twin').filter((e) => e.rid === twin.rid)).toHaveLength(1);
+    expect(ofType(events, 'reported-patched')).toEqual([{ type: 'reported-patched', rid: patch.rid, status: 204, version: 2 }]);
+    expect(ofType(events, 'request-failed')).toEqual([]);
+    expect(hub.reported).toMatchObject({ fw: '2.0' });
+    expect(engine.pendingRequests).toBe(0);
+
+    // A duplicate answer (as from the old connection) is dropped: one ending per request.
+    engine.receive(4, hub.twinResponse(200, twin.rid, { desired: {}, reported: {} }));
+    engine.receive(4, hub.twinResponse(204, patch.rid, undefined, 3));
+    expect(drainEvents(engine)).toEqual([]);
+  });
+
+  it('ends twin requests with closed on a disconnect without renewing, as before', () => {
+    const { engine, hub } = connectedEngine({ keepAliveSeconds: 0 });
+    hub.policy.answerTwin = false;
+    const twin = engine.getTwin(1);
+    const patch = engine.patchReported(1, { fw: '2.0' });
+    exchange(engine, hub, 1);
+    engine.disconnect(2);
+    expect(drainEvents(engine)).toEqual([
+      { type: 'disconnected' },
+      { type: 'request-failed', intent: 'get-twin', rid: twin.rid, reason: 'closed', retriable: true },
+      { type: 'request-failed', intent: 'patch-reported', rid: patch.rid, reason: 'closed', retriable: true },
+    ]);
+    expect(engine.pendingRequests).toBe(0);
+  });
+
+  it('times a request out once when the renewal never reconnects, and never sends it afterwards', () => {
+    const { engine, hub } = connectedEngine({ keepAliveSeconds: 0, requestTimeoutMs: 5000 });
+    hub.policy.answerTwin = false;
+    const held = engine.patchReported(1, { a: 1 }); // sent on the old connection
+    exchange(engine, hub, 1);
+    engine.disconnect(2, { renewing: true });
+    const offline = engine.getTwin(3); // made during the renewal
+    drainEvents(engine);
+    expect(engine.pollTimeout()).toBe(5001);
+    engine.handleTimeout(5001);
+    engine.handleTimeout(5003);
+    engine.handleTimeout(5003);
+    expect(drainEvents(engine)).toEqual([
+      { type: 'request-failed', intent: 'patch-reported', rid: held.rid, reason: 'timeout', retriable: true },
+      { type: 'request-failed', intent: 'get-twin', rid: offline.rid, reason: 'timeout', retriable: true },
+    ]);
+    hub.newConnection();
+    hub.policy.answerTwin = true;
+    engine.connect(6000, { password: 'late' });
+    const after = exchange(engine, hub, 6000);
+    const rids = after.filter((p) => p.cmd === 'publish').map((p) => (parseOutboundTopic(p.topic as string) as { rid?: string }).rid);
+    expect(rids).not.toContain(held.rid);
+    expect(rids).not.toContain(offline.rid);
+  });
+
+  it('sends held requests right after CONNACK when the renewal resumes the session (no SUBSCRIBE needed)', () => {
+    const { engine, hub } = connectedEngine({ keepAliveSeconds: 0 });
+    hub.policy.keepSessions = true;
+    hub.newConnection();
+    engine.connectionLost(1);
+    engine.connect(1);
+    exchange(engine, hub, 1); // establishes the session on the hub
+    hub.policy.answerTwin = false;
+    const patch = engine.patchReported(2, { fw: '3.0' });
+    exchange(engine, hub, 2);
+    drainEvents(engine);
+    engine.disconnect(3, { renewing: true });
+    hub.take(engine);
+    expect(drainEvents(engine)).toEqual([{ type: 'disconnected' }]);
+    hub.policy.answerTwin = true;
+    hub.newConnection();
+    engine.connect(4, { password: 'new-token' });
+    const after = exchange(engine, hub, 4);
+    expect(after.map((p) => p.cmd)).not.toContain('subscribe');
+    expect(after[1]).toMatchObject({ cmd: 'publish', topic: expect.stringContaining(`$rid=${patch.rid}`) as unknown });
+    const events = drainEvents(engine);
+    expect(events[0]).toEqual({ type: 'connected', sessionPresent: true });
+    expect(ofType(events, 'reported-patched').map((e) => e.rid)).toEqual([patch.rid]);
+  });
+
+  it('refuses a renewing option that is not a boolean, changing nothing', () => {
+    const { engine } = connectedEngine();
+    engine.getTwin(1);
+    expect(() => engine.disconnect(2, { renewing: 'yes' as unknown as boolean })).toThrow(
+      expect.objectContaining({ name: 'InvalidIntentError', code: 'invalid-option' }),
+    );
+    expect(engine.state).toBe('connected');
+    expect(engine.pendingRequests).toBe(1);
+  });
+
+  it('fails held requests with connection-lost when the connection after a renewal is lost', () => {
+    const { engine, hub } = connectedEngine({ keepAliveSeconds: 0 });
+    hub.policy.answerTwin = false;
+    const twin = engine.getTwin(1);
+    exchange(engine, hub, 1);
+    engine.disconnect(2, { renewing: true });
+    engine.connect(3, { password: 'new-token' });
+    engine.connectionLost(4, 'ECONNRESET');
+    expect(ofType(drainEvents(engine), 'request-failed')).toEqual([
+      { type: 'request-failed', intent: 'get-twin', rid: twin.rid, reason: 'connection-lost', retriable: true },
+    ]);
+    expect(engine.pendingRequests).toBe(0);
+  });
+
   it('refuses connect while connected', () => {
     const { engine } = connectedEngine();
     expect(() => engine.connect(1)).toThrow(expect.objectContaining({ name: 'InvalidStateError', code: 'already-connected' }));

@@ -146,19 +146,37 @@ describe('hubwire devices against the simulated IoT Hub', () => {
     expect((await receipt).outcome).toBe('completed');
   });
 
-  it('renews a short-lived SAS token before it expires, without the hub dropping the connection', async () => {
-    const d = device('renewing-device', { tokenTtlSeconds: 3, engineOptions: { tokenRenewalMarginMs: 1200 } });
+  it('renews a short-lived SAS token before it expires, without the hub dropping the connection or a pending twin request', async () => {
+    const rids: string[] = [];
+    const d = device('renewing-device', {
+      tokenTtlSeconds: 3,
+      engineOptions: { tokenRenewalMarginMs: 1200 },
+      // Requests sent in the same turn as the renewal's DISCONNECT: the old socket closes before any answer.
+      onEvent: (client, event) => {
+        if (event.type !== 'token-expiring' || rids.length > 0) return;
+        client.act((engine, now) => rids.push(engine.getTwin(now).rid, engine.patchReported(now, { firmware: '2.0.0' }).rid));
+      },
+    });
     await d.events.nextOf('connected', WAIT);
     const expiring = await d.events.nextOf('token-expiring', WAIT);
     expect(Number.isFinite(expiring.expiresAt)).toBe(true);
     await d.events.nextOf('disconnected', WAIT);
+    expect(rids).toHaveLength(2);
     const again = await d.events.nextOf('connected', WAIT);
     expect(again.type).toBe('connected');
     expect(d.notices.filter((n) => n.type === 'renewing-token').length).toBeGreaterThanOrEqual(1);
+    // The requests pending at the renewal are answered on the new connection, each once.
+    const [getRid, patchRid] = rids;
+    expect((await d.events.nextOf('twin', WAIT, (e) => e.rid === getRid)).status).toBe(200);
+    expect((await d.events.nextOf('reported-patched', WAIT, (e) => e.rid === patchRid)).status).toBe(204);
+    expect(hub.twin('renewing-device').reported['firmware']).toBe('2.0.0');
     // The renewal was a clean DISCONNECT + CONNECT: the hub never had to cut an expired connection.
     expect(d.events.pending().filter((e) => e.type === 'connection-lost')).toEqual([]);
     const { id } = d.client.act((engine, now) => engine.publishTelemetry(now, 'after renewal'));
     await d.events.nextOf('telemetry-acked', WAIT, (e) => e.id === id);
+    const endings = d.events.pending().filter((e) => 'rid' in e && e.rid !== undefined && rids.includes(e.rid));
+    expect(endings).toEqual([]);
+    expect(d.client.engine.pendingRequests).toBe(0);
   });
 
   it('retries with back-off when a socket cannot be opened', async () => {

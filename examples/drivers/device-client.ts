@@ -2,7 +2,8 @@
  * A complete IoT Hub device driver for any ByteStream connector (TCP, TLS, WebSocket): it runs
  * the drive loop, reconnects with the engine's ReconnectBackoff after a lost connection or a
  * retriable CONNACK, and renews the SAS token when the engine says `token-expiring` (MQTT 3.1.1
- * has no in-band re-auth, so renewal = DISCONNECT + CONNECT with a new password, PROTOCOL.md §4).
+ * has no in-band re-auth, so renewal = DISCONNECT + CONNECT with a new password, PROTOCOL.md §4;
+ * `disconnect(now, { renewing: true })` keeps pending twin requests for the new connection).
  *
  * The protocol itself (resending unacknowledged telemetry, re-subscribing, re-reading the twin)
  * is the engine's job; this file only opens sockets and keeps time.
@@ -203,7 +204,8 @@ export class DeviceClient {
         if (this.#options.renewTokens && !this.#stopped && this.engine.state === 'connected') {
           this.#notice({ type: 'renewing-token' });
           this.#renewing = true;
-          this.act((hub, now) => hub.disconnect(now));
+          // A renewal, not a goodbye: pending twin requests are sent again on the new connection.
+          this.act((hub, now) => hub.disconnect(now, { renewing: true }));
         }
         break;
       default:

@@ -13,9 +13,12 @@ import {
 } from '../test/mqtt-oracle.ts';
 import { PacketDecoder } from './decoder.ts';
 import { encodePuback, encodePublish } from './encoder.ts';
-import type { InboundPacket, PublishPacket } from './packets.ts';
+import type { DecodeFailure, InboundPacket, PublishPacket } from './packets.ts';
 
 const MAX = 262_144 + 1024;
+
+/** Byte values of an ASCII string, for hand-written packet vectors. */
+const ascii = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0));
 
 /** Decodes a stream pushed as one chunk. */
 function decodeAll(bytes: Uint8Array, maxPacketBytes = MAX): Comparable[] {
@@ -91,7 +94,6 @@ describe('PacketDecoder against mqtt-packet', () => {
 
 describe('PacketDecoder golden vectors', () => {
   // Each vector: the bytes as a hub sends them, annotated field by field, and the packet.
-  const ascii = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0));
   const vectors: { name: string; bytes: number[]; packet: InboundPacket }[] = [
     {
       name: 'CONNACK accepted, session present',
@@ -220,7 +222,7 @@ describe('PacketDecoder golden vectors', () => {
 
 describe('PacketDecoder malformed input', () => {
   // Each case breaks one MQTT 3.1.1 rule; the comment names it.
-  const cases: { name: string; bytes: number[]; reason: 'malformed' | 'bad-remaining-length' }[] = [
+  const cases: { name: string; bytes: number[]; reason: 'malformed' | 'bad-remaining-length'; rule?: string }[] = [
     { name: 'PUBACK with flags 0010 [MQTT-2.2.2-1]', bytes: [0x42, 0x02, 0x00, 0x01], reason: 'malformed' },
     { name: 'SUBACK with flags 0010 [MQTT-2.2.2-1]', bytes: [0x92, 0x03, 0x00, 0x01, 0x00], reason: 'malformed' },
     { name: 'CONNACK with flags 0001 [MQTT-2.2.2-1]', bytes: [0x21, 0x02, 0x00, 0x00], reason: 'malformed' },
@@ -238,6 +240,10 @@ describe('PacketDecoder malformed input', () => {
     { name: 'PUBLISH topic with a # wildcard [MQTT-3.3.2-2]', bytes: [0x30, 0x03, 0x00, 0x01, 0x23], reason: 'malformed' },
     { name: 'PUBLISH topic with a + wildcard [MQTT-3.3.2-2]', bytes: [0x30, 0x03, 0x00, 0x01, 0x2b], reason: 'malformed' },
     { name: 'PUBLISH topic with U+0000 [MQTT-1.5.3-2]', bytes: [0x30, 0x03, 0x00, 0x01, 0x00], reason: 'malformed' },
+    // A wildcard or NUL after plain levels, in a short topic (checked while decoded) and a long one (> 44 bytes).
+    { name: 'PUBLISH topic with a + level after plain ones [MQTT-3.3.2-2]', bytes: [0x30, 0x07, 0x00, 0x05, ...ascii('a/+/b')], reason: 'malformed', rule: 'MQTT-3.3.2-2' },
+    { name: 'PUBLISH 60-byte topic ending in # [MQTT-3.3.2-2]', bytes: [0x30, 0x3e, 0x00, 0x3c, ...ascii(`${'a/'.repeat(29)}/#`)], reason: 'malformed', rule: 'MQTT-3.3.2-2' },
+    { name: 'PUBLISH short topic with U+0000 after a level [MQTT-1.5.3-2]', bytes: [0x30, 0x05, 0x00, 0x03, 0x61, 0x2f, 0x00], reason: 'malformed', rule: 'MQTT-1.5.3-2' },
     { name: 'PUBLISH topic with an overlong NUL [MQTT-1.5.3-1]', bytes: [0x30, 0x04, 0x00, 0x02, 0xc0, 0x80], reason: 'malformed' },
     { name: 'PUBLISH topic with a stray continuation byte [MQTT-1.5.3-1]', bytes: [0x30, 0x03, 0x00, 0x01, 0x80], reason: 'malformed' },
     { name: 'PUBLISH topic with an encoded surrogate [MQTT-1.5.3-1]', bytes: [0x30, 0x05, 0x00, 0x03, 0xed, 0xa0, 0x80], reason: 'malformed' },
@@ -288,6 +294,7 @@ describe('PacketDecoder malformed input', () => {
         const out = decodeChunks(decoder, chunks);
         expect(out).toHaveLength(1);
         expect(out[0]).toMatchObject({ cmd: 'error', reason: c.reason });
+        if (c.rule !== undefined) expect((out[0] as DecodeFailure).detail).toContain(c.rule);
         // Poisoned: the same failure again, later bytes ignored.
         decoder.push(Uint8Array.of(0xd0, 0x00));
         expect(decoder.next()).toBe(out[0]);

@@ -29,6 +29,8 @@
  * exit emits one event. A late answer for a request that already ended is dropped. A request
  * made without a connection, or before its response subscription is granted, waits (its deadline
  * running) and goes out once both are there, since an answer to an unsubscribed topic is lost.
+ * A token renewal (`disconnect(now, { renewing: true })`) is not an end: pending requests go back
+ * to that waiting queue and are sent again on the next connection, under the same rid.
  *
  * Rule 2, QoS 1 telemetry ends in `telemetry-acked` only. It stays in the in-flight table
  * (inflight.ts) across lost connections and is sent again after the next CONNACK (DUP=1 when
@@ -96,7 +98,7 @@ import {
   reportedPatchBytes,
   willOf,
 } from './intents.ts';
-import type { Body, ConnectAuth, PublishResult, RequestResult, TelemetryOptions } from './intents.ts';
+import type { Body, ConnectAuth, DisconnectOptions, PublishResult, RequestResult, TelemetryOptions } from './intents.ts';
 import { asBytes, isJsonObject, parseJsonObject } from './json.ts';
 import { encodeConnect, encodeSubscribe } from './mqtt-packet-adapter.ts';
 import type { WillOptions } from './mqtt-packet-adapter.ts';
@@ -126,6 +128,20 @@ const EMPTY: Uint8Array = new Uint8Array(0);
  * the engine pings at least every 1177 s (1.5 × 1177 < 1767, PROTOCOL.md §2 "Keep-alive").
  */
 const MAX_PING_INTERVAL_MS = 1_177_000;
+
+/**
+ * What a pending twin request sends, kept in the rid table until the request ends so that a token
+ * renewal can send it again (the closed socket may have swallowed the first one).
+ */
+class TwinRequest {
+  constructor(
+    readonly intent: RequestIntent,
+    readonly body: Uint8Array,
+  ) {}
+}
+
+/** Every GET shares this one value, so a pending GET costs no more than its table slot. */
+const GET_TWIN: TwinRequest = new TwinRequest('get-twin', EMPTY);
 
 /** A twin request waiting for the connection or for its response subscription. */
 class UnsentRequest {
@@ -168,7 +184,7 @@ export class DeviceEngine {
 
   private stateValue: EngineState = 'disconnected';
   private readonly timers: TimerTable = new TimerTable();
-  private readonly requests: RidTable<RequestIntent>;
+  private readonly requests: RidTable<TwinRequest>;
   private readonly telemetry: InFlightTable;
   private readonly subscriptions: Subscriptions;
   /** Allocated at connect, dropped when the connection ends (an engine without a connection holds no buffers). */
@@ -340,7 +356,7 @@ export class DeviceEngine {
     }
     if (timers.expire(Timer.Request, now)) {
       for (let entry = this.requests.expireOne(now); entry !== undefined; entry = this.requests.expireOne(now)) {
-        this.requestFailed(entry.value, entry.rid, 'timeout', undefined);
+        this.requestFailed(entry.value.intent, entry.rid, 'timeout', undefined);
       }
       this.syncRequestTimer();
       this.dropEndedUnsent();
@@ -360,8 +376,9 @@ export class DeviceEngine {
 
   /**
    * Queues CONNECT (credentials from @hubwire/sas `hubCredentials`, PROTOCOL.md §2) for a new
-   * socket. Throws InvalidStateError while connecting or connected (renewal = `disconnect`, then
-   * `connect` with the new password), InvalidIntentError for a bad password or expiry.
+   * socket. Throws InvalidStateError while connecting or connected (renewal = `disconnect(now,
+   * { renewing: true })`, then `connect` with the new password), InvalidIntentError for a bad
+   * password or expiry.
    */
   connect(now: number, auth?: ConnectAuth): void {
     if (this.stateValue === 'connecting' || this.stateValue === 'connected') {
@@ -408,15 +425,25 @@ export class DeviceEngine {
    * Queues DISCONNECT (when a connection exists) and moves to `closed`: pending twin requests end
    * with `request-failed` (closed); queued and unacknowledged telemetry is kept for the next
    * `connect`. Emits `disconnected`. A no-op when already closed.
+   *
+   * With `renewing: true` (a SAS token renewal, PROTOCOL.md §4) pending twin requests are kept
+   * instead, deadlines running, and sent again under the same rid after the next CONNACK (+ SUBACK);
+   * each still ends once (answer or timeout). A re-sent reported PATCH is applied again by the
+   * hub, which is harmless (same content) but may advance the reported `$version` twice.
+   * Throws InvalidIntentError when `renewing` is not a boolean.
    */
-  disconnect(now: number): void {
+  disconnect(now: number, options?: DisconnectOptions): void {
+    const renewing = options?.renewing;
+    if (renewing !== undefined && typeof renewing !== 'boolean') {
+      throw new InvalidIntentError('invalid-option', `renewing must be a boolean, got ${String(renewing)}`);
+    }
     if (this.stateValue === 'closed') return;
     const open = this.stateValue !== 'disconnected';
     if (open) this.pushTransmit(now, DISCONNECT); // MQTT-3.14.4: the hub discards the Will
     this.stateValue = 'closed';
     this.timers.stop(Timer.TokenRenewal);
     this.emit({ type: 'disconnected' });
-    this.endConnection('closed');
+    this.endConnection(renewing === true ? 'renewing' : 'closed');
   }
 
   /**
@@ -475,7 +502,7 @@ export class DeviceEngine {
    * when `maxQueued` requests are pending.
    */
   getTwin(now: number): RequestResult {
-    return { rid: this.request(now, 'get-twin', EMPTY) };
+    return { rid: this.request(now, GET_TWIN) };
   }
 
   /**
@@ -485,7 +512,7 @@ export class DeviceEngine {
    */
   patchReported(now: number, patch: object): RequestResult {
     const bytes = reportedPatchBytes(patch);
-    return { rid: this.request(now, 'patch-reported', bytes) };
+    return { rid: this.request(now, new TwinRequest('patch-reported', bytes)) };
   }
 
   /**
@@ -610,7 +637,7 @@ export class DeviceEngine {
     this.flushUnsent(now);
     // Read the twin again after a reconnect so no desired change made meanwhile is missed (PROTOCOL.md §9).
     if (this.connectedBefore && (this.subscriptions.wanted & Sub.TwinResponses) !== 0 && this.requests.size < this.maxQueued) {
-      this.request(now, 'get-twin', EMPTY);
+      this.request(now, GET_TWIN);
     }
     this.connectedBefore = true;
   }
@@ -711,7 +738,7 @@ export class DeviceEngine {
     const entry = this.requests.take(rid);
     if (entry === undefined) return; // late (already timed out or failed) or not ours: dropped
     this.syncRequestTimer();
-    const intent = entry.value;
+    const intent = entry.value.intent;
     if (!isSuccess(status)) {
       this.requestFailed(intent, rid, failureReason(status), status);
       return;
@@ -761,22 +788,22 @@ export class DeviceEngine {
   // ------------------------------------------------------------------------ outbound
 
   /** Issues a twin request: in the rid table now, on the wire once connected and subscribed. */
-  private request(now: number, intent: RequestIntent, body: Uint8Array): string {
+  private request(now: number, twin: TwinRequest): string {
     if (this.requests.size >= this.maxQueued) {
       throw new QueueFullError(this.maxQueued, 'twin request');
     }
     const subscriptions = this.subscriptions;
     subscriptions.wanted |= Sub.TwinResponses; // first use subscribes twin responses
-    const rid = this.requests.issue(intent, now + this.requestTimeoutMs);
+    const rid = this.requests.issue(twin, now + this.requestTimeoutMs);
     this.syncRequestTimer();
     if (this.stateValue === 'connected') {
       this.subscribeMissing(now);
       if ((subscriptions.active & Sub.TwinResponses) !== 0) {
-        this.sendRequest(now, rid, intent, body);
+        this.sendRequest(now, rid, twin.intent, twin.body);
         return rid;
       }
     }
-    (this.unsent ??= new Fifo()).push(new UnsentRequest(rid, intent, body));
+    (this.unsent ??= new Fifo()).push(new UnsentRequest(rid, twin.intent, twin.body));
     return rid;
   }
 
@@ -858,21 +885,44 @@ export class DeviceEngine {
     this.endConnection('connection-lost');
   }
 
-  /** Everything tied to one connection ends: rid requests, held requests, SUBSCRIBEs, manual acks, timers. */
-  private endConnection(reason: RequestFailureReason): void {
+  /**
+   * Everything tied to one connection ends: SUBSCRIBEs, manual acks, timers, and the twin requests,
+   * each failed with `reason`, or, for a token renewal, held for the next connection.
+   */
+  private endConnection(reason: RequestFailureReason | 'renewing'): void {
     this.decoder = undefined;
     const timers = this.timers;
     timers.stop(Timer.ConnAck);
     timers.stop(Timer.KeepAlive);
     timers.stop(Timer.PingResponse);
-    this.unsent?.clear();
-    for (let entry = this.requests.takeFirst(); entry !== undefined; entry = this.requests.takeFirst()) {
-      this.requestFailed(entry.value, entry.rid, reason, undefined);
+    if (reason === 'renewing') {
+      this.holdPendingRequests();
+    } else {
+      this.unsent?.clear();
+      for (let entry = this.requests.takeFirst(); entry !== undefined; entry = this.requests.takeFirst()) {
+        this.requestFailed(entry.value.intent, entry.rid, reason, undefined);
+      }
+      this.syncRequestTimer();
     }
-    this.syncRequestTimer();
     this.subscriptions.connectionLost();
     this.telemetry.dropSubscribes();
     this.manualAcks = undefined;
+  }
+
+  /**
+   * A token renewal keeps every pending twin request (Rule 1): all of them, sent or not, wait in
+   * issue order to go out again once connected and subscribed. The old socket is closed, so no
+   * answer to the first send can arrive; the deadlines keep running, so each still ends once.
+   */
+  private holdPendingRequests(): void {
+    const pending = this.requests.pending();
+    if (pending.length === 0) {
+      this.unsent = undefined;
+      return;
+    }
+    const unsent = (this.unsent ??= new Fifo());
+    unsent.clear();
+    for (const entry of pending) unsent.push(new UnsentRequest(entry.rid, entry.value.intent, entry.value.body));
   }
 
   private syncRequestTimer(): void {

@@ -47,7 +47,7 @@ export type RequestFailureReason =
   | 'rejected'
   /** The connection went away before the answer came. */
   | 'connection-lost'
-  /** The application called `disconnect` before the answer came. */
+  /** The application called `disconnect` (not a token renewal, which keeps requests) before the answer came. */
   | 'closed'
   /** A 2xx answer whose body could not be read (not JSON, or not an object). */
   | 'malformed-response';

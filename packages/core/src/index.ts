@@ -1,7 +1,7 @@
 // The engines.
 export { DeviceEngine } from './device-engine.ts';
 export type { EngineState } from './device-engine.ts';
-export type { Body, ConnectAuth, PublishResult, RequestResult, TelemetryOptions } from './intents.ts';
+export type { Body, ConnectAuth, DisconnectOptions, PublishResult, RequestResult, TelemetryOptions } from './intents.ts';
 export { DEVICE_DEFAULTS } from './options.ts';
 export type { DeviceEngineOptions, SubscribeOptions, WillMessage } from './options.ts';
 export { ProvisioningEngine } from './provisioning-engine.ts';

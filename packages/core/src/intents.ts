@@ -18,6 +18,15 @@ export interface ConnectAuth {
   readonly passwordExpiresAt?: number;
 }
 
+/** Options of `DeviceEngine.disconnect`. */
+export interface DisconnectOptions {
+  /**
+   * A token renewal (PROTOCOL.md §4: DISCONNECT, then CONNECT with a new password): pending twin
+   * requests stay pending, deadlines running, and go out again after the next CONNACK (+ SUBACK).
+   */
+  readonly renewing?: boolean;
+}
+
 /** Options of one telemetry message: system properties by friendly name, application properties, QoS. */
 export interface TelemetryOptions extends Omit<SystemProperties, 'connectionDeviceId' | 'connectionModuleId'> {
   /** Application properties, as a record or as ordered pairs. */

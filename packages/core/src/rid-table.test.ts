@@ -35,6 +35,21 @@ describe('RidTable', () => {
     expect(table.nextDeadline()).toBeUndefined();
   });
 
+  it('lists pending requests oldest first without removing them', () => {
+    const table = new RidTable<string>(() => 0.5);
+    expect(table.pending()).toEqual([]);
+    const first = table.issue('get', 30);
+    const second = table.issue('patch', 10);
+    const third = table.issue('get', 20);
+    table.take(second);
+    expect(table.pending()).toEqual([
+      { rid: first, value: 'get', deadline: 30 },
+      { rid: third, value: 'get', deadline: 20 },
+    ]);
+    expect(table.size).toBe(2);
+    expect(table.take(first)?.value).toBe('get');
+  });
+
   it('matches a model under any mix of issue, answer and expiry, deadlines in or out of order', () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant('issue' as const), deadline: fc.integer({ min: 0, max: 1000 }) }),

@@ -96,6 +96,16 @@ export class RidTable<T> {
     return undefined;
   }
 
+  /** Every pending request, oldest first, left in the table (a token renewal sends them all again). */
+  pending(): PendingRequest<T>[] {
+    const out: PendingRequest<T>[] = [];
+    if (this.entries === undefined) return out;
+    for (const [key, slot] of this.entries) {
+      out.push({ rid: this.prefix + key.toString(36), value: slot.value, deadline: slot.deadline });
+    }
+    return out;
+  }
+
   /** The earliest deadline among pending requests, or undefined when none is pending. */
   nextDeadline(): number | undefined {
     if (this.entries === undefined) return undefined;

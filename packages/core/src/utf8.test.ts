@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { anyString } from '../test/mqtt-oracle.ts';
-import { decodeUtf8, encodeUtf8Into, SHORT_STRING_BYTES, utf8Length } from './utf8.ts';
+import { decodeShortAscii, decodeUtf8, encodeUtf8Into, SHORT_STRING_BYTES, utf8Length } from './utf8.ts';
 
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -22,6 +22,30 @@ const utf8ish = fc.uint8Array({ maxLength: 80 }).chain((base) =>
     })
     .map((extra) => Uint8Array.from([...base, ...extra].sort(() => 0))),
 );
+
+describe('decodeShortAscii', () => {
+  /** Refuses every non-ASCII byte plus '#' (as the decoder's topic table does with its own set). */
+  const refused = new Uint8Array(256).fill(1, 0x80);
+  refused[0x23] = 1;
+
+  it('decodes exactly as TextDecoder when no byte is refused, and declines otherwise', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: SHORT_STRING_BYTES }), fc.nat(8), (bytes, pad) => {
+        const framed = new Uint8Array(pad + bytes.length + pad).fill(0x23);
+        framed.set(bytes, pad);
+        const clean = bytes.every((b) => b < 0x80 && b !== 0x23);
+        expect(decodeShortAscii(framed, pad, pad + bytes.length, refused)).toBe(clean ? reference(bytes) : undefined);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('declines a string whose only refused byte is its last one', () => {
+    const bytes = Uint8Array.from([0x61, 0x2f, 0x62, 0x23]); // 'a/b#'
+    expect(decodeShortAscii(bytes, 0, 3, refused)).toBe('a/b');
+    expect(decodeShortAscii(bytes, 0, 4, refused)).toBeUndefined();
+  });
+});
 
 describe('decodeUtf8', () => {
   it('agrees with a fatal TextDecoder on arbitrary bytes, short and long', () => {

@@ -48,6 +48,25 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
   return fromCharCode.apply(null, units);
 }
 
+/**
+ * Decodes bytes[start, end) when it is at most SHORT_STRING_BYTES long, every byte is ASCII and none
+ * is marked in `refused` (a 256-entry table; entries 0x80–0xFF must be marked); `undefined` otherwise,
+ * so the caller can take the careful path. One pass over the bytes and no view: a topic's checks
+ * ride along with its decoding.
+ */
+export function decodeShortAscii(bytes: Uint8Array, start: number, end: number, refused: Uint8Array): string | undefined {
+  const length = end - start;
+  if (length > SHORT_STRING_BYTES) return undefined;
+  const units = CODE_UNITS[length] as number[];
+  let marked = 0;
+  for (let i = 0; i < length; i++) {
+    const b = bytes[start + i] as number;
+    marked |= refused[b] as number;
+    units[i] = b;
+  }
+  return marked === 0 ? fromCharCode.apply(null, units) : undefined;
+}
+
 /** Code units of a short non-ASCII string, before they are moved to an exact-length array. */
 const scratch: number[] = Array.from({ length: SHORT_STRING_BYTES }, () => 0);
 
