@@ -14,7 +14,7 @@ import { asBuffer, chunk } from './lib/bytes.ts';
 import { type Case, runSuite } from './lib/harness.ts';
 import { type InterleavedRatio, interleavedRatio } from './lib/interleaved.ts';
 import { inboundBuffer } from './lib/inbound-stream.ts';
-import { between, mulberry32 } from './lib/prng.ts';
+import { between, seededRandom } from './lib/prng.ts';
 
 const MAX_PACKET_BYTES = 262_144 + 4096;
 
@@ -39,7 +39,7 @@ function fixtures(): { name: string; chunks: Uint8Array[] }[] {
     perPacket.push(bytes.slice(at, end + length));
     at = end + length;
   }
-  const random = mulberry32(0x5eed);
+  const random = seededRandom(0x5eed);
   return [
     { name: '(a) one packet per chunk', chunks: perPacket },
     { name: '(b) one 64 KiB buffer', chunks: [bytes] },

@@ -21,7 +21,7 @@ import {
   twinResponseTopic,
 } from '@hubwire/topics';
 import type { MessagePropertiesInput } from '@hubwire/topics';
-import { DeviceEngine } from '@hubwire/core';
+import { DeviceEngine, seededRandom } from '@hubwire/core';
 import type { DeviceEngineOptions, DeviceEvent } from '@hubwire/core';
 
 /** A packet as mqtt-packet parses it; only the fields the tests read. */
@@ -264,17 +264,7 @@ export function ofType<T extends DeviceEvent['type']>(events: readonly DeviceEve
 /** The hub host name the tests use. */
 export const HOST = 'contoso.azure-devices.net';
 
-/** A deterministic random source (mulberry32), so rids and jitter repeat run to run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** A new engine for device `d1` (or the given options), connected to a fresh automatic hub at `now`. */
 export function connectedEngine(

@@ -49,6 +49,9 @@ export { isJsonObject, json, parseJsonObject, text, utf8 } from './json.ts';
 export { COMPONENT_MARKER, componentPatch, writablePropertyAck } from './plug-and-play.ts';
 export type { WritablePropertyAck } from './plug-and-play.ts';
 
+// Deterministic randomness for simulations and tests.
+export { seededRandom } from './seeded-random.ts';
+
 // Reconnect policy for drivers.
 export { ReconnectBackoff } from './backoff.ts';
 export type { BackoffReason, ReconnectBackoffOptions } from './backoff.ts';
