@@ -395,3 +395,106 @@ describe('request deadlines', () => {
     expect(sent.some((p) => p.topic?.startsWith('$iothub/twin/PATCH/properties/reported/'))).toBe(false);
   });
 });
+
+describe("retrying the engine's own twin re-read", () => {
+  /** A connected engine that read the twin once, then lost its connection (no pings: only the re-read timer runs). */
+  function offlineEngine(): { engine: DeviceEngine; hub: ScriptedHub } {
+    const { engine, hub } = connectedEngine({ keepAliveSeconds: 0 });
+    engine.getTwin(0);
+    exchange(engine, hub, 0);
+    engine.connectionLost(1);
+    drainEvents(engine);
+    return { engine, hub };
+  }
+
+  const twinGets = (hub: ScriptedHub): number =>
+    hub.log.filter((p) => p.topic !== undefined && parseOutboundTopic(p.topic).kind === 'twin-get').length;
+
+  it('reads the twin again after a back-off when the re-read is throttled, and still drops patches it covers', () => {
+    const { engine, hub } = offlineEngine();
+    hub.desired = { $version: 5, x: 1 };
+    hub.policy.twinStatuses.push(429);
+    hub.newConnection();
+    engine.connect(10);
+    exchange(engine, hub, 10);
+    const failed = ofType(drainEvents(engine), 'request-failed');
+    expect(failed).toEqual([expect.objectContaining({ intent: 'get-twin', reason: 'throttled', status: 429, retriable: true })]);
+
+    const at = engine.pollTimeout();
+    expect(at).toBeGreaterThanOrEqual(10);
+    expect(at).toBeLessThan(10 + 1000); // the first window is 1 s
+    engine.handleTimeout((at as number) - 1);
+    expect(hub.take(engine)).toEqual([]);
+    engine.handleTimeout(at as number);
+    exchange(engine, hub, at as number);
+    const twins = ofType(drainEvents(engine), 'twin');
+    expect(twins).toHaveLength(1);
+    expect(twins[0]?.rid).not.toBe(failed[0]?.rid); // a new request
+    expect(twins[0]?.desiredVersion).toBe(5);
+    expect(twinGets(hub)).toBe(3);
+
+    engine.receive(at as number, hub.desiredPatch(4, { x: 0 }));
+    engine.receive(at as number, hub.desiredPatch(5, { x: 1 }));
+    expect(drainEvents(engine)).toEqual([]);
+    engine.receive(at as number, hub.desiredPatch(6, { x: 2 }));
+    expect(drainEvents(engine)).toEqual([expect.objectContaining({ type: 'desired-patch', version: 6 })]);
+    expect(engine.pollTimeout()).toBeUndefined();
+  });
+
+  it('retries after 5xx and timeouts with growing windows, and gives up after five reads', () => {
+    const { engine, hub } = offlineEngine();
+    hub.policy.twinStatuses.push(429, 500, 503);
+    hub.newConnection();
+    engine.connect(10);
+    exchange(engine, hub, 10);
+    const reasons: string[] = [];
+    let now = 10;
+    let sentAt = 10;
+    const waits: number[] = [];
+    for (let step = 0; step < 20; step++) {
+      for (const event of ofType(drainEvents(engine), 'request-failed')) reasons.push(event.reason);
+      if (reasons.length === 3) hub.policy.answerTwin = false; // the last two time out
+      const next = engine.pollTimeout();
+      if (next === undefined) break;
+      const before = twinGets(hub);
+      now = next;
+      engine.handleTimeout(now);
+      exchange(engine, hub, now);
+      if (twinGets(hub) > before) {
+        waits.push(now - sentAt);
+        sentAt = now;
+      }
+    }
+    expect(reasons).toEqual(['throttled', 'server-error', 'server-error', 'timeout', 'timeout']);
+    expect(twinGets(hub)).toBe(1 + 5); // the first connection's getTwin, then five re-reads
+    // Re-reads after an answered failure wait within 1 s, 2 s, 4 s; after a timeout, the timeout plus 8 s.
+    expect(waits[0]).toBeLessThan(1000);
+    expect(waits[1]).toBeLessThan(2000);
+    expect(waits[2]).toBeLessThan(4000);
+    expect(engine.pollTimeout()).toBeUndefined();
+    expect(engine.pendingRequests).toBe(0);
+  });
+
+  it('does not re-read on a connection that was lost while waiting, and re-reads once on the next one', () => {
+    const { engine, hub } = offlineEngine();
+    hub.policy.twinStatuses.push(503);
+    hub.newConnection();
+    engine.connect(10);
+    exchange(engine, hub, 10);
+    drainEvents(engine);
+    expect(engine.pollTimeout()).toBeDefined();
+    engine.connectionLost(11);
+    drainEvents(engine);
+    expect(engine.pollTimeout()).toBeUndefined();
+    engine.handleTimeout(120_000);
+    expect(hub.take(engine)).toEqual([]);
+    expect(drainEvents(engine)).toEqual([]);
+
+    hub.newConnection();
+    engine.connect(120_000);
+    exchange(engine, hub, 120_000);
+    expect(ofType(drainEvents(engine), 'twin')).toHaveLength(1);
+    expect(twinGets(hub)).toBe(1 + 1 + 1); // getTwin, the throttled re-read, the next connection's re-read
+    expect(engine.pollTimeout()).toBeUndefined();
+  });
+});

@@ -281,6 +281,62 @@ describe('cloud-to-device messages', () => {
     expect(hub.take(engine).map((p) => p.cmd)).toEqual(['puback']);
     expect(engine.state).toBe('connected');
   });
+  it('sends manual PUBACKs in the order the messages arrived, whatever order the application acknowledges in', () => {
+    const { engine, hub } = connectedEngine({ manualC2dAck: true });
+    for (const body of ['a', 'b', 'c']) engine.receive(1, hub.c2d('d1', body));
+    expect(drainEvents(engine).map((e) => (e.type === 'c2d' ? e.ackId : undefined))).toEqual([1, 2, 3]);
+    const pubacks = (): (number | undefined)[] => hub.take(engine).map((p) => (p.cmd === 'puback' ? p.messageId : -1));
+    expect(engine.ackC2d(2, 3)).toBe(true);
+    expect(pubacks()).toEqual([]); // 1 and 2 arrived first [MQTT-4.6.0-2]
+    expect(engine.ackC2d(2, 3)).toBe(false); // already acknowledged, though its PUBACK still waits
+    expect(engine.ackC2d(3, 1)).toBe(true);
+    expect(pubacks()).toEqual([1]);
+    expect(engine.ackC2d(4, 2)).toBe(true);
+    expect(pubacks()).toEqual([2, 3]);
+    expect(engine.ackC2d(5, 1)).toBe(false);
+  });
+
+  it('keeps module-input PUBACKs in receipt order too', () => {
+    const { engine, hub } = connectedEngine({ moduleId: 'm1', manualC2dAck: true });
+    engine.receive(1, hub.moduleInput('d1', 'm1', 'in', 'a'));
+    engine.receive(1, hub.moduleInput('d1', 'm1', 'in', 'b'));
+    drainEvents(engine);
+    expect(engine.ackC2d(2, 2)).toBe(true);
+    expect(hub.take(engine)).toEqual([]);
+    expect(engine.ackC2d(3, 1)).toBe(true);
+    expect(hub.take(engine).map((p) => [p.cmd, p.messageId])).toEqual([['puback', 1], ['puback', 2]]);
+  });
+
+  it('holds a PUBACK the engine owes by itself behind a pending manual one', () => {
+    const { engine, hub } = connectedEngine({ manualC2dAck: true });
+    engine.receive(1, hub.c2d('d1', 'mine'));
+    engine.receive(1, hub.c2d('other', 'stray')); // QoS 1 on an unexpected topic: the engine acknowledges it
+    expect(drainEvents(engine).map((e) => e.type)).toEqual(['c2d', 'protocol-error']);
+    expect(hub.take(engine)).toEqual([]);
+    expect(engine.ackC2d(2, 1)).toBe(true);
+    expect(hub.take(engine).map((p) => [p.cmd, p.messageId])).toEqual([['puback', 1], ['puback', 2]]);
+    engine.receive(3, hub.c2d('other', 'stray again')); // nothing pending: acknowledged at once
+    expect(hub.take(engine).map((p) => [p.cmd, p.messageId])).toEqual([['puback', 3]]);
+  });
+
+  it('forgets pending manual acknowledgements when the connection is lost', () => {
+    const { engine, hub } = connectedEngine({ manualC2dAck: true });
+    engine.receive(1, hub.c2d('d1', 'a'));
+    engine.receive(1, hub.c2d('d1', 'b'));
+    expect(engine.ackC2d(2, 2)).toBe(true);
+    engine.connectionLost(3);
+    drainEvents(engine);
+    expect(engine.ackC2d(4, 1)).toBe(false);
+    expect(engine.ackC2d(4, 2)).toBe(false);
+    hub.newConnection();
+    engine.connect(5);
+    exchange(engine, hub, 5);
+    engine.receive(6, hub.c2d('d1', 'c'));
+    const [event] = drainEvents(engine).filter((e) => e.type === 'c2d');
+    expect(event?.type === 'c2d' && event.ackId).toBe(3);
+    expect(engine.ackC2d(7, 3)).toBe(true);
+    expect(hub.take(engine).map((p) => [p.cmd, p.messageId])).toEqual([['puback', 3]]); // nothing old blocks it
+  });
 });
 
 describe('the device twin', () => {

@@ -59,17 +59,24 @@ export class ReconnectBackoff {
    */
   next(reason: BackoffReason): number | undefined {
     if (FATAL.has(reason)) return undefined;
-    // Full jitter: uniform in [0, min(max, base · 2^attempt)) (AWS architecture blog's "full jitter").
-    const window = Math.min(this.maxMs, this.baseMs * 2 ** Math.min(this.attempt, 52));
+    const wait = fullJitterMs(this.random, this.attempt, this.baseMs, this.maxMs);
     this.attempt++;
-    const floor = SLOW.has(reason) ? this.throttledFloorMs : 0;
-    return floor + Math.floor(unit(this.random()) * window);
+    return (SLOW.has(reason) ? this.throttledFloorMs : 0) + wait;
   }
 
   /** Starts over from the first attempt (call after a `connected` event). */
   reset(): void {
     this.attempt = 0;
   }
+}
+
+/**
+ * Full jitter (AWS architecture blog): a wait uniform in [0, min(maxMs, baseMs · 2^attempt)), drawn
+ * from `random`; `attempt` counts from 0. Shared by reconnects and the engine's twin re-read retries.
+ */
+export function fullJitterMs(random: () => number, attempt: number, baseMs: number, maxMs: number): number {
+  const window = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 52));
+  return Math.floor(unit(random()) * window);
 }
 
 /** Clamps a random draw into [0, 1) so a faulty source cannot produce negative or huge waits. */

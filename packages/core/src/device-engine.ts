@@ -49,9 +49,11 @@
  *    engine carries on, as it does for a PUBACK/SUBACK naming an unknown packet id.
  *
  * Rule 4, after a reconnect nothing is missed: subscriptions are made again unless CONNACK says
- * the session was resumed, the twin is read again (a `twin` event with the engine's own rid),
- * and desired patches are surfaced once per `$version`: a patch at or below the highest version
- * seen (from a patch or a fetched twin) is dropped (PROTOCOL.md §9 "Reconnection flow").
+ * the session was resumed, the twin is read again (a `twin` event with the engine's own rid;
+ * a 429, 5xx or timeout is retried after a jittered back-off, at most REREAD_ATTEMPTS reads per
+ * connection, each a new request with its own ending), and desired patches are surfaced once
+ * per `$version`: a patch at or below the highest version seen (from a patch or a fetched twin)
+ * is dropped (PROTOCOL.md §9 "Reconnection flow").
  *
  * Hot path: `receive` → decoder → topic classifier → one event object. No closures per packet,
  * no payload copies: event bodies are views of the received chunk (see events.ts).
@@ -74,6 +76,7 @@ import {
   twinPatchReportedTopic,
 } from '@hubwire/topics';
 import type { InboundTopic, MessageProperties } from '@hubwire/topics';
+import { fullJitterMs } from './backoff.ts';
 import { connectRefusedReason, isConnectRetriable } from './connack.ts';
 import { PacketDecoder } from './decoder.ts';
 import { DISCONNECT, encodePuback, encodePublish, encodeTelemetry, PINGREQ } from './encoder.ts';
@@ -111,6 +114,7 @@ import {
 } from './options.ts';
 import type { DeviceEngineOptions } from './options.ts';
 import type { InboundPacket, PublishPacket } from './packets.ts';
+import { PubackOrder } from './puback-order.ts';
 import { RidTable } from './rid-table.ts';
 import { TelemetryTopicCache } from './telemetry-topic.ts';
 import { failureReason, isRetriable, isSuccess } from './status.ts';
@@ -142,6 +146,18 @@ class TwinRequest {
 
 /** Every GET shares this one value, so a pending GET costs no more than its table slot. */
 const GET_TWIN: TwinRequest = new TwinRequest('get-twin', EMPTY);
+
+/** The engine's own re-read after a reconnect: a GET told apart by identity, so only it is retried. */
+const REREAD_TWIN: TwinRequest = new TwinRequest('get-twin', EMPTY);
+
+/**
+ * Retries of the engine's own re-read after a 429, 5xx or timeout (PROTOCOL.md §9: it is what keeps
+ * desired changes made offline from being missed): full-jitter back-off from 1 s doubling to at
+ * most 60 s, and at most REREAD_ATTEMPTS reads per connection so a hub that keeps refusing is left alone.
+ */
+const REREAD_BASE_MS = 1000;
+const REREAD_MAX_MS = 60_000;
+const REREAD_ATTEMPTS = 5;
 
 /** A twin request waiting for the connection or for its response subscription. */
 class UnsentRequest {
@@ -181,6 +197,7 @@ export class DeviceEngine {
   private readonly maxPacketBytes: number;
   private readonly maxQueued: number;
   private readonly renewalMarginMs: number | undefined;
+  private readonly random: () => number;
 
   private stateValue: EngineState = 'disconnected';
   private readonly timers: TimerTable = new TimerTable();
@@ -192,14 +209,16 @@ export class DeviceEngine {
   private transmitQueue: Fifo<Uint8Array> | undefined;
   private eventQueue: Fifo<DeviceEvent> | undefined;
   private unsent: Fifo<UnsentRequest> | undefined;
-  /** Manual C2D acknowledgements of this connection: ackId → packet id. */
-  private manualAcks: Map<number, number> | undefined;
+  /** PUBACKs of this connection waiting behind a manual C2D acknowledgement (puback-order.ts); undefined when none. */
+  private pubacks: PubackOrder | undefined;
   private lastAckId = 0;
   private lastTelemetryId = 0;
   private readonly desiredVersions: DesiredVersions = new DesiredVersions();
   /** The last telemetry topic with properties, made on first use (telemetry-topic.ts). */
   private topicCache: TelemetryTopicCache | undefined;
   private connectedBefore = false;
+  /** Own re-reads of the twin made on this connection (REREAD_ATTEMPTS bounds them). */
+  private rereads = 0;
   private lastReceived = NaN;
   private lastSent = NaN;
   private expiresAt = NaN;
@@ -230,7 +249,8 @@ export class DeviceEngine {
     this.maxQueued = options.maxQueued ?? DEVICE_DEFAULTS.maxQueued;
     this.renewalMarginMs = options.tokenRenewalMarginMs;
     this.subscriptions = new Subscriptions(eagerSubscriptions(options));
-    this.requests = new RidTable(options.random ?? defaultRandom);
+    this.random = options.random ?? defaultRandom;
+    this.requests = new RidTable(this.random);
     this.telemetry = new InFlightTable(options.maxInFlight ?? DEVICE_DEFAULTS.maxInFlight, this.maxQueued);
     this.will = options.will === undefined ? undefined : willOf(this.telemetryPrefix, options.will);
   }
@@ -357,10 +377,12 @@ export class DeviceEngine {
     if (timers.expire(Timer.Request, now)) {
       for (let entry = this.requests.expireOne(now); entry !== undefined; entry = this.requests.expireOne(now)) {
         this.requestFailed(entry.value.intent, entry.rid, 'timeout', undefined);
+        if (entry.value === REREAD_TWIN) this.scheduleReread(now);
       }
       this.syncRequestTimer();
       this.dropEndedUnsent();
     }
+    if (timers.expire(Timer.TwinReread, now)) this.reread(now);
     if (timers.expire(Timer.TokenRenewal, now)) {
       this.emit({ type: 'token-expiring', expiresAt: this.expiresAt });
     }
@@ -539,11 +561,12 @@ export class DeviceEngine {
   }
 
   /**
-   * Completes a C2D or module-input message delivered with an `ackId` (manualC2dAck on) by
-   * queuing its PUBACK (PROTOCOL.md §8: the PUBACK is the completion). Returns false when the
-   * message belonged to a connection that is gone or was already acknowledged (the hub will
-   * deliver it again). Throws InvalidStateError when manualC2dAck is off, InvalidIntentError for
-   * an id never issued.
+   * Completes a C2D or module-input message delivered with an `ackId` (manualC2dAck on); its
+   * PUBACK is the completion (PROTOCOL.md §8). PUBACKs leave in the order the messages arrived
+   * [MQTT-4.6.0-2], so this one is queued once every earlier delivery is acknowledged too. Returns
+   * false when the message belonged to a connection that is gone or was already acknowledged (the
+   * hub will deliver it again). Throws InvalidStateError when manualC2dAck is off,
+   * InvalidIntentError for an id never issued.
    */
   ackC2d(now: number, ackId: number): boolean {
     if (!this.manualC2dAck) {
@@ -552,12 +575,12 @@ export class DeviceEngine {
     if (!Number.isInteger(ackId) || ackId < 1 || ackId > this.lastAckId) {
       throw new InvalidIntentError('unknown-ack-id', `no delivery was given ackId ${String(ackId)}`);
     }
-    const packetId = this.manualAcks?.get(ackId);
-    if (packetId === undefined) return false;
-    const acks = this.manualAcks as Map<number, number>;
-    acks.delete(ackId);
-    if (acks.size === 0) this.manualAcks = undefined;
-    this.send(now, encodePuback(packetId));
+    const pubacks = this.pubacks;
+    if (pubacks === undefined || !pubacks.acknowledge(ackId)) return false;
+    for (let packetId = pubacks.takeReady(); packetId !== undefined; packetId = pubacks.takeReady()) {
+      this.send(now, encodePuback(packetId));
+    }
+    if (pubacks.isEmpty) this.pubacks = undefined;
     return true;
   }
 
@@ -636,9 +659,8 @@ export class DeviceEngine {
     this.pumpTelemetry(now);
     this.flushUnsent(now);
     // Read the twin again after a reconnect so no desired change made meanwhile is missed (PROTOCOL.md §9).
-    if (this.connectedBefore && (this.subscriptions.wanted & Sub.TwinResponses) !== 0 && this.requests.size < this.maxQueued) {
-      this.request(now, GET_TWIN);
-    }
+    this.rereads = 0;
+    if (this.connectedBefore && (this.subscriptions.wanted & Sub.TwinResponses) !== 0) this.reread(now);
     this.connectedBefore = true;
   }
 
@@ -680,7 +702,7 @@ export class DeviceEngine {
         return;
       case 'twin-response':
         this.ackIfQos1(now, packet);
-        this.onTwinResponse(topic.rid, topic.status, topic.version, payload);
+        this.onTwinResponse(now, topic.rid, topic.status, topic.version, payload);
         return;
       case 'desired-patch':
         this.ackIfQos1(now, packet);
@@ -721,7 +743,7 @@ export class DeviceEngine {
     if (packet.qos === 1 && packet.messageId !== undefined) {
       if (this.manualC2dAck) {
         const ackId = ++this.lastAckId;
-        (this.manualAcks ??= new Map()).set(ackId, packet.messageId);
+        (this.pubacks ??= new PubackOrder()).hold(ackId, packet.messageId);
         this.emit({ ...event, ackId });
         return;
       }
@@ -730,17 +752,21 @@ export class DeviceEngine {
     this.emit(event);
   }
 
+  /** Acknowledges a QoS 1 PUBLISH the engine handles itself: now, or behind pending manual acks [MQTT-4.6.0-2]. */
   private ackIfQos1(now: number, packet: PublishPacket): void {
-    if (packet.qos === 1 && packet.messageId !== undefined) this.send(now, encodePuback(packet.messageId));
+    if (packet.qos !== 1 || packet.messageId === undefined) return;
+    if (this.pubacks === undefined) this.send(now, encodePuback(packet.messageId));
+    else this.pubacks.queueAck(packet.messageId);
   }
 
-  private onTwinResponse(rid: string, status: number, version: number | undefined, body: Uint8Array): void {
+  private onTwinResponse(now: number, rid: string, status: number, version: number | undefined, body: Uint8Array): void {
     const entry = this.requests.take(rid);
     if (entry === undefined) return; // late (already timed out or failed) or not ours: dropped
     this.syncRequestTimer();
     const intent = entry.value.intent;
     if (!isSuccess(status)) {
       this.requestFailed(intent, rid, failureReason(status), status);
+      if (entry.value === REREAD_TWIN && isRetriable(status)) this.scheduleReread(now);
       return;
     }
     if (intent === 'patch-reported') {
@@ -805,6 +831,22 @@ export class DeviceEngine {
     }
     (this.unsent ??= new Fifo()).push(new UnsentRequest(rid, twin.intent, twin.body));
     return rid;
+  }
+
+  /** The engine's own twin re-read (PROTOCOL.md §9), a new request with a new rid each attempt. */
+  private reread(now: number): void {
+    this.rereads++;
+    if (this.requests.size < this.maxQueued) this.request(now, REREAD_TWIN);
+    else this.scheduleReread(now); // the application's requests fill the table: try again later
+  }
+
+  /**
+   * Arms the next re-read after the engine's own one failed in a way waiting can fix (429, 5xx,
+   * timeout). Only on a live connection: a new connection re-reads anyway (onConnack).
+   */
+  private scheduleReread(now: number): void {
+    if (this.stateValue !== 'connected' || this.rereads >= REREAD_ATTEMPTS) return;
+    this.timers.set(Timer.TwinReread, now + fullJitterMs(this.random, this.rereads - 1, REREAD_BASE_MS, REREAD_MAX_MS));
   }
 
   /** Sends held twin requests once connected with the response subscription granted. */
@@ -895,6 +937,7 @@ export class DeviceEngine {
     timers.stop(Timer.ConnAck);
     timers.stop(Timer.KeepAlive);
     timers.stop(Timer.PingResponse);
+    timers.stop(Timer.TwinReread);
     if (reason === 'renewing') {
       this.holdPendingRequests();
     } else {
@@ -906,7 +949,7 @@ export class DeviceEngine {
     }
     this.subscriptions.connectionLost();
     this.telemetry.dropSubscribes();
-    this.manualAcks = undefined;
+    this.pubacks = undefined; // unacknowledged deliveries are redelivered by the hub (PROTOCOL.md §8)
   }
 
   /**

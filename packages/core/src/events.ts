@@ -201,7 +201,10 @@ export interface RequestFailedEvent {
   readonly intent: RequestIntent;
   /**
    * The request id, for twin intents: one `getTwin`/`patchReported` returned, or the engine's own
-   * re-read after a reconnect (a `get-twin` rid you never saw: call `getTwin` to read what changed offline).
+   * re-read after a reconnect (a `get-twin` rid you never saw). The engine retries its own re-read
+   * after a 429, 5xx or timeout (a new rid each time, full-jitter back-off from 1 s to 60 s, at most
+   * 5 reads per connection) and after connection-lost the next connection re-reads, so this event
+   * needs no action unless it is the fifth failure on one connection (then call `getTwin` yourself).
    */
   readonly rid?: string;
   /** Reserved for intent `telemetry`; DeviceEngine keeps QoS 1 telemetry until PUBACK, so it never sets this. */

@@ -18,12 +18,14 @@ export const Timer = {
   TokenRenewal: 4,
   /** DPS: poll the operation status after `retry-after` (PROTOCOL.md §13). */
   DpsPoll: 5,
+  /** Read the twin again after the engine's own post-reconnect re-read failed with 429, 5xx or a timeout (PROTOCOL.md §9). */
+  TwinReread: 6,
 } as const;
 
 /** One of the {@link Timer} kinds. */
 export type TimerKind = (typeof Timer)[keyof typeof Timer];
 
-const SLOTS = 6;
+const SLOTS = 7;
 
 /** Absolute deadlines, one per {@link TimerKind}; `NaN` marks an unset slot (keeps the array packed doubles). */
 export class TimerTable {
@@ -31,7 +33,7 @@ export class TimerTable {
 
   /** Creates a table with every slot unset. */
   constructor() {
-    this.slots = [NaN, NaN, NaN, NaN, NaN, NaN];
+    this.slots = [NaN, NaN, NaN, NaN, NaN, NaN, NaN];
   }
 
   /** Arms `kind` to fire at `at` (replacing any earlier deadline of that kind). */
