@@ -100,7 +100,7 @@ export class PacketDecoder {
    * Appends a chunk, kept by reference (not copied): do not overwrite it while packets decoded
    * from it are in use, since a packet wholly inside it is decoded in place. Drain `next()` after
    * each push; the decoder then holds at most one partial packet, under maxPacketBytes. A Node
-   * Buffer is accepted and re-viewed as a plain Uint8Array, so no payload is ever a Buffer.
+   * Buffer is accepted and re-viewed as a plain Uint8Array, so no payload is ever a Node buffer object.
    */
   push(chunk: Uint8Array): void {
     if (this.#failure !== undefined || chunk.length === 0) return; // a dead stream keeps nothing

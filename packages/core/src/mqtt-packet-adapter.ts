@@ -43,7 +43,7 @@ export type ParsedPacket =
 
 /** Wraps a Uint8Array as a Buffer over the same memory (no copy). */
 function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength); // allowed: mqtt-packet works on Buffers
 }
 
 /** Re-views a Buffer as a plain Uint8Array (no copy), so no Buffer escapes this file. */
@@ -63,7 +63,7 @@ export function encodeConnect(o: ConnectOptions): Uint8Array {
     username: o.username,
   };
   // X.509 devices send no password flag at all (PROTOCOL.md §2).
-  if (o.password !== undefined) packet.password = Buffer.from(o.password, 'utf8');
+  if (o.password !== undefined) packet.password = Buffer.from(o.password, 'utf8'); // allowed: mqtt-packet wants the password as a Buffer
   if (o.will !== undefined) {
     packet.will = { topic: o.will.topic, payload: asBuffer(o.will.payload), qos: o.will.qos, retain: o.will.retain };
   }

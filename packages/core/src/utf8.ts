@@ -10,7 +10,7 @@
  * few bytes costs tens of ns. The measured crossover (Node 20; bench/utf8.ts) lies between 40
  * and 48 bytes; 44 covers most method-request and twin-response topics, so those take the
  * hand-written path and longer ones (C2D topics with a property bag) go to `TextDecoder`. Encoding mirrors
- * `Buffer.byteLength` and `Buffer.write` (WHATWG UTF-8: a lone surrogate becomes U+FFFD,
+ * Node's byteLength and write of its buffer class (WHATWG UTF-8: a lone surrogate becomes U+FFFD,
  * EF BF BD), so encoders built on it stay byte-identical to mqtt-packet.
  */
 
@@ -117,7 +117,7 @@ function decodeShortUtf8(bytes: Uint8Array, start: number, end: number): string 
 /** Strings up to this many code units are encoded by hand; longer ones by `TextEncoder.encodeInto`. */
 const SHORT_STRING_UNITS = 24;
 
-/** Number of bytes `s` takes in UTF-8 (lone surrogates count as U+FFFD, like `Buffer.byteLength`). */
+/** Number of bytes `s` takes in UTF-8 (lone surrogates count as U+FFFD, as Node's byteLength counts them). */
 export function utf8Length(s: string): number {
   const n = s.length;
   let bytes = n;
