@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DeviceEngine, DeviceEvent } from '@hubwire/core';
+import { concat, split } from '../packages/core/test/mqtt-oracle.ts';
 import { connectedEngine, drainEvents } from './support/scripted-hub.ts';
 import type { ScriptedHub } from './support/scripted-hub.ts';
 
@@ -41,26 +42,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 
 /** Cuts `bytes` at the given fractions of its length. */
-function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => Math.floor(c * bytes.length)))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let start = 0;
-  for (const point of points) {
-    out.push(bytes.slice(start, point));
-    start = point;
-  }
-  out.push(bytes.slice(start));
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+function splitAtFractions(bytes: Uint8Array, fractions: readonly number[]): Uint8Array[] {
+  return split(bytes, fractions.map((f) => Math.floor(f * bytes.length)));
 }
 
 /** Events with bodies as plain arrays, so views into different chunks compare by content. */
@@ -77,7 +60,7 @@ describe('receive', () => {
         expect(chunked.rids).toEqual(whole.rids);
         const stream = concat(steps.map((s) => s(whole.hub, whole.rids, whole.packetIds)));
         whole.engine.receive(2, stream);
-        for (const chunk of split(stream, cuts)) chunked.engine.receive(2, chunk);
+        for (const chunk of splitAtFractions(stream, cuts)) chunked.engine.receive(2, chunk);
         const expected = comparable(drainEvents(whole.engine));
         expect(comparable(drainEvents(chunked.engine))).toEqual(expected);
         expect(chunked.hub.take(chunked.engine)).toEqual(whole.hub.take(whole.engine));

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProvisioningEngine } from '@hubwire/core';
+import { concat, split } from '../packages/core/test/mqtt-oracle.ts';
 import type { ProvisioningEvent } from '@hubwire/core';
 import type { DeviceRequest } from './support/scripted-dps.ts';
 import { assignedBody, assigningBody, connack, DpsHarness, dpsReply, errorBody, pingresp, suback } from './support/scripted-dps.ts';
@@ -224,29 +225,9 @@ function simulate(script: Script, split: (bytes: Uint8Array) => Uint8Array[]): O
   return { events, rids, requestTimes, waits, spans };
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** Cuts `bytes` before each position in `cuts` (taken modulo the length). */
 function splitter(cuts: readonly number[]): (bytes: Uint8Array) => Uint8Array[] {
-  return (bytes) => {
-    const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-    const chunks: Uint8Array[] = [];
-    let from = 0;
-    for (const point of points) {
-      chunks.push(bytes.subarray(from, point));
-      from = point;
-    }
-    chunks.push(bytes.subarray(from));
-    return chunks;
-  };
+  return (bytes) => split(bytes, cuts.map((c) => c % (bytes.length + 1)));
 }
 
 const whole = (bytes: Uint8Array): Uint8Array[] => [bytes];
