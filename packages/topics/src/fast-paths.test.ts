@@ -13,7 +13,7 @@ import {
 } from './message-properties.ts';
 import { percentDecode, percentDecodeAt, percentEncode } from './percent-encoding.ts';
 import { decodePropertyBag, type PropertyPair } from './property-bag.ts';
-import { SYSTEM_PROPERTY_KEYS, systemKeyAt, systemKeyOf } from './system-keys.ts';
+import { SYSTEM_PROPERTY_KEYS, matchedKeyLength, matchedProperty, systemKeyAt, systemKeyOf } from './system-keys.ts';
 import { telemetryTopic, telemetryTopicPrefix } from './telemetry.ts';
 import { utf8Length } from './utf8-length.ts';
 
@@ -166,16 +166,57 @@ describe('percentEncode', () => {
 });
 
 describe('systemKeyAt', () => {
-  it('finds exactly the system keys systemKeyOf finds, in both spellings, inside a longer string', () => {
+  it('finds exactly the system keys systemKeyOf finds, in both spellings, ending at `=`, `&` or the end', () => {
     const name = fc.oneof(
       fc.constantFrom(...Object.values(SYSTEM_PROPERTY_KEYS)),
       fc.string({ unit: fc.constantFrom('$', '.', '%', '2', '4', 'c', 't', 'i', 'd', 'm', 'e', 'o', 'n', 'x'), maxLength: 10 }),
     );
+    const after = fc.constantFrom('=', '=v', '&', '&x=1', '');
     fc.assert(
-      fc.property(name, fc.boolean(), (key, escape) => {
+      fc.property(name, fc.boolean(), after, (key, escape, tail) => {
         const raw = escape ? key.replace(/^\$/, '%24') : key;
-        const s = `&${raw}=`;
-        return systemKeyAt(s, 1, 1 + raw.length) === systemKeyOf(key.replace(/^%24/, '$'));
+        const s = `&${raw}${tail}`;
+        const end = tail.startsWith('&') ? 1 + raw.length : s.length;
+        const match = systemKeyAt(s, 1, end);
+        const expected = systemKeyOf(key.replace(/^%24/, '$'));
+        if (expected === undefined) return match === -1;
+        return matchedProperty(match) === expected && matchedKeyLength(match) === raw.length;
+      }),
+    );
+  });
+});
+
+describe('canonical response and request queries', () => {
+  // The hub's own spelling (`/?$rid=…[&$version=…]`) takes the in-place reader; the same query spelled
+  // otherwise (reordered, `%24rid`, a stray parameter) takes the general parser. Both must mean the same.
+  const ridUnit = fc.constantFrom('a', '7', '-', '=', '?', '/', '$', '.', '%', '%2', '%25', '%26', '%2F', 'é', '&', '');
+  const rid = fc.array(ridUnit, { maxLength: 6 }).map((parts) => parts.join(''));
+  const status = fc.oneof(fc.integer({ min: 0, max: 70_000 }).map(String), fc.constantFrom('', '0200', '000200', '2x'));
+  const version = fc.option(fc.oneof(fc.nat().map(String), fc.constantFrom('', '01', '1x', '9007199254740993')), { nil: undefined });
+  /** A parse result with a malformed topic's error reduced to its code (its value quotes the topic). */
+  const meaning = (topic: string): unknown => {
+    const parsed = parseInboundTopic(topic);
+    return parsed.kind === 'malformed' ? { kind: parsed.kind, code: parsed.error.code } : parsed;
+  };
+
+  it('twin responses read the same in the hub spelling and in any other', () => {
+    fc.assert(
+      fc.property(status, rid, version, (s, r, v) => {
+        const prefix = `$iothub/twin/res/${s}/?`;
+        const canonical = meaning(`${prefix}$rid=${r}${v === undefined ? '' : `&$version=${v}`}`);
+        const reordered = meaning(`${prefix}${v === undefined ? '' : `$version=${v}&`}x=1&%24rid=${r}`);
+        expect(canonical).toEqual(reordered);
+      }),
+    );
+  });
+
+  it('method requests read the same in the hub spelling and in any other', () => {
+    const name = fc.constantFrom('reboot', 'thermostat*getMaxMinReport', '*x', 'x*', 'a.b');
+    fc.assert(
+      fc.property(name, rid, (n, r) => {
+        const canonical = meaning(`$iothub/methods/POST/${n}/?$rid=${r}`);
+        const respelled = meaning(`$iothub/methods/POST/${n}/%24rid=${r}&x=1`);
+        expect(canonical).toEqual(respelled);
       }),
     );
   });

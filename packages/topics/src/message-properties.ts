@@ -3,7 +3,14 @@ import { assertComponentName, assertMessageId, assertOutputName } from './identi
 import { MAX_TOPIC_BYTES } from './limits.ts';
 import { percentDecodeAt, percentEncode } from './percent-encoding.ts';
 import { appendPropertyPairs, escapeError, type PropertyPair } from './property-bag.ts';
-import { SYSTEM_ENTRIES, isSystemKeyFolded, systemKeyAt, systemKeyOf } from './system-keys.ts';
+import {
+  SYSTEM_ENTRIES,
+  isSystemKeyFolded,
+  matchedProperty,
+  matchedKeyLength,
+  systemKeyAt,
+  systemKeyOf,
+} from './system-keys.ts';
 import { utf8Length } from './utf8-length.ts';
 
 /** A message's system properties by friendly name; each travels as a `$.`-prefixed bag key (PROTOCOL.md §7, §8). */
@@ -226,32 +233,39 @@ export function decodeMessagePropertiesAt(topic: string, start: number, end: num
   if (start >= end) return EMPTY_PROPERTIES;
   let application: Record<string, string | null> | undefined;
   const properties: Building = { application: EMPTY_APPLICATION };
-  // The next `=` and `%`, cached: rescanning from every pair would make a long bag quadratic. `%` is looked
-  // for only when a name or value needs it (not for `%24.` system keys, matched in place).
-  let nextEq = topic.indexOf('=', start);
-  let nextPercent = -2; // not looked for yet; -1 once known to be absent
+  // The next `=` and `%`, cached: rescanning from every pair would make a long bag quadratic. Neither is
+  // looked for on a raw system key (`%24.mid`), which is matched in place up to its `=`.
+  let nextEq = -2; // not looked for yet; -1 once known to be absent
+  let nextPercent = -2;
   let pos = start;
   while (pos < end) {
     let amp = topic.indexOf('&', pos);
     if (amp === -1 || amp > end) amp = end;
     if (amp > pos) {
-      if (nextEq !== -1 && nextEq < pos) nextEq = topic.indexOf('=', pos);
-      const hasValue = nextEq !== -1 && nextEq < amp;
-      const nameEnd = hasValue ? nextEq : amp;
-      let friendly = systemKeyAt(topic, pos, nameEnd);
+      let friendly: keyof SystemProperties | undefined;
       let name = '';
-      if (friendly === undefined) {
+      let valueStart: number;
+      const match = systemKeyAt(topic, pos, amp);
+      if (match >= 0) {
+        friendly = matchedProperty(match);
+        valueStart = pos + matchedKeyLength(match) + 1;
+      } else {
+        if (nextEq !== -1 && nextEq < pos) nextEq = topic.indexOf('=', pos);
+        const nameEnd = nextEq !== -1 && nextEq < amp ? nextEq : amp;
         if (nextPercent !== -1 && nextPercent < pos) nextPercent = topic.indexOf('%', pos);
-        const decoded = percentDecodeAt(topic, pos, nameEnd, nextPercent);
+        // The test before each percentDecodeAt is its own first line: a call per name and value costs more.
+        const plain = nextPercent === -1 || nextPercent >= nameEnd;
+        const decoded = plain ? topic.slice(pos, nameEnd) : percentDecodeAt(topic, pos, nameEnd, nextPercent);
         if (decoded === undefined) return escapeError(topic.slice(pos, nameEnd));
-        if (nextPercent !== -1 && nextPercent < nameEnd) friendly = systemKeyOf(decoded); // e.g. `%24%2Emid`
+        if (!plain) friendly = systemKeyOf(decoded); // e.g. `%24%2Emid`
         name = decoded;
+        valueStart = nameEnd + 1;
       }
       let value: string | null = null;
-      if (hasValue) {
-        const valueStart = nextEq + 1;
+      if (valueStart <= amp) {
         if (nextPercent !== -1 && nextPercent < valueStart) nextPercent = topic.indexOf('%', valueStart);
-        const decoded = percentDecodeAt(topic, valueStart, amp, nextPercent);
+        const plain = nextPercent === -1 || nextPercent >= amp;
+        const decoded = plain ? topic.slice(valueStart, amp) : percentDecodeAt(topic, valueStart, amp, nextPercent);
         if (decoded === undefined) return escapeError(topic.slice(valueStart, amp));
         value = decoded;
       }

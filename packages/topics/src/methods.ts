@@ -1,7 +1,8 @@
+import { canonicalRequestRid } from './canonical-response.ts';
 import { TopicError } from './errors.ts';
 import { assertMethodName, assertRid, assertStatus } from './identity.ts';
 import { hasAt } from './match.ts';
-import { parseRidQuery, parseStatusQuery } from './query.ts';
+import { parseRidQuery, parseStatusQuery, type RidQuery } from './query.ts';
 import { malformed, malformedBy, type MalformedTopic } from './topic-result.ts';
 
 /** Subscribe filter for direct-method requests; filter names locally (PROTOCOL.md §10). */
@@ -72,17 +73,20 @@ export function parseMethodRequestTopic(topic: string): ParsedMethodRequest | Ma
   const slash = topic.indexOf('/', start);
   const end = slash === -1 ? topic.length : slash;
   if (end === start) return malformed('invalid-method-name', '', METHOD_NAME_RULE);
-  const query = parseRidQuery(topic, slash === -1 ? topic.length : slash + 1);
-  if (query instanceof TopicError) return malformedBy(query);
-  const methodName = topic.slice(start, end);
+  const rid = slash === -1 ? parseRidQuery(topic, end) : canonicalRequestRid(topic, slash) ?? parseRidQuery(topic, slash + 1);
+  return methodRequest(topic.slice(start, end), rid);
+}
+
+/** The request for `methodName` given its rid, or the query's error as `malformed`. */
+function methodRequest(methodName: string, rid: string | RidQuery | TopicError): ParsedMethodRequest | MalformedTopic {
+  if (rid instanceof TopicError) return malformedBy(rid);
+  if (typeof rid !== 'string') rid = rid.rid;
   const star = componentSeparator(methodName);
-  if (star === -1) {
-    return { kind: 'method-request', methodName, rid: query.rid, commandName: methodName };
-  }
+  if (star === -1) return { kind: 'method-request', methodName, rid, commandName: methodName };
   return {
     kind: 'method-request',
     methodName,
-    rid: query.rid,
+    rid,
     component: methodName.slice(0, star),
     commandName: methodName.slice(star + 1),
   };

@@ -32,31 +32,50 @@ const FRIENDLY_BY_KEY: ReadonlyMap<string, keyof SystemProperties> = new Map(
 /** Lower-cased wire keys: IoT Hub reads property names case-insensitively (PROTOCOL.md §6). */
 const FOLDED_KEYS: ReadonlySet<string> = new Set(SYSTEM_ENTRIES.map(([, wire]) => wire.toLowerCase()));
 
-/**
- * Where systemKeyAt looks a suffix up: the suffix's length and first two characters (each folded to 5 bits),
- * which tell all 15 suffixes apart; a hit is then compared in full.
- */
-function suffixSlot(length: number, first: number, second: number): number {
-  return ((length & 7) << 10) | ((first & 31) << 5) | (second & 31);
-}
-
-/** Index into SYSTEM_ENTRIES + 1 by suffixSlot, 0 for none. */
-const SUFFIX_SLOTS: Uint8Array = new Uint8Array(1 << 13);
 /** Key suffixes after `$.` (`mid`), by SYSTEM_ENTRIES index. */
 const SUFFIXES: readonly string[] = SYSTEM_ENTRIES.map(([, wire]) => wire.slice(2));
-SUFFIXES.forEach((suffix, i) => {
-  const slot = suffixSlot(suffix.length, suffix.charCodeAt(0), suffix.charCodeAt(1));
-  if (suffix.length > 7 || SUFFIX_SLOTS[slot] !== 0) throw new Error(`system key suffix ${suffix} needs a new slot`);
-  SUFFIX_SLOTS[slot] = i + 1;
-});
 
 /**
- * The system property whose key is spelled raw at `s[start, end)`, as `%24.x` (what the hub sends) or `$.x`
- * (what the docs show), PROTOCOL.md §6. Reads the characters in place: no slice, no hashing, one table
- * look-up, which keeps the common C2D bag cheap. Other spellings (`%24%2Emid`) are left to systemKeyOf
- * after decoding.
+ * Where systemKeyAt looks a suffix up: its first two characters, each folded to 5 bits. Two suffixes may
+ * share a slot (`ct` and `ctime`, `diagid` and `diagctx`), so a slot holds up to two entries.
  */
-export function systemKeyAt(s: string, start: number, end: number): keyof SystemProperties | undefined {
+function suffixSlot(first: number, second: number): number {
+  return ((first & 31) << 5) | (second & 31);
+}
+
+/** Per slot, SYSTEM_ENTRIES index + 1 of its first and second suffix (0 for none), at 2·slot and 2·slot + 1. */
+const SUFFIX_SLOTS: Uint8Array = new Uint8Array(2 << 10);
+/** Every suffix's character codes, concatenated, and where each starts (index = SYSTEM_ENTRIES index). */
+const SUFFIX_CODES: Uint8Array = Uint8Array.from(SUFFIXES.join(''), (c) => c.charCodeAt(0));
+const SUFFIX_STARTS: Uint8Array = Uint8Array.from(SUFFIXES, (_, i) => SUFFIXES.slice(0, i).join('').length);
+const SUFFIX_LENGTHS: Uint8Array = Uint8Array.from(SUFFIXES, (suffix) => suffix.length);
+SUFFIXES.forEach((suffix, i) => {
+  const slot = 2 * suffixSlot(suffix.charCodeAt(0), suffix.charCodeAt(1));
+  const free = SUFFIX_SLOTS[slot] === 0 ? slot : slot + 1;
+  if (SUFFIX_SLOTS[free] !== 0) throw new Error(`system key suffix ${suffix} needs a new slot`);
+  SUFFIX_SLOTS[free] = i + 1;
+});
+
+/** True when `s[at…]` holds suffix `entry` followed by `=`, `&` or `end`. */
+function suffixAt(s: string, at: number, end: number, entry: number): boolean {
+  const length = SUFFIX_LENGTHS[entry]!;
+  const keyEnd = at + length;
+  if (keyEnd > end) return false;
+  const codes = SUFFIX_STARTS[entry]!;
+  for (let i = 0; i < length; i++) {
+    if (s.charCodeAt(at + i) !== SUFFIX_CODES[codes + i]) return false;
+  }
+  const next = keyEnd === end ? 61 /* = */ : s.charCodeAt(keyEnd);
+  return next === 61 /* = */ || next === 38 /* & */;
+}
+
+/**
+ * The system property whose key is spelled raw at `s[start…]`, as `%24.x` (what the hub sends) or `$.x`
+ * (what the docs show), PROTOCOL.md §6, and ends at an `=`, an `&` or `end`: its SYSTEM_ENTRIES index times
+ * 16 plus the key's length, or -1. Reads the characters in place, so the caller needs no slice and no search
+ * for the `=`; other spellings (`%24%2Emid`) are left to systemKeyOf after decoding.
+ */
+export function systemKeyAt(s: string, start: number, end: number): number {
   let at: number;
   const first = s.charCodeAt(start);
   if (first === 37 /* % */ && s.charCodeAt(start + 1) === 50 /* 2 */ && s.charCodeAt(start + 2) === 52 /* 4 */) {
@@ -64,20 +83,31 @@ export function systemKeyAt(s: string, start: number, end: number): keyof System
   } else if (first === 36 /* $ */) {
     at = start + 1;
   } else {
-    return undefined;
+    return -1;
   }
-  if (s.charCodeAt(at) !== 46 /* . */) return undefined;
+  if (s.charCodeAt(at) !== 46 /* . */) return -1;
   at++;
-  const length = end - at;
-  if (length < 2 || length > 7) return undefined;
-  const entry = SUFFIX_SLOTS[suffixSlot(length, s.charCodeAt(at), s.charCodeAt(at + 1))]!;
-  if (entry === 0) return undefined;
-  // The slot matched the length and the first two characters when folded; compare them all.
-  const suffix = SUFFIXES[entry - 1]!;
-  for (let i = 0; i < length; i++) {
-    if (s.charCodeAt(at + i) !== suffix.charCodeAt(i)) return undefined;
+  if (at + 2 > end) return -1;
+  const slot = 2 * suffixSlot(s.charCodeAt(at), s.charCodeAt(at + 1));
+  for (let k = slot; k < slot + 2; k++) {
+    const entry = SUFFIX_SLOTS[k]! - 1;
+    if (entry < 0) return -1;
+    if (suffixAt(s, at, end, entry)) return entry * 16 + (at - start) + SUFFIX_LENGTHS[entry]!;
   }
-  return SYSTEM_ENTRIES[entry - 1]![0];
+  return -1;
+}
+
+/** Friendly names by SYSTEM_ENTRIES index. */
+const FRIENDLY_NAMES: readonly (keyof SystemProperties)[] = SYSTEM_ENTRIES.map(([friendly]) => friendly);
+
+/** The system property of a systemKeyAt match. */
+export function matchedProperty(match: number): keyof SystemProperties {
+  return FRIENDLY_NAMES[match >>> 4]!;
+}
+
+/** The key's length in a systemKeyAt match (at most 11, `%24.diagctx`). */
+export function matchedKeyLength(match: number): number {
+  return match & 15;
 }
 
 /** The system property whose decoded key is `name` (`$.mid`), if any. */

@@ -1,7 +1,9 @@
+import { canonicalRidStart, canonicalVersion, CANONICAL_RID_KEY, plainRunEnd } from './canonical-response.ts';
 import { TopicError } from './errors.ts';
 import { assertRid, assertStatus, assertVersion } from './identity.ts';
+import { MAX_STATUS } from './limits.ts';
 import { hasAt } from './match.ts';
-import { parseCount, parseRidQuery, parseStatusQuery, parseTopicQuery } from './query.ts';
+import { parseCount, parseDecimal, parseRidQuery, parseStatusQuery, parseTopicQuery } from './query.ts';
 import { malformedBy, type MalformedTopic } from './topic-result.ts';
 
 /** Subscribe filter for twin responses; subscribe before the first request or its reply is lost (PROTOCOL.md §9). */
@@ -75,6 +77,8 @@ export function desiredPatchTopic(version: number): string {
  */
 export function parseTwinTopic(topic: string): ParsedTwinResponse | ParsedDesiredPatch | MalformedTopic | undefined {
   if (hasAt(topic, RESPONSE_PREFIX, 0)) {
+    const canonical = parseCanonicalResponse(topic);
+    if (canonical !== undefined) return canonical;
     const query = parseStatusQuery(topic, RESPONSE_PREFIX.length);
     if (query instanceof TopicError) return malformedBy(query);
     const version = parseCount(query.version, 'invalid-version', VERSION_RULE);
@@ -91,6 +95,20 @@ export function parseTwinTopic(topic: string): ParsedTwinResponse | ParsedDesire
     return version === undefined ? { kind: 'desired-patch' } : { kind: 'desired-patch', version };
   }
   return undefined;
+}
+
+/** A response spelled as the hub spells it (canonical-response.ts), read in place; undefined for any other spelling. */
+function parseCanonicalResponse(topic: string): ParsedTwinResponse | undefined {
+  const statusStart = RESPONSE_PREFIX.length;
+  const ridStart = canonicalRidStart(topic, statusStart);
+  if (ridStart < 0) return undefined;
+  const status = parseDecimal(topic, statusStart, ridStart - CANONICAL_RID_KEY.length, MAX_STATUS);
+  const ridEnd = plainRunEnd(topic, ridStart);
+  if (status < 0 || ridEnd === ridStart) return undefined;
+  if (ridEnd === topic.length) return { kind: 'twin-response', status, rid: topic.slice(ridStart, ridEnd) };
+  const version = canonicalVersion(topic, ridEnd);
+  if (version < 0) return undefined;
+  return { kind: 'twin-response', status, rid: topic.slice(ridStart, ridEnd), version };
 }
 
 /**

@@ -1,0 +1,52 @@
+import { hasAt } from './match.ts';
+import { parseDecimal } from './query.ts';
+
+/**
+ * The hub spells every response and request query one way: `/?$rid={rid}[&$version={v}]`, the rid
+ * unescaped. Reading that one spelling in place, with no query object, takes about 60 % of the general
+ * parser's time on a twin response; the general parser stays in charge of every other spelling (parameters
+ * reordered, escapes, `%24rid`). The readers here answer "not canonical" with -1 or undefined, and the two
+ * paths agree wherever these answer (fast-paths.test.ts).
+ */
+
+/** The key that opens a canonical query, after the level before it. */
+export const CANONICAL_RID_KEY = '/?$rid=';
+const VERSION_KEY = '&$version=';
+const MAX_STATUS_DIGITS = 5;
+
+/** Index just past `{status}/?$rid=` at `topic[start]`, the status being 1–5 digits; -1 otherwise. */
+export function canonicalRidStart(topic: string, start: number): number {
+  let i = start;
+  while (i - start < MAX_STATUS_DIGITS && isDigit(topic.charCodeAt(i))) i++;
+  if (i === start || !hasAt(topic, CANONICAL_RID_KEY, i)) return -1;
+  return i + CANONICAL_RID_KEY.length;
+}
+
+/** Index of the first `&` or `%` at or after `start`, else the topic's length: where a plain value ends. */
+export function plainRunEnd(topic: string, start: number): number {
+  const end = topic.length;
+  let i = start;
+  for (; i < end; i++) {
+    const c = topic.charCodeAt(i);
+    if (c === 38 /* & */ || c === 37 /* % */) break;
+  }
+  return i;
+}
+
+/** The rid of `/?$rid={rid}` at `topic[slash]` running unescaped to the end (a request), else undefined. */
+export function canonicalRequestRid(topic: string, slash: number): string | undefined {
+  if (!hasAt(topic, CANONICAL_RID_KEY, slash)) return undefined;
+  const ridStart = slash + CANONICAL_RID_KEY.length;
+  const ridEnd = plainRunEnd(topic, ridStart);
+  return ridEnd === ridStart || ridEnd !== topic.length ? undefined : topic.slice(ridStart, ridEnd);
+}
+
+/** The version of `&$version={digits}` running from `topic[at]` to the end; -1 for anything else. */
+export function canonicalVersion(topic: string, at: number): number {
+  if (!hasAt(topic, VERSION_KEY, at)) return -1;
+  return parseDecimal(topic, at + VERSION_KEY.length, topic.length, Number.MAX_SAFE_INTEGER);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
