@@ -10,10 +10,10 @@ import { parseInboundTopic } from '@hubwire/topics';
 import { parser as createParser } from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
 import { allocationPerPacket } from './lib/allocation.ts';
-import { asBuffer, chunk } from './lib/bytes.ts';
+import { asBuffer, chunk, concat } from './lib/bytes.ts';
 import { type Case, runSuite } from './lib/harness.ts';
 import { type InterleavedRatio, interleavedRatio } from './lib/interleaved.ts';
-import { inboundBuffer } from './lib/inbound-stream.ts';
+import { inboundBuffer, inboundRound, ROUND_KINDS } from './lib/inbound-stream.ts';
 import { between, seededRandom } from './lib/prng.ts';
 
 const MAX_PACKET_BYTES = 262_144 + 4096;
@@ -111,6 +111,25 @@ function mqttPacketParser(): { parse: (chunks: readonly Buffer[]) => number } {
   };
 }
 
+/**
+ * Heap per decoded packet for each kind of the round on its own (one buffer of 500 alike), so the mixed
+ * stream's average can be read as a sum: what the packet object, its topic string and its payload view cost.
+ */
+async function allocationByKind(): Promise<{ kind: string; bytes: number; heapBytesPerPacket: number }[]> {
+  const out: { kind: string; bytes: number; heapBytesPerPacket: number }[] = [];
+  for (let k = 0; k < ROUND_KINDS.length; k++) {
+    const kind = ROUND_KINDS[k] as string;
+    if (out.some((o) => o.kind === kind)) continue;
+    const packets: Uint8Array[] = [];
+    for (let n = 0; n < 500; n++) packets.push(inboundRound(n)[k] as Uint8Array);
+    const stream = [concat(packets)];
+    const decoder = new PacketDecoder({ maxPacketBytes: MAX_PACKET_BYTES });
+    const measured = await allocationPerPacket(() => hubwireDecodeOnly(decoder, stream), packets.length);
+    out.push({ kind, bytes: (packets[0] as Uint8Array).length, heapBytesPerPacket: measured.heapBytesPerPacket });
+  }
+  return out;
+}
+
 /** Runs the decode suite; returns its rows. */
 export async function decodeSuite(): Promise<void> {
   const sets = fixtures();
@@ -166,7 +185,8 @@ export async function decodeSuite(): Promise<void> {
     allocation.push({ stream: name, packets, bytes, ...measured });
   }
   const mix = 'per round: C2D+props (QoS 1), PUBACK, twin 200 GET response, PUBACK, method request, PUBACK, twin 204';
-  await runSuite('decode', cases, { allocation, mix, interleaved });
+  const byKind = await allocationByKind();
+  await runSuite('decode', cases, { allocation, allocationByKind: byKind, mix, interleaved });
   console.log('\nInterleaved ratios to mqtt-packet\'s Parser (median of alternating passes; see bench/lib/interleaved.ts):\n');
   for (const { stream, label, result } of interleaved) {
     const ns = `${result.candidateNsPerPacket.toFixed(0)} vs ${result.baselineNsPerPacket.toFixed(0)} ns/packet`;
@@ -182,5 +202,9 @@ export async function decodeSuite(): Promise<void> {
       const external = m.externalBytesPerPacket.toFixed(0).padStart(5);
       console.log(`    ${k.padEnd(38)} ${heap} B heap  ${external} B external  (${m.cleanSamples} samples)`);
     }
+  }
+  console.log('\n  decoder alone, by kind (500 alike in one buffer; bytes = one packet on the wire):');
+  for (const { kind, bytes, heapBytesPerPacket } of byKind) {
+    console.log(`    ${kind.padEnd(40)} ${String(bytes).padStart(4)} B  ${heapBytesPerPacket.toFixed(0).padStart(6)} B heap`);
   }
 }

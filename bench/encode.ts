@@ -3,11 +3,15 @@
  * application/json, contentEncoding utf-8, one application property) through the engine's
  * publishTelemetry + pollTransmit, against building the same topic with @hubwire/topics and
  * calling mqtt-packet.generate; PUBACK; PUBLISH of 16 B, 1 KiB, 16 KiB and 256 KiB payloads
- * with encodePublish and encodePublishInto (a caller-owned buffer) against generate.
+ * with encodePublish, encodePublishInto (a caller-owned buffer) and encodePublishHeaderInto
+ * (only the header into that buffer; the payload is sent as it is, so it is never copied),
+ * against generate. For the same zero-copy idea on mqtt-packet's side, each size also runs its
+ * streaming path, writeToStream, into a stream that only counts bytes; generate stays the
+ * baseline of the × column.
  */
-import { encodePuback, encodePublish, encodePublishInto, type PublishInput } from '@hubwire/core';
+import { encodePuback, encodePublish, encodePublishHeaderInto, encodePublishInto, type PublishInput } from '@hubwire/core';
 import { telemetryTopic } from '@hubwire/topics';
-import { generate } from 'mqtt-packet';
+import { generate, writeToStream } from 'mqtt-packet';
 import { asBuffer } from './lib/bytes.ts';
 import { connectedEngine } from './lib/engine.ts';
 import { type Case, runSuite } from './lib/harness.ts';
@@ -106,6 +110,25 @@ function pubackCases(): Case[] {
   ];
 }
 
+/**
+ * What mqtt-packet's writeToStream needs of a stream, and no more: `write` (it hands over the
+ * header pieces as cached Buffers, the topic as a string, then the payload Buffer itself) and
+ * `destroy` (its error path). It has no `cork`: a socket's makes writeToStream also schedule an
+ * `uncork` per packet, which this stream spares it. It counts the bytes a socket would be given.
+ */
+class CountingStream {
+  bytes = 0;
+
+  write(chunk: Uint8Array | string): boolean {
+    this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    return true;
+  }
+
+  destroy(error?: Error): void {
+    if (error !== undefined) throw error;
+  }
+}
+
 function sizeCases(payloadBytes: number, label: string): Case[] {
   const payload = new Uint8Array(payloadBytes).fill(0x61);
   const payloadBuffer = asBuffer(payload);
@@ -113,10 +136,12 @@ function sizeCases(payloadBytes: number, label: string): Case[] {
   const input: PublishInput = { topic, payload, qos: 1, messageId: 42 };
   const size = generate({ cmd: 'publish', topic, payload: payloadBuffer, qos: 1, messageId: 42, dup: false, retain: false }).length;
   const target = new Uint8Array(Math.max(65_536, size + 64)); // a caller's reusable write buffer
+  const counter = new CountingStream();
+  const stream = counter as unknown as NodeJS.WritableStream;
   const group = `PUBLISH QoS 1, ${label} payload`;
   return [
     {
-      group, impl: 'mqtt-packet', label: 'generate', packets: 1, bytes: size,
+      group, impl: 'mqtt-packet', label: 'generate', baseline: true, packets: 1, bytes: size,
       fn: () => {
         if (generate({ cmd: 'publish', topic, payload: payloadBuffer, qos: 1, messageId: 42, dup: false, retain: false }).length !== size) {
           throw new Error('wrong result!');
@@ -133,6 +158,21 @@ function sizeCases(payloadBytes: number, label: string): Case[] {
       group, impl: 'hubwire', label: 'encodePublishInto', packets: 1, bytes: size,
       fn: () => {
         if (encodePublishInto(target, 0, input) !== size) throw new Error('wrong result!');
+      },
+    },
+    {
+      group, impl: 'hubwire', label: 'encodePublishHeaderInto (+ payload as is)', packets: 1, bytes: size,
+      fn: () => {
+        // The caller sends target[0, n) and then `payload` itself: n + payload is the packet.
+        if (encodePublishHeaderInto(target, 0, input) + payload.length !== size) throw new Error('wrong result!');
+      },
+    },
+    {
+      group, impl: 'mqtt-packet', label: 'writeToStream (counting stream)', packets: 1, bytes: size,
+      fn: () => {
+        counter.bytes = 0;
+        writeToStream({ cmd: 'publish', topic, payload: payloadBuffer, qos: 1, messageId: 42, dup: false, retain: false }, stream);
+        if (counter.bytes !== size) throw new Error('wrong result!');
       },
     },
   ];

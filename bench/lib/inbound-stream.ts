@@ -51,6 +51,17 @@ export function inboundRound(n: number): Uint8Array[] {
   ];
 }
 
+/** What each packet of inboundRound is, in order. */
+export const ROUND_KINDS: readonly string[] = [
+  'C2D + 7 properties, QoS 1',
+  'PUBACK',
+  'twin GET response (200)',
+  'PUBACK',
+  'method request',
+  'PUBACK',
+  'reported-patch response (204, no body)',
+];
+
 /** Packets of inbound traffic, each its own Uint8Array, `count` of them. */
 export function inboundPackets(count: number): Uint8Array[] {
   const out: Uint8Array[] = [];

@@ -1,13 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anyString, messageId, oracleGenerate, oracleParse, payload, sameBytes } from '../test/mqtt-oracle.ts';
+import { anyString, concat, messageId, oracleGenerate, oracleParse, payload, sameBytes } from '../test/mqtt-oracle.ts';
 import { PacketDecoder } from './decoder.ts';
 import {
   DISCONNECT,
   encodePuback,
   encodePublish,
+  encodePublishHeaderInto,
   encodePublishInto,
   encodeTelemetry,
+  MAX_REMAINING_LENGTH,
   PINGREQ,
   type PublishInput,
   publishLength,
@@ -196,6 +198,119 @@ describe('encodePublishInto', () => {
     expect(() => encodePublishInto(target, -1, p)).toThrow(RangeError);
     expect(target.every((b) => b === 0xee)).toBe(true);
     expect(encodePublishInto(target, 3, p)).toBe(size);
+  });
+});
+
+/** Remaining lengths at which the remaining-length field grows by a byte (MQTT 3.1.1 §2.2.3). */
+const LENGTH_BOUNDARIES = [127, 16_383, 2_097_151] as const;
+
+/**
+ * Any PUBLISH a device may send, with a payload of 0–300 bytes or one that puts the remaining
+ * length within 3 bytes of a size boundary (up to ~2 MiB, drawn now and then so runs stay fast).
+ */
+const headerCasePublish: fc.Arbitrary<PublishInput> = fc
+  .record({
+    p: outboundPublish(0),
+    size: fc.oneof(
+      { weight: 3, arbitrary: fc.record({ boundary: fc.constant(0), delta: fc.nat(300) }) },
+      { weight: 1, arbitrary: fc.record({ boundary: fc.constantFrom(...LENGTH_BOUNDARIES), delta: fc.integer({ min: -3, max: 3 }) }) },
+    ),
+  })
+  .map(({ p, size: { boundary, delta } }) => {
+    // Remaining length = topic length field + topic + packet id + payload.
+    const overhead = 2 + Buffer.byteLength(p.topic) + (p.qos === 1 ? 2 : 0);
+    const bytes = boundary === 0 ? delta : Math.max(0, boundary - overhead + delta);
+    const body = bytes <= 300 ? Uint8Array.from({ length: bytes }, (_, i) => (i * 31 + bytes) & 0xff) : new Uint8Array(bytes).fill(bytes & 0xff);
+    return { ...p, payload: body };
+  });
+
+/** A payload the header encoder may count but must never read: only its length exists. */
+function unreadPayload(length: number): Uint8Array {
+  return { length } as unknown as Uint8Array;
+}
+
+describe('encodePublishHeaderInto', () => {
+  it('writes bytes that, followed by the payload, are what mqtt-packet.generate produces', () => {
+    fc.assert(
+      fc.property(headerCasePublish, fc.nat(16), fc.nat(80), (p, offset, slack) => {
+        const expected = generated(p);
+        const headerBytes = publishLength(p) - p.payload.length;
+        const target = new Uint8Array(offset + headerBytes + slack).fill(0xee);
+        expect(encodePublishHeaderInto(target, offset, p)).toBe(headerBytes);
+        expect(sameBytes(concat([target.subarray(offset, offset + headerBytes), p.payload]), expected)).toBe(true);
+        // Bytes around the header are untouched.
+        expect(target.subarray(0, offset).every((b) => b === 0xee)).toBe(true);
+        expect(target.subarray(offset + headerBytes).every((b) => b === 0xee)).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('writes the first bytes encodePublishInto writes, for repeated topics too (served from its topic cache)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('devices/d/messages/events/', 'é/ü', '€'.repeat(400), 'x'.repeat(1500)), { maxLength: 12 }),
+        (topics) => {
+          for (const [i, topic] of topics.entries()) {
+            const p: PublishInput = { topic, payload: new Uint8Array(i * 40).fill(i), qos: 1, messageId: i + 1 };
+            const whole = new Uint8Array(publishLength(p));
+            encodePublishInto(whole, 0, p);
+            const header = new Uint8Array(whole.length - p.payload.length);
+            expect(encodePublishHeaderInto(header, 0, p)).toBe(header.length);
+            expect(sameBytes(header, whole.subarray(0, header.length))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('counts a payload of the largest size MQTT allows without reading it', () => {
+    // Remaining length = 2 + 1 + payload = 268,435,455, the largest the 4-byte field carries.
+    const p: PublishInput = { topic: 't', payload: unreadPayload(MAX_REMAINING_LENGTH - 3), qos: 0 };
+    const target = new Uint8Array(8);
+    expect(encodePublishHeaderInto(target, 0, p)).toBe(8);
+    expect(target).toEqual(
+      Uint8Array.of(
+        0x30, //                   PUBLISH, QoS 0, no DUP, no RETAIN
+        0xff, 0xff, 0xff, 0x7f, // remaining length 268,435,455
+        0x00, 0x01, //             topic length
+        0x74, //                   topic 't'
+      ),
+    );
+    const oneMore: PublishInput = { ...p, payload: unreadPayload(MAX_REMAINING_LENGTH - 2) };
+    expect(() => encodePublishHeaderInto(new Uint8Array(16).fill(0xee), 0, oneMore)).toThrow(/exceeds the MQTT maximum/);
+  });
+
+  it('throws RangeError and writes nothing when the header does not fit', () => {
+    fc.assert(
+      fc.property(outboundPublish(300), fc.nat(16), fc.integer({ min: 1, max: 8 }), (p, offset, short) => {
+        const headerBytes = publishLength(p) - p.payload.length;
+        const target = new Uint8Array(Math.max(offset, offset + headerBytes - short)).fill(0xee);
+        expect(() => encodePublishHeaderInto(target, offset, p)).toThrow(RangeError);
+        expect(target.every((b) => b === 0xee)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('rejects what encodePublishInto rejects with a RangeError, writing nothing', () => {
+    const target = new Uint8Array(64).fill(0xee);
+    const body = new Uint8Array(1);
+    const header = (p: PublishInput, offset = 0): number => encodePublishHeaderInto(target, offset, p);
+    expect(() => header({ topic: 't', payload: body, qos: 1 })).toThrow(RangeError);
+    expect(() => header({ topic: 't', payload: body, qos: 1, messageId: 0 })).toThrow(/MQTT-2.3.1-1/);
+    expect(() => header({ topic: 't', payload: body, qos: 1, messageId: 65536 })).toThrow(RangeError);
+    expect(() => header({ topic: 't', payload: body, qos: 1, messageId: 1.5 })).toThrow(RangeError);
+    expect(() => header({ topic: 't', payload: body, qos: 2 as 1, messageId: 1 })).toThrow(/qos/);
+    expect(() => header({ topic: 'x'.repeat(65_536), payload: body, qos: 0 })).toThrow(/65535/);
+    for (const offset of [-1, 1.5, Number.NaN, 65]) {
+      expect(() => header({ topic: 't', payload: body, qos: 0 }, offset)).toThrow(/outside the target/);
+    }
+    expect(target.every((b) => b === 0xee)).toBe(true);
+    // A header that just fits at the very end of the target: the payload needs no room there.
+    // 1 type byte + 2 remaining-length bytes (1,005) + 2 topic length + 1 topic + 2 packet id.
+    expect(header({ topic: 't', payload: new Uint8Array(1000), qos: 1, messageId: 1 }, 64 - 8)).toBe(8);
   });
 });
 

@@ -76,7 +76,16 @@ export type {
 } from './packets.ts';
 export { PacketDecoder } from './decoder.ts';
 export type { PacketDecoderOptions } from './decoder.ts';
-export { DISCONNECT, encodePuback, encodePublish, encodePublishInto, MAX_REMAINING_LENGTH, PINGREQ, publishLength } from './encoder.ts';
+export {
+  DISCONNECT,
+  encodePuback,
+  encodePublish,
+  encodePublishHeaderInto,
+  encodePublishInto,
+  MAX_REMAINING_LENGTH,
+  PINGREQ,
+  publishLength,
+} from './encoder.ts';
 export type { PublishInput } from './encoder.ts';
 export { encodeConnect, encodeSubscribe, encodeUnsubscribe, parsePacket } from './mqtt-packet-adapter.ts';
 export type { ConnectOptions, ParsedPacket, SubscriptionRequest, WillOptions } from './mqtt-packet-adapter.ts';
