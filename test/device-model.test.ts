@@ -4,6 +4,7 @@
  * the end against the invariants the engine promises (device-engine.ts, theory of operation):
  *
  * - every twin request ends in exactly one event (answered, failed, timed out, connection lost);
+ * - a twin answer on a broken topic that still names its request ends that request at once;
  * - a token renewal (disconnect renewing + connect with a new password) ends no request: those
  *   pending at the renewal are answered on the new connection when the hub answers;
  * - every acknowledged QoS 1 message reached the hub before its PUBACK, and is acknowledged once;
@@ -40,6 +41,10 @@ class World {
   backlog: HubPacket[] = [];
   /** QoS 1 packet ids the hub saw and has not acknowledged: id → body. */
   readonly outstanding: Map<number, string> = new Map();
+  /** How many of the next twin answers go out on a broken topic (a `$version` that is not a number). */
+  breakNext = 0;
+  /** Rids answered on a broken topic since the last check. */
+  readonly brokenAnswers: string[] = [];
   now = 0;
 
   constructor(seed: number) {
@@ -81,6 +86,13 @@ class World {
         }
         continue;
       }
+      const twin = packet.cmd === 'publish' && packet.topic !== undefined ? parseOutboundTopic(packet.topic) : undefined;
+      if (this.breakNext > 0 && (twin?.kind === 'twin-get' || twin?.kind === 'twin-patch-reported')) {
+        this.breakNext--;
+        this.brokenAnswers.push(twin.rid);
+        this.engine.receive(this.now, this.hub.publish(`$iothub/twin/res/204/?$rid=${twin.rid}&$version=x`));
+        continue;
+      }
       for (const reply of this.hub.respond(packet)) this.engine.receive(this.now, reply);
     }
     this.pump();
@@ -96,6 +108,7 @@ class World {
 /** Checks new events against the model: one ending per request, acks only for delivered messages. */
 function account(model: Model, world: World): void {
   for (const event of world.collect()) {
+    if (event.type === 'protocol-error') expect(event.reason).toBe('malformed-topic'); // only broken answers
     switch (event.type) {
       case 'twin':
       case 'reported-patched':
@@ -127,6 +140,8 @@ function account(model: Model, world: World): void {
     }
   }
   expect(world.hub.errors).toEqual([]);
+  // The hub answered each of these on a broken topic: the request has ended (now, or before if the answer was late).
+  for (const rid of world.brokenAnswers.splice(0)) expect(model.requests.get(rid), `${rid} still pending after its broken answer`).toBe(1);
 }
 
 type Cmd = fc.Command<Model, World>;
@@ -205,6 +220,18 @@ class Throttle implements Cmd {
   }
 }
 
+class BreakNextAnswer implements Cmd {
+  check(): boolean {
+    return true;
+  }
+  run(_model: Model, world: World): void {
+    world.breakNext++;
+  }
+  toString(): string {
+    return 'next twin answer on a broken topic';
+  }
+}
+
 class Advance implements Cmd {
   constructor(readonly ms: number) {}
   check(): boolean {
@@ -278,7 +305,8 @@ class Renew implements Cmd {
     account(model, world);
     for (const rid of carried) {
       const ending = model.endings.get(rid);
-      const answered = ending !== undefined && (ending.type !== 'request-failed' || ending.status !== undefined);
+      const answered =
+        ending !== undefined && (ending.type !== 'request-failed' || ending.status !== undefined || ending.reason === 'malformed-response');
       expect(answered, `${rid} was not answered after the renewal`).toBe(true);
     }
   }
@@ -292,6 +320,7 @@ const commands = [
   fc.constantFrom('get' as const, 'patch' as const).map((kind) => new TwinRequest(kind)),
   fc.integer({ min: 1, max: 8 }).map((n) => new HubAnswers(n)),
   fc.constantFrom(429, 500, 400).map((status) => new Throttle(status)),
+  fc.constant(new BreakNextAnswer()),
   fc.integer({ min: 1, max: 20_000 }).map((ms) => new Advance(ms)),
   fc.constant(new LoseConnection()),
   fc.constant(new Reconnect()),
@@ -301,6 +330,7 @@ const commands = [
 /** Reconnects to a healthy hub and lets time pass until everything has ended. */
 function settle(model: Model, world: World): void {
   world.hub.policy.twinStatuses.length = 0;
+  world.breakNext = 0;
   for (let round = 0; round < 20; round++) {
     if (world.engine.state !== 'connected') {
       world.engine.connectionLost(world.now);

@@ -300,6 +300,58 @@ describe('ProvisioningEngine register', () => {
     ]);
   });
 
+  it('ends a poll answered on a broken topic at once, exactly once, and drops what comes after', () => {
+    const h = harness();
+    const { rid } = startRegistration(h);
+    h.deliver(dpsReply(202, rid, assigningBody(OP), { retryAfter: 1 }));
+    h.advance();
+    const poll = only(h.sent(), 'poll');
+    h.deliver(rawPublish(`$dps/registrations/res/2O2/?retry-after=1&$rid=${poll.rid}`, JSON.stringify(assigningBody(OP))));
+    expect(h.events()).toEqual([
+      expect.objectContaining({ type: 'protocol-error', reason: 'malformed-topic' }),
+      expect.objectContaining({ type: 'registration-failed', rid, reason: 'malformed-response', retriable: false }),
+    ]);
+    expect(h.engine.registering).toBeUndefined();
+    h.deliver(dpsReply(200, poll.rid, assignedBody(OP, { registrationId: REG })));
+    h.advanceTo(h.now + 120_000);
+    expect(h.events()).toEqual([]);
+  });
+
+  it('reports a broken reply whose rid names another request, and keeps waiting for its own answer', () => {
+    const h = harness();
+    const { rid } = startRegistration(h);
+    h.deliver(rawPublish('$dps/registrations/res/abc/?$rid=someone-else', '{}'));
+    expect(h.events()).toEqual([expect.objectContaining({ type: 'protocol-error', reason: 'malformed-topic' })]);
+    expect(h.engine.registering).toBe(rid);
+    h.deliver(dpsReply(200, rid, assignedBody(OP, { registrationId: REG })));
+    expect(h.events()).toMatchObject([{ type: 'assigned', rid }]);
+  });
+
+  it('still fails at once on a broken reply whose rid cannot be read, the one request in flight being its likely question', () => {
+    const h = harness();
+    const { rid } = startRegistration(h);
+    h.deliver(rawPublish('$dps/registrations/res/202/?$rid=%G1', '{}'));
+    expect(h.events()).toEqual([
+      expect.objectContaining({ type: 'protocol-error', reason: 'malformed-topic' }),
+      expect.objectContaining({ type: 'registration-failed', rid, reason: 'malformed-response', retriable: false }),
+    ]);
+  });
+
+  it.each(['x', '', '1.5', '-2', '99999999999999999999'])(
+    'treats retry-after=%j as absent: no protocol error, the poll follows after 1 s (PROTOCOL.md §13)',
+    (retryAfter) => {
+      const h = harness();
+      const { rid } = startRegistration(h);
+      h.deliver(rawPublish(`$dps/registrations/res/202/?$rid=${rid}&retry-after=${retryAfter}`, JSON.stringify(assigningBody(OP))));
+      expect(h.events()).toEqual([]);
+      expect(h.engine.pollTimeout()).toBe(h.now + 1_000);
+      h.advance();
+      const poll = only(h.sent(), 'poll');
+      h.deliver(dpsReply(200, poll.rid, assignedBody(OP, { registrationId: REG })));
+      expect(h.events()).toMatchObject([{ type: 'assigned', rid }]);
+    },
+  );
+
   it('fails with timeout when the SUBACK never comes', () => {
     const h = harness({ requestTimeoutMs: 10_000 });
     h.open();

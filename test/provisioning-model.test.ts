@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidStateError, ProvisioningEngine } from '@hubwire/core';
 import type { ProvisioningEvent } from '@hubwire/core';
 import type { DeviceRequest } from './support/scripted-dps.ts';
-import { assignedBody, assigningBody, connack, DpsHarness, dpsReply, errorBody, pingresp, suback } from './support/scripted-dps.ts';
+import { assignedBody, assigningBody, connack, DpsHarness, dpsReply, errorBody, pingresp, rawPublish, suback } from './support/scripted-dps.ts';
 
 const REG = 'model-device';
 
@@ -103,8 +103,22 @@ class Register implements Cmd {
   toString = (): string => 'register';
 }
 
-/** How the service answers the oldest unanswered request. */
-type Answer = 'ok' | 'assigning' | 'throttled' | 'unauthorized' | 'server-error' | 'refuse' | 'drop';
+/**
+ * How the service answers the oldest unanswered request. `broken` answers on a topic with a broken
+ * status that still names the request, `stray-broken` on a broken topic naming no request, and
+ * `vague-retry` says `assigning` with a retry-after that is not a number.
+ */
+type Answer =
+  | 'ok'
+  | 'assigning'
+  | 'throttled'
+  | 'unauthorized'
+  | 'server-error'
+  | 'refuse'
+  | 'drop'
+  | 'broken'
+  | 'stray-broken'
+  | 'vague-retry';
 
 class Serve implements Cmd {
   constructor(readonly answer: Answer, readonly retryAfter: number) {}
@@ -134,6 +148,12 @@ class Serve implements Cmd {
             return [dpsReply(401, request.rid, errorBody(401002, 'unauthorized'))];
           case 'server-error':
             return [dpsReply(503, request.rid, 'down', ra)];
+          case 'broken':
+            return [rawPublish(`$dps/registrations/res/2x/?$rid=${request.rid}`, '{}')];
+          case 'stray-broken':
+            return [rawPublish('$dps/registrations/res/2x/?$rid=nobody', '{}')];
+          case 'vague-retry':
+            return [rawPublish(`$dps/registrations/res/202/?$rid=${request.rid}&retry-after=soon`, JSON.stringify(assigningBody('op-1')))];
           default:
             return [dpsReply(200, request.rid, { operationId: 'op-1', status: 'disabled' })];
         }
@@ -178,7 +198,20 @@ class Disconnect implements Cmd {
 
 const serve = fc
   .tuple(
-    fc.constantFrom<Answer>('ok', 'assigning', 'assigning', 'assigning', 'throttled', 'unauthorized', 'server-error', 'refuse', 'drop'),
+    fc.constantFrom<Answer>(
+      'ok',
+      'assigning',
+      'assigning',
+      'assigning',
+      'throttled',
+      'unauthorized',
+      'server-error',
+      'refuse',
+      'drop',
+      'broken',
+      'stray-broken',
+      'vague-retry',
+    ),
     fc.constantFrom(1, 2, 0, 500),
   )
   .map(([answer, retryAfter]) => new Serve(answer, retryAfter));

@@ -23,7 +23,8 @@
  *
  * Rule 1, one ending per request. Every twin request (`getTwin`, `patchReported`, and the
  * engine's own re-read after a reconnect) is in the rid table from the intent until exactly one
- * of: its answer (`twin`, `reported-patched`, or `request-failed` for a non-2xx status), its
+ * of: its answer (`twin`, `reported-patched`, or `request-failed` for a non-2xx status, or
+ * `malformed-response` for an answer whose topic is broken but still names it by `$rid`), its
  * deadline (`request-failed` timeout), the end of the connection (`request-failed`
  * connection-lost / closed). The table is the only place a request can leave from, and each
  * exit emits one event. A late answer for a request that already ended is dropped. A request
@@ -39,18 +40,23 @@
  * of that connection's output.
  *
  * Rule 3, misuse throws, the wire never does. Intents validate everything first and throw
- * InvalidIntentError, QueueFullError or InvalidStateError before changing any state. `receive`
- * never throws:
+ * InvalidIntentError, QueueFullError or InvalidStateError before changing any state. Every method
+ * taking `now` (intents, `receive`, `handleTimeout`, `connectionLost`) first throws InvalidTimeError
+ * when `now` is not a finite number, which would silently disable or fire its deadlines; a `now`
+ * earlier than the last one is accepted (deadlines are absolute and fire once the clock reaches
+ * them). Bad bytes never make `receive` throw:
  *  - broken framing (or an oversize packet, refused from its header by the decoder), a packet a
  *    client never receives, or a second CONNACK: `protocol-error`, then `connection-lost`
  *    (reason `protocol-error`); the engine is `disconnected` and the driver must close the socket;
  *  - a malformed or unexpected topic on a well-formed PUBLISH: `protocol-error`; the PUBLISH is
  *    still acknowledged if it was QoS 1 (so the hub does not redeliver it forever) and the
- *    engine carries on, as it does for a PUBACK/SUBACK naming an unknown packet id.
+ *    engine carries on, as it does for a PUBACK/SUBACK naming an unknown packet id. A broken twin
+ *    response whose `$rid` names a pending request is that request's answer: it also ends the
+ *    request (Rule 1) instead of leaving it to its deadline.
  *
  * Rule 4, after a reconnect nothing is missed: subscriptions are made again unless CONNACK says
  * the session was resumed, the twin is read again (a `twin` event with the engine's own rid;
- * a 429, 5xx or timeout is retried after a jittered back-off, at most REREAD_ATTEMPTS reads per
+ * a 429, 5xx, timeout or broken answer topic is retried after a jittered back-off, at most REREAD_ATTEMPTS reads per
  * connection, each a new request with its own ending), and desired patches are surfaced once
  * per `$version`: a patch at or below the highest version seen (from a patch or a fetched twin)
  * is dropped (PROTOCOL.md §9 "Reconnection flow").
@@ -72,6 +78,7 @@ import {
   methodResponseTopic,
   parseInboundTopic,
   telemetryTopicPrefix,
+  TWIN_RESPONSE_FILTER,
   twinGetTopic,
   twinPatchReportedTopic,
 } from '@hubwire/topics';
@@ -105,6 +112,7 @@ import type { Body, ConnectAuth, DisconnectOptions, PublishResult, RequestResult
 import { asBytes, isJsonObject, parseJsonObject } from './json.ts';
 import { encodeConnect, encodeSubscribe } from './mqtt-packet-adapter.ts';
 import type { WillOptions } from './mqtt-packet-adapter.ts';
+import { checkNow } from './now.ts';
 import {
   checkDeviceOptions,
   defaultRandom,
@@ -126,6 +134,9 @@ export type EngineState = 'disconnected' | 'connecting' | 'connected' | 'closed'
 
 
 const EMPTY: Uint8Array = new Uint8Array(0);
+
+/** Where twin responses start ({@link TWIN_RESPONSE_FILTER} without its `#`); only they answer twin requests. */
+const TWIN_RESPONSE_PREFIX = TWIN_RESPONSE_FILTER.slice(0, -1);
 
 /**
  * The hub closes a connection after 1767 s of silence whatever keep-alive the client announced, so
@@ -176,7 +187,8 @@ class UnsentRequest {
  * `publishTelemetry`, `getTwin`, `patchReported`, `respondMethod`, `ackC2d`, `disconnect`); and
  * things the driver must do (`pollTransmit`, `pollEvent`, `pollTimeout`). After any call a
  * driver polls in this order, as quinn-proto's drivers do: drain `pollTransmit()` to the socket,
- * re-arm its one timer from `pollTimeout()`, then drain `pollEvent()` to the application.
+ * re-arm its one timer from `pollTimeout()`, then drain `pollEvent()` to the application. Every
+ * method taking `now` throws InvalidTimeError, changing nothing, when `now` is not a finite number.
  */
 export class DeviceEngine {
   private readonly deviceId: string;
@@ -333,9 +345,11 @@ export class DeviceEngine {
 
   /**
    * Bytes from the socket, chunked any way: the same events come out whatever the chunking.
-   * Never throws (see Rule 3). Ignored unless connecting or connected (late bytes of a dead socket).
+   * Never throws on bad bytes (see Rule 3), only InvalidTimeError for a bad `now`. Ignored unless
+   * connecting or connected (late bytes of a dead socket).
    */
   receive(now: number, chunk: Uint8Array): void {
+    checkNow(now);
     const decoder = this.decoder;
     if (decoder === undefined) return;
     try {
@@ -362,6 +376,7 @@ export class DeviceEngine {
 
   /** Fires every deadline due at or before `now`; an early or repeated call does nothing. */
   handleTimeout(now: number): void {
+    checkNow(now);
     const timers = this.timers;
     if (timers.expire(Timer.ConnAck, now)) {
       this.lose('connack-timeout', `no CONNACK within ${this.connackTimeoutMs} ms`);
@@ -390,6 +405,7 @@ export class DeviceEngine {
 
   /** The driver saw the socket close (or fail): ends the connection; a no-op when there is none. */
   connectionLost(now: number, reason?: string): void {
+    checkNow(now);
     if (this.stateValue !== 'connecting' && this.stateValue !== 'connected') return;
     this.lose('socket-closed', reason);
   }
@@ -403,6 +419,7 @@ export class DeviceEngine {
    * password or expiry.
    */
   connect(now: number, auth?: ConnectAuth): void {
+    checkNow(now);
     if (this.stateValue === 'connecting' || this.stateValue === 'connected') {
       throw new InvalidStateError('already-connected', this.stateValue, 'connect needs a closed connection');
     }
@@ -455,6 +472,7 @@ export class DeviceEngine {
    * Throws InvalidIntentError when `renewing` is not a boolean.
    */
   disconnect(now: number, options?: DisconnectOptions): void {
+    checkNow(now);
     const renewing = options?.renewing;
     if (renewing !== undefined && typeof renewing !== 'boolean') {
       throw new InvalidIntentError('invalid-option', `renewing must be a boolean, got ${String(renewing)}`);
@@ -477,6 +495,7 @@ export class DeviceEngine {
    * counting the property bag, invalid properties, `outputName` on a device) or QueueFullError.
    */
   publishTelemetry(now: number, body: Body, options?: TelemetryOptions): PublishResult {
+    checkNow(now);
     const qos = options?.qos ?? 1;
     if (qos !== 0 && qos !== 1) {
       throw new InvalidIntentError('unsupported-qos', `telemetry QoS must be 0 or 1, got ${String(qos)}: IoT Hub closes the connection on QoS 2 (PROTOCOL.md §7)`);
@@ -524,6 +543,7 @@ export class DeviceEngine {
    * when `maxQueued` requests are pending.
    */
   getTwin(now: number): RequestResult {
+    checkNow(now);
     return { rid: this.request(now, GET_TWIN) };
   }
 
@@ -533,6 +553,7 @@ export class DeviceEngine {
    * Throws InvalidIntentError for a non-object, unserialisable or over-32 KB patch, QueueFullError when full.
    */
   patchReported(now: number, patch: object): RequestResult {
+    checkNow(now);
     const bytes = reportedPatchBytes(patch);
     return { rid: this.request(now, new TwinRequest('patch-reported', bytes)) };
   }
@@ -544,6 +565,7 @@ export class DeviceEngine {
    * when not connected (the request belonged to a connection that is gone).
    */
   respondMethod(now: number, rid: string, status: number, body?: Body | object | null): void {
+    checkNow(now);
     if (!isValidRid(rid)) {
       throw new InvalidIntentError('invalid-rid', `invalid $rid ${JSON.stringify(String(rid))}: 1–128 printable ASCII without & = # + / ? % or space`);
     }
@@ -569,6 +591,7 @@ export class DeviceEngine {
    * InvalidIntentError for an id never issued.
    */
   ackC2d(now: number, ackId: number): boolean {
+    checkNow(now);
     if (!this.manualC2dAck) {
       throw new InvalidStateError('manual-ack-off', this.stateValue, 'ackC2d needs the manualC2dAck option');
     }
@@ -719,6 +742,8 @@ export class DeviceEngine {
       case 'malformed':
         this.ackIfQos1(now, packet);
         this.protocolError('malformed-topic', `${topic.error.message} (topic ${preview(packet.topic)})`);
+        // A broken twin response still naming its request is that request's answer: end it now (Rule 1).
+        if (topic.rid !== undefined && packet.topic.startsWith(TWIN_RESPONSE_PREFIX)) this.onBrokenTwinResponse(now, topic.rid);
         return;
       default:
         break;
@@ -794,6 +819,19 @@ export class DeviceEngine {
       ...(reportedVersion === undefined ? {} : { reportedVersion }),
       body,
     });
+  }
+
+  /**
+   * A twin response whose topic is broken (status, `$version`) but names `rid`: the hub answered, so a
+   * pending request ends at once with `malformed-response` instead of at its deadline; an unknown rid is
+   * dropped, as for a well-formed answer. The engine's own re-read is retried as after a timeout.
+   */
+  private onBrokenTwinResponse(now: number, rid: string): void {
+    const entry = this.requests.take(rid);
+    if (entry === undefined) return;
+    this.syncRequestTimer();
+    this.requestFailed(entry.value.intent, rid, 'malformed-response', undefined);
+    if (entry.value === REREAD_TWIN) this.scheduleReread(now);
   }
 
   private onDesiredPatch(topicVersion: number | undefined, body: Uint8Array): void {

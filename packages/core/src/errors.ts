@@ -1,8 +1,8 @@
 /**
  * The errors hubwire throws. Only the application's own mistakes throw (a bad intent, an intent
- * in the wrong state, a full queue); anything the peer does wrong becomes event data instead
- * (STYLE.md §10). Every throw happens before the engine changes any state, so catching one
- * leaves the engine exactly as it was.
+ * in the wrong state, a full queue, a `now` that is not a finite number); anything the peer does
+ * wrong becomes event data instead (STYLE.md §10). Every throw happens before the engine changes
+ * any state, so catching one leaves the engine exactly as it was.
  */
 
 /** Why an intent was refused; each names the rule that applied. */
@@ -23,7 +23,7 @@ export type InvalidIntentCode =
 export type InvalidStateCode = 'not-connected' | 'already-connected' | 'manual-ack-off' | 'already-registering';
 
 /** Every `code` a {@link HubwireError} can carry. */
-export type HubwireErrorCode = InvalidIntentCode | InvalidStateCode | 'queue-full';
+export type HubwireErrorCode = InvalidIntentCode | InvalidStateCode | 'queue-full' | 'invalid-now';
 
 /** Base class of everything hubwire throws; `code` is a stable string to switch on. */
 export class HubwireError extends Error {
@@ -75,4 +75,29 @@ export class InvalidStateError extends HubwireError {
     this.state = state;
     this.name = 'InvalidStateError';
   }
+}
+
+/**
+ * A `now` that is not a finite number (NaN, ±Infinity, not a number at all). Such a value would
+ * silently disable or fire every deadline the call arms, so the engine refuses the call whole.
+ */
+export class InvalidTimeError extends HubwireError {
+  declare readonly code: 'invalid-now';
+  /** The value passed as `now`. */
+  readonly now: unknown;
+
+  /** Creates an error naming the value passed as `now`. */
+  constructor(now: unknown) {
+    super('invalid-now', `now must be a finite number of milliseconds on the caller's monotonic clock, got ${shownNow(now)}`);
+    this.now = now;
+    this.name = 'InvalidTimeError';
+  }
+}
+
+/** A bad `now` for a message; never throws, whatever it is (String() of an object may). */
+function shownNow(now: unknown): string {
+  if (typeof now === 'string') return JSON.stringify(now);
+  if (typeof now === 'object' && now !== null) return 'an object';
+  if (typeof now === 'function') return 'a function';
+  return String(now);
 }

@@ -49,7 +49,11 @@ export type RequestFailureReason =
   | 'connection-lost'
   /** The application called `disconnect` (not a token renewal, which keeps requests) before the answer came. */
   | 'closed'
-  /** A 2xx answer whose body could not be read (not JSON, or not an object). */
+  /**
+   * A 2xx answer whose body could not be read (not JSON, or not an object), or an answer on a broken
+   * topic (a status or `$version` that is not a number) that still names the request by its `$rid`:
+   * the request ends when that answer arrives, right after the `protocol-error` reporting the topic.
+   */
   | 'malformed-response';
 
 /** What was wrong with inbound bytes. */
@@ -60,7 +64,11 @@ export type ProtocolErrorReason =
   | 'packet-too-large'
   /** A packet type a client never receives (CONNECT, SUBSCRIBE, …), or CONNACK twice. */
   | 'unexpected-packet'
-  /** A PUBLISH on a known topic family that could not be parsed (bad escape, missing rid). */
+  /**
+   * A PUBLISH on a known topic family that could not be parsed (bad escape, missing rid, a status or
+   * `$version` that is not a number). A broken twin or DPS response whose `$rid` names a pending request
+   * also ends that request (`request-failed` / `registration-failed`, reason `malformed-response`).
+   */
   | 'malformed-topic'
   /** A PUBLISH on a topic the device never subscribed to. */
   | 'unknown-topic'
@@ -202,7 +210,7 @@ export interface RequestFailedEvent {
   /**
    * The request id, for twin intents: one `getTwin`/`patchReported` returned, or the engine's own
    * re-read after a reconnect (a `get-twin` rid you never saw). The engine retries its own re-read
-   * after a 429, 5xx or timeout (a new rid each time, full-jitter back-off from 1 s to 60 s, at most
+   * after a 429, 5xx, timeout or broken answer topic (a new rid each time, full-jitter back-off from 1 s to 60 s, at most
    * 5 reads per connection) and after connection-lost the next connection re-reads, so this event
    * needs no action unless it is the fifth failure on one connection (then call `getTwin` yourself).
    */
@@ -274,6 +282,10 @@ export type RegistrationFailureReason =
   | 'rejected'
   | 'connection-lost'
   | 'closed'
+  /**
+   * A 2xx reply whose body lacks what its status promises, or a reply on a broken topic (a status that is
+   * not a number) naming the request in flight, or naming none while one is in flight.
+   */
   | 'malformed-response'
   /** The operation finished with status `failed`. */
   | 'failed'

@@ -9,7 +9,7 @@ export type { ProvisioningAuth, ProvisioningState, RegisterOptions } from './pro
 export type { ProvisioningEngineOptions } from './provisioning-options.ts';
 
 // Errors the application catches (its own mistakes only).
-export { HubwireError, InvalidIntentError, InvalidStateError, QueueFullError } from './errors.ts';
+export { HubwireError, InvalidIntentError, InvalidStateError, InvalidTimeError, QueueFullError } from './errors.ts';
 export type { HubwireErrorCode, InvalidIntentCode, InvalidStateCode } from './errors.ts';
 
 // Events, one union per engine.

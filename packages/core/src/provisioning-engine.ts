@@ -21,7 +21,8 @@
  *   3. PUBLISH the register request, then operation-status polls, each with a fresh `$rid`, at
  *      QoS 0 as azure-sdk-for-c does: the DPS reply is the acknowledgement, a PUBACK would add
  *      traffic and nothing else, and a lost request is caught by `requestTimeoutMs`.
- *   4. Between requests wait `retry-after` (1 s when absent or outside 1–300 s) and never send
+ *   4. Between requests wait `retry-after` (1 s when absent, not a decimal integer, or outside
+ *      1–300 s: it is advice, so an unusable one is read as none, as the C SDK does) and never send
  *      more than 5 requests in 10 s (PROTOCOL.md §13). A status ≥ 429 resends the same request
  *      (register, or the poll of the known operation) after `retry-after`.
  *
@@ -35,9 +36,16 @@
  *
  * Untrusted input: DPS bodies go through `interpretDpsReply`, which never throws; a 2xx body
  * that is not JSON or lacks what its status promises ends the registration with
- * `malformed-response` (no separate protocol-error event: the failure carries the detail).
- * Broken framing, packets a client never receives and QoS 2 give `protocol-error` then
- * `connection-lost`, as in DeviceEngine; a PUBLISH on a foreign topic gives `protocol-error` only.
+ * `malformed-response` (no separate protocol-error event: the failure carries the detail). A
+ * reply on a broken topic (status or `$rid`) gives `protocol-error`, then ends the registration
+ * with `malformed-response` at once when it names the request in flight by `$rid`, or names none
+ * while one is in flight (it is almost surely that answer); a broken reply naming another rid is
+ * only reported, as a well-formed one would be dropped. Broken framing, packets a client never
+ * receives and QoS 2 give `protocol-error` then `connection-lost`, as in DeviceEngine; a PUBLISH
+ * on a foreign topic gives `protocol-error` only.
+ *
+ * Time: every method taking `now` first throws InvalidTimeError when it is not a finite number,
+ * before changing anything; a `now` earlier than the last one is accepted (deadlines fire later).
  */
 import { dpsCredentials } from '@hubwire/sas';
 import { DPS_RESPONSE_FILTER, dpsOperationStatusTopic, dpsRegisterTopic, parseInboundTopic } from '@hubwire/topics';
@@ -50,6 +58,7 @@ import { DISCONNECT, encodePuback, encodePublish, PINGREQ } from './encoder.ts';
 import { InvalidIntentError, InvalidStateError } from './errors.ts';
 import type { ConnectionLostReason, ProtocolErrorReason, ProvisioningEvent, RegistrationFailedEvent } from './events.ts';
 import { encodeConnect, encodeSubscribe } from './mqtt-packet-adapter.ts';
+import { checkNow } from './now.ts';
 import type { InboundPacket, PublishPacket } from './packets.ts';
 import { resolveProvisioningOptions } from './provisioning-options.ts';
 import type { ProvisioningEngineOptions, ResolvedProvisioningOptions } from './provisioning-options.ts';
@@ -100,7 +109,8 @@ const RID_PREFIX_SPACE = 36 ** 4;
 
 /**
  * Sans-IO DPS client: `register` → `assigned` or `registration-failed` (PROTOCOL.md §13).
- * Poll order for drivers: transmit, then timeout, then events.
+ * Poll order for drivers: transmit, then timeout, then events. Every method taking `now` throws
+ * InvalidTimeError, changing nothing, when `now` is not a finite number.
  */
 export class ProvisioningEngine {
   readonly #options: ResolvedProvisioningOptions;
@@ -145,8 +155,9 @@ export class ProvisioningEngine {
 
   // ------------------------------------------------------------------ things that happened
 
-  /** Feeds bytes from the socket; never throws: bad bytes become `protocol-error` events. */
+  /** Feeds bytes from the socket; bad bytes become `protocol-error` events, never exceptions (InvalidTimeError only for a bad `now`). */
   receive(now: number, chunk: Uint8Array): void {
+    checkNow(now);
     if (this.#state !== 'connecting' && this.#state !== 'connected') return; // late bytes of a dead socket
     try {
       this.#decoder.push(chunk);
@@ -167,6 +178,7 @@ export class ProvisioningEngine {
 
   /** Fires every deadline at or before `now`; early or repeated calls do nothing. */
   handleTimeout(now: number): void {
+    checkNow(now);
     const timers = this.#timers;
     const o = this.#options;
     if (timers.expire(Timer.ConnAck, now)) this.#lose('connack-timeout', `no CONNACK within ${o.connackTimeoutMs} ms`);
@@ -183,6 +195,7 @@ export class ProvisioningEngine {
 
   /** The driver saw the socket close: `connection-lost`, and a registration in progress fails with it. */
   connectionLost(now: number, reason?: string): void {
+    checkNow(now);
     if (this.#state !== 'connecting' && this.#state !== 'connected') return;
     this.#lose('socket-closed', reason);
   }
@@ -195,6 +208,7 @@ export class ProvisioningEngine {
    * Throws InvalidStateError while connecting or connected, InvalidIntentError for a bad password or expiry.
    */
   connect(now: number, auth?: ProvisioningAuth): void {
+    checkNow(now);
     if (this.#state === 'connecting' || this.#state === 'connected') {
       throw new InvalidStateError('already-connected', this.#state, 'connect needs a closed connection');
     }
@@ -251,6 +265,7 @@ export class ProvisioningEngine {
    * without a JSON form, a body over 96 KB); nothing changes when it throws.
    */
   register(now: number, options?: RegisterOptions): { rid: string } {
+    checkNow(now);
     if (this.#state !== 'connecting' && this.#state !== 'connected') {
       throw new InvalidStateError('not-connected', this.#state, 'register needs connect first');
     }
@@ -283,6 +298,7 @@ export class ProvisioningEngine {
    * ends a registration in progress with `registration-failed` (`closed`). A no-op when closed.
    */
   disconnect(now: number): void {
+    checkNow(now);
     if (this.#state === 'closed') return;
     if (this.#state !== 'disconnected') this.#send(now, DISCONNECT); // [MQTT-3.14.4-1]: the driver closes after writing it
     this.#state = 'closed';
@@ -399,14 +415,18 @@ export class ProvisioningEngine {
       case 'dps-response':
         this.#onReply(now, topic.status, topic.rid, topic.retryAfterSeconds, packet.payload);
         return;
-      case 'malformed':
+      case 'malformed': {
         this.#protocolError('malformed-topic', topic.error.message);
-        // A broken DPS reply has no usable $rid; with one request in flight it is almost surely
-        // the answer to it, so fail now rather than wait for requestTimeoutMs.
-        if (packet.topic.startsWith(DPS_RESPONSE_PREFIX) && this.#registration?.awaitingRid !== undefined) {
+        // A broken DPS reply is an answer: when its $rid could be read it ends the request it names (a
+        // foreign rid is dropped, as for a well-formed reply); when not, with one request in flight it is
+        // almost surely the answer to it. Either way fail now rather than wait for requestTimeoutMs.
+        const awaiting = this.#registration?.awaitingRid;
+        const answersIt = topic.rid === undefined || topic.rid === awaiting;
+        if (awaiting !== undefined && answersIt && packet.topic.startsWith(DPS_RESPONSE_PREFIX)) {
           this.#fail({ reason: 'malformed-response', retriable: false, message: topic.error.message });
         }
         return;
+      }
       default:
         this.#protocolError('unknown-topic', `PUBLISH on ${preview(packet.topic)}, which this client never subscribed to`);
     }

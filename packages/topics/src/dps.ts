@@ -1,8 +1,8 @@
 import { TopicError } from './errors.ts';
 import { assertOperationId, assertRetryAfter, assertRid, assertStatus } from './identity.ts';
 import { hasAt } from './match.ts';
-import { parseCount, parseRidQuery, parseStatusQuery } from './query.ts';
-import { malformedBy, type MalformedTopic } from './topic-result.ts';
+import { brokenResponseRid, parseDecimal, parseRidQuery, parseStatusQuery } from './query.ts';
+import { malformedBy, malformedResponse, type MalformedTopic } from './topic-result.ts';
 
 /** Subscribe filter for DPS responses, before the first request (PROTOCOL.md §13 step 1). */
 export const DPS_RESPONSE_FILTER = '$dps/registrations/res/#';
@@ -10,7 +10,6 @@ export const DPS_RESPONSE_FILTER = '$dps/registrations/res/#';
 const RESPONSE_PREFIX = '$dps/registrations/res/';
 const REGISTER_PREFIX = '$dps/registrations/PUT/iotdps-register/';
 const STATUS_PREFIX = '$dps/registrations/GET/iotdps-get-operationstatus/';
-const RETRY_AFTER_RULE = 'retry-after must be a decimal number of seconds (PROTOCOL.md §13)';
 const OPERATION_ID_RULE = 'an operation-status request must carry a non-empty operationId (PROTOCOL.md §13 step 4)';
 
 /** A DPS response: `$dps/registrations/res/{status}/?$rid={rid}[&retry-after={s}]`. */
@@ -18,7 +17,11 @@ export interface ParsedDpsResponse {
   readonly kind: 'dps-response';
   readonly status: number;
   readonly rid: string;
-  /** Seconds to wait before the next poll, as sent; the engine applies the 1–300 s policy (PROTOCOL.md §13). */
+  /**
+   * Seconds to wait before the next poll, as sent; the engine applies the 1–300 s policy (PROTOCOL.md §13).
+   * Absent when the topic has none or one that is not a decimal integer: it is advice, and an unusable one
+   * means the same as none (wait 1 s), so it does not make the response malformed.
+   */
   readonly retryAfterSeconds?: number;
 }
 
@@ -57,14 +60,19 @@ export function dpsResponseTopic(status: number, rid: string, retryAfterSeconds?
   return `${RESPONSE_PREFIX}${status}/?$rid=${rid}&retry-after=${retryAfterSeconds}`;
 }
 
-/** Device side: classifies a DPS response; undefined for other families, `malformed` when broken. Never throws. */
+/**
+ * Device side: classifies a DPS response; undefined for other families, `malformed` when its status or
+ * `$rid` is broken (with the `$rid` when that could be read). A retry-after that is not a decimal integer
+ * is left out rather than refused, as the C SDK reads it (PROTOCOL.md §13: 1 s when absent or unusable).
+ * Never throws.
+ */
 export function parseDpsResponseTopic(topic: string): ParsedDpsResponse | MalformedTopic | undefined {
   if (!hasAt(topic, RESPONSE_PREFIX, 0)) return undefined;
   const query = parseStatusQuery(topic, RESPONSE_PREFIX.length);
-  if (query instanceof TopicError) return malformedBy(query);
-  const retryAfter = parseCount(query.retryAfter, 'invalid-retry-after', RETRY_AFTER_RULE);
-  if (retryAfter instanceof TopicError) return malformedBy(retryAfter);
-  return retryAfter === undefined
+  if (query instanceof TopicError) return malformedResponse(query, brokenResponseRid(topic, RESPONSE_PREFIX.length));
+  const raw = query.retryAfter;
+  const retryAfter = raw === undefined ? -1 : parseDecimal(raw, 0, raw.length, Number.MAX_SAFE_INTEGER);
+  return retryAfter < 0
     ? { kind: 'dps-response', status: query.status, rid: query.rid }
     : { kind: 'dps-response', status: query.status, rid: query.rid, retryAfterSeconds: retryAfter };
 }

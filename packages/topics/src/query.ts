@@ -53,6 +53,25 @@ function queryKeyAt(s: string, start: number, end: number): QueryKey | undefined
  * returned as a TopicError, never thrown. `status` is stored as given (-1 when there is none).
  */
 export function parseTopicQuery(topic: string, start: number, status = -1): TopicQuery | TopicError {
+  const query = scanTopicQuery(topic, start, status);
+  // Decode only the values we kept, and only when the query has a `%` at all: valid rids never do.
+  if (start < topic.length && topic.indexOf('%', start) !== -1) {
+    if (query.rid !== undefined) {
+      const rid = percentDecode(query.rid);
+      if (rid === undefined) return escapeError(query.rid);
+      query.rid = rid;
+    }
+    if (query.operationId !== undefined) {
+      const id = percentDecode(query.operationId);
+      if (id === undefined) return escapeError(query.operationId);
+      query.operationId = id;
+    }
+  }
+  return query;
+}
+
+/** The parameters of the query at `topic[start…]` as parseTopicQuery finds them, values still raw (undecoded). */
+function scanTopicQuery(topic: string, start: number, status: number): TopicQuery {
   const query: TopicQuery = { status, rid: undefined, version: undefined, retryAfter: undefined, operationId: undefined };
   const end = topic.length;
   if (start < end && topic.charCodeAt(start) === 63 /* ? */) start++;
@@ -81,19 +100,6 @@ export function parseTopicQuery(topic: string, start: number, status = -1): Topi
       }
     }
     pos = amp + 1;
-  }
-  // Decode only the values we kept, and only when the query has a `%` at all: valid rids never do.
-  if (start < end && topic.indexOf('%', start) !== -1) {
-    if (query.rid !== undefined) {
-      const rid = percentDecode(query.rid);
-      if (rid === undefined) return escapeError(query.rid);
-      query.rid = rid;
-    }
-    if (query.operationId !== undefined) {
-      const id = percentDecode(query.operationId);
-      if (id === undefined) return escapeError(query.operationId);
-      query.operationId = id;
-    }
   }
   return query;
 }
@@ -142,6 +148,20 @@ export function parseStatusQuery(topic: string, start: number): StatusQuery | To
   if (status < 0) return new TopicError('invalid-status', topic.slice(start, statusEnd), STATUS_RULE);
   if (slash === -1) return new TopicError('missing-rid', topic, MISSING_RID_RULE);
   return parseRidQuery(topic, slash + 1, status);
+}
+
+/**
+ * The `$rid` of a response topic that parseStatusQuery (or a check after it) refused, read from
+ * `{status}/?{query}` at `topic[start…]` whatever else is wrong (the status, `$version`, another
+ * escape): the request it answers can then end at once. Undefined when there is no query, no `$rid`,
+ * an empty one, or one with a bad escape. Only for topics already found broken: it reads the query again.
+ */
+export function brokenResponseRid(topic: string, start: number): string | undefined {
+  const slash = topic.indexOf('/', start);
+  if (slash === -1) return undefined;
+  const raw = scanTopicQuery(topic, slash + 1, -1).rid;
+  if (raw === undefined || raw === '') return undefined;
+  return raw.indexOf('%') === -1 ? raw : percentDecode(raw);
 }
 
 /**

@@ -4,6 +4,13 @@ import { TopicError, type TopicErrorCode } from './errors.ts';
 export interface MalformedTopic {
   readonly kind: 'malformed';
   readonly error: TopicError;
+  /**
+   * The `$rid` of a broken twin or DPS response when it could still be read (the status, `$version` or
+   * another parameter is what broke): the request it answers can end now rather than at its deadline
+   * (DESIGN.md: every request ends in exactly one event). Absent for every other family and when the
+   * rid is missing, empty or badly escaped.
+   */
+  readonly rid?: string;
 }
 
 /** A topic of no family this side expects. */
@@ -22,4 +29,9 @@ export function malformed(code: TopicErrorCode, value: string, rule: string): Ma
 /** Wraps an error found by a helper (e.g. a bad escape) as a `malformed` result. */
 export function malformedBy(error: TopicError): MalformedTopic {
   return { kind: 'malformed', error };
+}
+
+/** Wraps the error of a broken response as a `malformed` result that also names its `$rid`, when one was read. */
+export function malformedResponse(error: TopicError, rid: string | undefined): MalformedTopic {
+  return rid === undefined ? { kind: 'malformed', error } : { kind: 'malformed', error, rid };
 }

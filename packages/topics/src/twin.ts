@@ -3,8 +3,8 @@ import { TopicError } from './errors.ts';
 import { assertRid, assertStatus, assertVersion } from './identity.ts';
 import { MAX_STATUS } from './limits.ts';
 import { hasAt } from './match.ts';
-import { parseCount, parseDecimal, parseRidQuery, parseStatusQuery, parseTopicQuery } from './query.ts';
-import { malformedBy, type MalformedTopic } from './topic-result.ts';
+import { brokenResponseRid, parseCount, parseDecimal, parseRidQuery, parseStatusQuery, parseTopicQuery } from './query.ts';
+import { malformedBy, malformedResponse, type MalformedTopic } from './topic-result.ts';
 
 /** Subscribe filter for twin responses; subscribe before the first request or its reply is lost (PROTOCOL.md §9). */
 export const TWIN_RESPONSE_FILTER = '$iothub/twin/res/#';
@@ -73,16 +73,16 @@ export function desiredPatchTopic(version: number): string {
 
 /**
  * Device side: classifies a twin response or desired patch; undefined when `topic` is neither family,
- * `malformed` when it is one but broken. Never throws.
+ * `malformed` when it is one but broken (for a response, with its `$rid` when that could be read). Never throws.
  */
 export function parseTwinTopic(topic: string): ParsedTwinResponse | ParsedDesiredPatch | MalformedTopic | undefined {
   if (hasAt(topic, RESPONSE_PREFIX, 0)) {
     const canonical = parseCanonicalResponse(topic);
     if (canonical !== undefined) return canonical;
     const query = parseStatusQuery(topic, RESPONSE_PREFIX.length);
-    if (query instanceof TopicError) return malformedBy(query);
+    if (query instanceof TopicError) return malformedResponse(query, brokenResponseRid(topic, RESPONSE_PREFIX.length));
     const version = parseCount(query.version, 'invalid-version', VERSION_RULE);
-    if (version instanceof TopicError) return malformedBy(version);
+    if (version instanceof TopicError) return malformedResponse(version, query.rid);
     return version === undefined
       ? { kind: 'twin-response', status: query.status, rid: query.rid }
       : { kind: 'twin-response', status: query.status, rid: query.rid, version };
