@@ -18,7 +18,7 @@ import { EventQueue } from '../examples/drivers/event-queue.ts';
 import { tcpConnector } from '../examples/drivers/tcp.ts';
 import type { ByteStream } from '../examples/drivers/byte-stream.ts';
 import { mosquittoAvailability, startMosquitto, type Mosquitto } from './support/mosquitto.ts';
-import { RawMqttClient } from './support/mosquitto-client.ts';
+import { RawMqttClient } from '../examples/sim-hub/raw-mqtt-client.ts';
 
 const availability = mosquittoAvailability();
 if (!availability.run) console.warn(`skipping mosquitto interop tests: ${availability.why}`);
@@ -111,7 +111,8 @@ describe.skipIf(!availability.run)('hubwire against mosquitto', () => {
   });
 
   it('is accepted by the broker: connects, subscribes with granted QoS, gets telemetry acked and pings answered', async () => {
-    const observer = await RawMqttClient.connect(broker.port, 'observer-1');
+    const observer = await RawMqttClient.tcp(broker.port);
+    expect(await observer.connect({ clientId: 'observer-1' })).toBe(0);
     // Ping deadline well before any request deadline, so the keep-alive is the next thing due.
     const device = await connectDevice(broker.port, {
       deviceId: 'dev-1',
@@ -121,7 +122,7 @@ describe.skipIf(!availability.run)('hubwire against mosquitto', () => {
       subscribe: { c2d: true, methods: true, twin: true },
     });
     try {
-      expect(await observer.subscribe(['devices/dev-1/messages/events/#'])).toEqual([1]);
+      expect(await observer.subscribe([['devices/dev-1/messages/events/#', 1]])).toEqual([1]);
 
       const connected = await device.events.nextOf('connected', WAIT);
       expect(connected.sessionPresent).toBe(false);
@@ -170,19 +171,20 @@ describe.skipIf(!availability.run)('hubwire against mosquitto', () => {
       await device.events.nextOf('telemetry-acked', WAIT, (e) => e.id === second.id);
     } finally {
       device.close();
-      observer.close();
+      observer.disconnect();
     }
   });
 
   it('delivers IoT Hub-shaped publishes from another client as typed c2d, method-request, twin and desired-patch events', async () => {
-    const hub = await RawMqttClient.connect(broker.port, 'fake-hub');
+    const hub = await RawMqttClient.tcp(broker.port);
+    expect(await hub.connect({ clientId: 'fake-hub' })).toBe(0);
     const device = await connectDevice(broker.port, {
       deviceId: 'dev-2',
       keepAliveSeconds: 60,
       subscribe: { c2d: true, methods: true, twin: true },
     });
     try {
-      expect(await hub.subscribe(['$iothub/twin/GET/#', '$iothub/methods/res/#'])).toEqual([1, 1]);
+      expect(await hub.subscribe([['$iothub/twin/GET/#', 1], ['$iothub/methods/res/#', 1]])).toEqual([1, 1]);
       await device.events.nextOf('connected', WAIT);
       await subscribedTo(device.events, [
         'devices/dev-2/messages/devicebound/#',
@@ -192,7 +194,7 @@ describe.skipIf(!availability.run)('hubwire against mosquitto', () => {
       ]);
 
       // C2D with system and application properties.
-      await hub.publish('devices/dev-2/messages/devicebound/%24.mid=m-1&%24.ct=text%2Fplain&app=1&flag', 'hello', 1);
+      await hub.publish('devices/dev-2/messages/devicebound/%24.mid=m-1&%24.ct=text%2Fplain&app=1&flag', 'hello', { qos: 1 });
       const c2d = await device.events.nextOf('c2d', WAIT);
       expect(text(c2d.body)).toBe('hello');
       expect(c2d.properties.messageId).toBe('m-1');
@@ -232,12 +234,12 @@ describe.skipIf(!availability.run)('hubwire against mosquitto', () => {
       await device.reconnect();
       const resumed = await device.events.nextOf('connected', WAIT);
       expect(resumed.sessionPresent).toBe(true);
-      await hub.publish('devices/dev-2/messages/devicebound/%24.mid=m-2', 'after reconnect', 1);
+      await hub.publish('devices/dev-2/messages/devicebound/%24.mid=m-2', 'after reconnect', { qos: 1 });
       const next = await device.events.nextOf('c2d', WAIT);
       expect(next.properties.messageId).toBe('m-2');
     } finally {
       device.close();
-      hub.close();
+      hub.disconnect();
     }
   });
 });

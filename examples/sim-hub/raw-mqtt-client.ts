@@ -1,7 +1,8 @@
 /**
- * A bare MQTT 3.1.1 client (mqtt-packet over node:net or a `ws` WebSocket) for poking the simulated
- * hub packet by packet in tests: it sends exactly what it is told, keeps every packet it receives,
- * and lets a test wait, with a deadline, for the next packet that matches or for the socket to close.
+ * A bare MQTT 3.1.1 client (mqtt-packet over node:net or a `ws` WebSocket) for packet-level tests:
+ * it pokes the simulated hub packet by packet, and plays the hub's side against mosquitto in the
+ * interop tests. It sends exactly what it is told, keeps every packet it receives, and lets a test
+ * wait, with a deadline, for the next packet that matches or for the socket to close.
  * Deliberately independent of hubwire's own codec and engine.
  */
 import { createConnection } from 'node:net';
