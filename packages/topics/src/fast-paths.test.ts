@@ -210,6 +210,17 @@ describe('canonical response and request queries', () => {
     );
   });
 
+  it('desired patches read the same in the hub spelling and in any other', () => {
+    fc.assert(
+      fc.property(version, (v) => {
+        const prefix = '$iothub/twin/PATCH/properties/desired/';
+        const canonical = meaning(`${prefix}?$version=${v ?? ''}`);
+        const respelled = meaning(`${prefix}x=1&%24version=${v ?? ''}`);
+        expect(canonical).toEqual(respelled);
+      }),
+    );
+  });
+
   it('method requests read the same in the hub spelling and in any other', () => {
     const name = fc.constantFrom('reboot', 'thermostat*getMaxMinReport', '*x', 'x*', 'a.b');
     fc.assert(

@@ -1,4 +1,10 @@
-import { canonicalRidStart, canonicalVersion, CANONICAL_RID_KEY, plainRunEnd } from './canonical-response.ts';
+import {
+  canonicalPatchVersion,
+  canonicalRidStart,
+  canonicalVersion,
+  CANONICAL_RID_KEY,
+  plainRunEnd,
+} from './canonical-response.ts';
 import { TopicError } from './errors.ts';
 import { assertRid, assertStatus, assertVersion } from './identity.ts';
 import { MAX_STATUS } from './limits.ts';
@@ -88,6 +94,8 @@ export function parseTwinTopic(topic: string): ParsedTwinResponse | ParsedDesire
       : { kind: 'twin-response', status: query.status, rid: query.rid, version };
   }
   if (hasAt(topic, DESIRED_PREFIX, 0)) {
+    const canonical = canonicalPatchVersion(topic, DESIRED_PREFIX.length);
+    if (canonical >= 0) return { kind: 'desired-patch', version: canonical };
     const query = parseTopicQuery(topic, DESIRED_PREFIX.length);
     if (query instanceof TopicError) return malformedBy(query);
     const version = parseCount(query.version, 'invalid-version', VERSION_RULE);
