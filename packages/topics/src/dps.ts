@@ -19,7 +19,7 @@ export interface ParsedDpsResponse {
   readonly rid: string;
   /**
    * Seconds to wait before the next poll, as sent; the engine applies the 1–300 s policy (PROTOCOL.md §13).
-   * Absent when the topic has none or one that is not a decimal integer: it is advice, and an unusable one
+   * Absent when the topic has none or one that is not a decimal integer up to 2^53: it is advice, and an unusable one
    * means the same as none (wait 1 s), so it does not make the response malformed.
    */
   readonly retryAfterSeconds?: number;
@@ -62,7 +62,7 @@ export function dpsResponseTopic(status: number, rid: string, retryAfterSeconds?
 
 /**
  * Device side: classifies a DPS response; undefined for other families, `malformed` when its status or
- * `$rid` is broken (with the `$rid` when that could be read). A retry-after that is not a decimal integer
+ * `$rid` is broken (with the `$rid` when that could be read). A retry-after that is not a decimal integer (up to 2^53)
  * is left out rather than refused, as the C SDK reads it (PROTOCOL.md §13: 1 s when absent or unusable).
  * Never throws.
  */

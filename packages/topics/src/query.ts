@@ -165,15 +165,11 @@ export function brokenResponseRid(topic: string, start: number): string | undefi
 }
 
 /**
- * A `$version` or `retry-after` value as a non-negative safe integer; undefined when absent; a TopicError
- * with `code` when present but not decimal digits.
+ * A `$version` value as a non-negative safe integer; undefined when absent; a TopicError `invalid-version`
+ * (citing `rule`) when present but not decimal digits or beyond 2^53.
  */
-export function parseCount(
-  raw: string | undefined,
-  code: 'invalid-version' | 'invalid-retry-after',
-  rule: string,
-): number | undefined | TopicError {
+export function parseVersion(raw: string | undefined, rule: string): number | undefined | TopicError {
   if (raw === undefined) return undefined;
   const value = parseDecimal(raw, 0, raw.length, Number.MAX_SAFE_INTEGER);
-  return value < 0 ? new TopicError(code, raw, rule) : value;
+  return value < 0 ? new TopicError('invalid-version', raw, rule) : value;
 }

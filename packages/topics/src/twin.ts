@@ -9,7 +9,7 @@ import { TopicError } from './errors.ts';
 import { assertRid, assertStatus, assertVersion } from './identity.ts';
 import { MAX_STATUS } from './limits.ts';
 import { hasAt } from './match.ts';
-import { brokenResponseRid, parseCount, parseDecimal, parseRidQuery, parseStatusQuery, parseTopicQuery } from './query.ts';
+import { brokenResponseRid, parseDecimal, parseRidQuery, parseStatusQuery, parseTopicQuery, parseVersion } from './query.ts';
 import { malformedBy, malformedResponse, type MalformedTopic } from './topic-result.ts';
 
 /** Subscribe filter for twin responses; subscribe before the first request or its reply is lost (PROTOCOL.md §9). */
@@ -87,7 +87,7 @@ export function parseTwinTopic(topic: string): ParsedTwinResponse | ParsedDesire
     if (canonical !== undefined) return canonical;
     const query = parseStatusQuery(topic, RESPONSE_PREFIX.length);
     if (query instanceof TopicError) return malformedResponse(query, brokenResponseRid(topic, RESPONSE_PREFIX.length));
-    const version = parseCount(query.version, 'invalid-version', VERSION_RULE);
+    const version = parseVersion(query.version, VERSION_RULE);
     if (version instanceof TopicError) return malformedResponse(version, query.rid);
     return version === undefined
       ? { kind: 'twin-response', status: query.status, rid: query.rid }
@@ -98,7 +98,7 @@ export function parseTwinTopic(topic: string): ParsedTwinResponse | ParsedDesire
     if (canonical >= 0) return { kind: 'desired-patch', version: canonical };
     const query = parseTopicQuery(topic, DESIRED_PREFIX.length);
     if (query instanceof TopicError) return malformedBy(query);
-    const version = parseCount(query.version, 'invalid-version', VERSION_RULE);
+    const version = parseVersion(query.version, VERSION_RULE);
     if (version instanceof TopicError) return malformedBy(version);
     return version === undefined ? { kind: 'desired-patch' } : { kind: 'desired-patch', version };
   }
