@@ -280,14 +280,9 @@ export class PacketDecoder {
   }
 
   #fail(failure: DecodeFailure): DecodeFailure {
-    this.#failure = failure;
     // Nothing after a failure can be decoded: drop every buffered byte now.
-    this.#chunk = EMPTY;
-    this.#offset = 0;
-    this.#queue = NO_CHUNKS;
-    this.#headerLength = 0;
-    this.#packet = undefined;
-    this.#filled = 0;
+    this.reset();
+    this.#failure = failure;
     return failure;
   }
 }

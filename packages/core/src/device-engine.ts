@@ -100,6 +100,7 @@ import { Fifo } from './fifo.ts';
 import { InFlightTable, OutgoingMessage, PendingSubscribe } from './inflight.ts';
 import {
   bodyBytes,
+  checkConnectAuth,
   encodeBag,
   hasProperties,
   messageOf,
@@ -423,14 +424,9 @@ export class DeviceEngine {
     if (this.stateValue === 'connecting' || this.stateValue === 'connected') {
       throw new InvalidStateError('already-connected', this.stateValue, 'connect needs a closed connection');
     }
+    checkConnectAuth(auth);
     const password = auth?.password;
     const expiresAt = auth?.passwordExpiresAt;
-    if (password !== undefined && typeof password !== 'string') {
-      throw new InvalidIntentError('invalid-option', 'password must be a string (a SAS token)');
-    }
-    if (expiresAt !== undefined && !Number.isFinite(expiresAt)) {
-      throw new InvalidIntentError('invalid-option', `passwordExpiresAt must be a finite number, got ${String(expiresAt)}`);
-    }
     let packet: Uint8Array;
     try {
       packet = encodeConnect({

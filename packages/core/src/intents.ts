@@ -18,6 +18,18 @@ export interface ConnectAuth {
   readonly passwordExpiresAt?: number;
 }
 
+/** Throws InvalidIntentError unless `auth` is absent or holds a string password and a finite expiry. */
+export function checkConnectAuth(auth: ConnectAuth | undefined): void {
+  const password = auth?.password;
+  const expiresAt = auth?.passwordExpiresAt;
+  if (password !== undefined && typeof password !== 'string') {
+    throw new InvalidIntentError('invalid-option', 'password must be a string (a SAS token)');
+  }
+  if (expiresAt !== undefined && !Number.isFinite(expiresAt)) {
+    throw new InvalidIntentError('invalid-option', `passwordExpiresAt must be a finite number, got ${String(expiresAt)}`);
+  }
+}
+
 /** Options of `DeviceEngine.disconnect`. */
 export interface DisconnectOptions {
   /**

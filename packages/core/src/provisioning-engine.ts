@@ -56,6 +56,7 @@ import { dpsRegisterBody } from './dps-register-body.ts';
 import { DpsRequestLimiter, dpsRetryDelayMs } from './dps-retry.ts';
 import { DISCONNECT, encodePuback, encodePublish, PINGREQ } from './encoder.ts';
 import { InvalidIntentError, InvalidStateError } from './errors.ts';
+import { checkConnectAuth } from './intents.ts';
 import type { ConnectionLostReason, ProtocolErrorReason, ProvisioningEvent, RegistrationFailedEvent } from './events.ts';
 import { encodeConnect, encodeSubscribe } from './mqtt-packet-adapter.ts';
 import { checkNow } from './now.ts';
@@ -212,14 +213,9 @@ export class ProvisioningEngine {
     if (this.#state === 'connecting' || this.#state === 'connected') {
       throw new InvalidStateError('already-connected', this.#state, 'connect needs a closed connection');
     }
+    checkConnectAuth(auth);
     const password = auth?.password;
     const expiresAt = auth?.passwordExpiresAt;
-    if (password !== undefined && typeof password !== 'string') {
-      throw new InvalidIntentError('invalid-option', 'password must be a string (a SAS token)');
-    }
-    if (expiresAt !== undefined && !Number.isFinite(expiresAt)) {
-      throw new InvalidIntentError('invalid-option', `passwordExpiresAt must be a finite number, got ${String(expiresAt)}`);
-    }
     const o = this.#options;
     let packet: Uint8Array;
     try {

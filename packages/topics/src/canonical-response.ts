@@ -3,25 +3,18 @@ import { parseDecimal } from './query.ts';
 
 /**
  * The hub spells every response and request query one way: `/?$rid={rid}[&$version={v}]`, the rid
- * unescaped, and a desired patch's as `?$version={v}`. Reading that one spelling in place, with no query object, takes about 60 % of the general
- * parser's time on a twin response; the general parser stays in charge of every other spelling (parameters
- * reordered, escapes, `%24rid`). The readers here answer "not canonical" with -1 or undefined, and the two
- * paths agree wherever these answer (fast-paths.test.ts).
+ * unescaped, and a desired patch's as `?$version={v}`. Reading that one spelling in place needs no query
+ * object; the general parser stays in charge of every other spelling (parameters reordered, escapes,
+ * `%24rid`). The readers here answer "not canonical" with -1 or undefined, and the two paths agree wherever
+ * these answer (fast-paths.test.ts).
  */
 
 /** The key that opens a canonical query, after the level before it. */
 export const CANONICAL_RID_KEY = '/?$rid=';
-const VERSION_KEY = '&$version=';
-const PATCH_VERSION_KEY = '?$version=';
-const MAX_STATUS_DIGITS = 5;
-
-/** Index just past `{status}/?$rid=` at `topic[start]`, the status being 1–5 digits; -1 otherwise. */
-export function canonicalRidStart(topic: string, start: number): number {
-  let i = start;
-  while (i - start < MAX_STATUS_DIGITS && isDigit(topic.charCodeAt(i))) i++;
-  if (i === start || !hasAt(topic, CANONICAL_RID_KEY, i)) return -1;
-  return i + CANONICAL_RID_KEY.length;
-}
+/** What follows the rid on a twin response that carries a version. */
+export const RESPONSE_VERSION_KEY = '&$version=';
+/** The whole query of a desired patch, up to its version. */
+export const PATCH_VERSION_KEY = '?$version=';
 
 /** Index of the first `&` or `%` at or after `start`, else the topic's length: where a plain value ends. */
 export function plainRunEnd(topic: string, start: number): number {
@@ -42,18 +35,8 @@ export function canonicalRequestRid(topic: string, slash: number): string | unde
   return ridEnd === ridStart || ridEnd !== topic.length ? undefined : topic.slice(ridStart, ridEnd);
 }
 
-/** The version of `&$version={digits}` running from `topic[at]` to the end; -1 for anything else. */
-export function canonicalVersion(topic: string, at: number): number {
-  if (!hasAt(topic, VERSION_KEY, at)) return -1;
-  return parseDecimal(topic, at + VERSION_KEY.length, topic.length, Number.MAX_SAFE_INTEGER);
-}
-
-/** The version of `?$version={digits}` running from `topic[at]` to the end (a desired patch); -1 for anything else. */
-export function canonicalPatchVersion(topic: string, at: number): number {
-  if (!hasAt(topic, PATCH_VERSION_KEY, at)) return -1;
-  return parseDecimal(topic, at + PATCH_VERSION_KEY.length, topic.length, Number.MAX_SAFE_INTEGER);
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
+/** The version of `{key}{digits}` running from `topic[at]` to the end; -1 for anything else. */
+export function canonicalVersion(topic: string, at: number, key: string): number {
+  if (!hasAt(topic, key, at)) return -1;
+  return parseDecimal(topic, at + key.length, topic.length, Number.MAX_SAFE_INTEGER);
 }

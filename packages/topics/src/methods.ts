@@ -2,7 +2,7 @@ import { canonicalRequestRid } from './canonical-response.ts';
 import { TopicError } from './errors.ts';
 import { assertMethodName, assertRid, assertStatus } from './identity.ts';
 import { hasAt } from './match.ts';
-import { parseRidQuery, parseStatusQuery, type RidQuery } from './query.ts';
+import { parseRidQuery, parseStatusQuery } from './query.ts';
 import { malformed, malformedBy, type MalformedTopic } from './topic-result.ts';
 
 /** Subscribe filter for direct-method requests; filter names locally (PROTOCOL.md §10). */
@@ -73,14 +73,13 @@ export function parseMethodRequestTopic(topic: string): ParsedMethodRequest | Ma
   const slash = topic.indexOf('/', start);
   const end = slash === -1 ? topic.length : slash;
   if (end === start) return malformed('invalid-method-name', '', METHOD_NAME_RULE);
-  const rid = slash === -1 ? parseRidQuery(topic, end) : canonicalRequestRid(topic, slash) ?? parseRidQuery(topic, slash + 1);
-  return methodRequest(topic.slice(start, end), rid);
-}
-
-/** The request for `methodName` given its rid, or the query's error as `malformed`. */
-function methodRequest(methodName: string, rid: string | RidQuery | TopicError): ParsedMethodRequest | MalformedTopic {
-  if (rid instanceof TopicError) return malformedBy(rid);
-  if (typeof rid !== 'string') rid = rid.rid;
+  let rid = slash === -1 ? undefined : canonicalRequestRid(topic, slash);
+  if (rid === undefined) {
+    const query = parseRidQuery(topic, slash === -1 ? end : slash + 1);
+    if (query instanceof TopicError) return malformedBy(query);
+    rid = query.rid;
+  }
+  const methodName = topic.slice(start, end);
   const star = componentSeparator(methodName);
   if (star === -1) return { kind: 'method-request', methodName, rid, commandName: methodName };
   return {

@@ -1,9 +1,9 @@
 import {
-  canonicalPatchVersion,
-  canonicalRidStart,
-  canonicalVersion,
   CANONICAL_RID_KEY,
+  canonicalVersion,
+  PATCH_VERSION_KEY,
   plainRunEnd,
+  RESPONSE_VERSION_KEY,
 } from './canonical-response.ts';
 import { TopicError } from './errors.ts';
 import { assertRid, assertStatus, assertVersion } from './identity.ts';
@@ -94,7 +94,7 @@ export function parseTwinTopic(topic: string): ParsedTwinResponse | ParsedDesire
       : { kind: 'twin-response', status: query.status, rid: query.rid, version };
   }
   if (hasAt(topic, DESIRED_PREFIX, 0)) {
-    const canonical = canonicalPatchVersion(topic, DESIRED_PREFIX.length);
+    const canonical = canonicalVersion(topic, DESIRED_PREFIX.length, PATCH_VERSION_KEY);
     if (canonical >= 0) return { kind: 'desired-patch', version: canonical };
     const query = parseTopicQuery(topic, DESIRED_PREFIX.length);
     if (query instanceof TopicError) return malformedBy(query);
@@ -108,13 +108,15 @@ export function parseTwinTopic(topic: string): ParsedTwinResponse | ParsedDesire
 /** A response spelled as the hub spells it (canonical-response.ts), read in place; undefined for any other spelling. */
 function parseCanonicalResponse(topic: string): ParsedTwinResponse | undefined {
   const statusStart = RESPONSE_PREFIX.length;
-  const ridStart = canonicalRidStart(topic, statusStart);
-  if (ridStart < 0) return undefined;
-  const status = parseDecimal(topic, statusStart, ridStart - CANONICAL_RID_KEY.length, MAX_STATUS);
+  const statusEnd = topic.indexOf(CANONICAL_RID_KEY, statusStart);
+  // parseDecimal refuses anything but digits, so a status level holding `/` or `?` falls through.
+  const status = statusEnd === -1 ? -1 : parseDecimal(topic, statusStart, statusEnd, MAX_STATUS);
+  if (status < 0) return undefined;
+  const ridStart = statusEnd + CANONICAL_RID_KEY.length;
   const ridEnd = plainRunEnd(topic, ridStart);
-  if (status < 0 || ridEnd === ridStart) return undefined;
+  if (ridEnd === ridStart) return undefined;
   if (ridEnd === topic.length) return { kind: 'twin-response', status, rid: topic.slice(ridStart, ridEnd) };
-  const version = canonicalVersion(topic, ridEnd);
+  const version = canonicalVersion(topic, ridEnd, RESPONSE_VERSION_KEY);
   if (version < 0) return undefined;
   return { kind: 'twin-response', status, rid: topic.slice(ridStart, ridEnd), version };
 }
