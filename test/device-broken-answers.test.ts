@@ -92,7 +92,13 @@ describe('a broken topic that names no pending twin request', () => {
 });
 
 describe("a broken answer to the engine's own re-read", () => {
-  it('ends the re-read at once and reads the twin again after a back-off, as after a timeout', () => {
+  // A topic broken in its `$version`, and a well-formed topic whose body is not a twin: either way the
+  // re-read ends at once and is tried again after the first back-off, as after a timeout.
+  const answers: [string, (rid: string) => [string, string | object], number | undefined][] = [
+    ['a broken topic', (rid) => [`$iothub/twin/res/200/?$rid=${rid}&$version=z`, { desired: {}, reported: {} }], undefined],
+    ['a body that is not a twin', (rid) => [`$iothub/twin/res/200/?$rid=${rid}`, 'not json'], 200],
+  ];
+  it.each(answers)('ends the re-read at %s at once and reads the twin again after a back-off', (_, answer, status) => {
     const { engine, hub } = connectedEngine({ requestTimeoutMs: REQUEST_TIMEOUT, keepAliveSeconds: 0 });
     engine.connectionLost(1);
     drainEvents(engine);
@@ -104,9 +110,17 @@ describe("a broken answer to the engine's own re-read", () => {
     const reread = hub.log.filter((p) => p.topic !== undefined && parseOutboundTopic(p.topic).kind === 'twin-get').at(-1);
     const parsed = parseOutboundTopic(reread!.topic!);
     const rid = parsed.kind === 'twin-get' ? parsed.rid : '';
-    engine.receive(3, hub.publish(`$iothub/twin/res/200/?$rid=${rid}&$version=z`, { desired: {}, reported: {} }));
+    const [topic, body] = answer(rid);
+    engine.receive(3, hub.publish(topic, body));
     expect(ofType(drainEvents(engine), 'request-failed')).toEqual([
-      { type: 'request-failed', intent: 'get-twin', rid, reason: 'malformed-response', retriable: false },
+      {
+        type: 'request-failed',
+        intent: 'get-twin',
+        rid,
+        reason: 'malformed-response',
+        ...(status === undefined ? {} : { status }),
+        retriable: false,
+      },
     ]);
     const at = engine.pollTimeout();
     expect(at).toBeGreaterThanOrEqual(3);

@@ -56,7 +56,7 @@
  *
  * Rule 4, after a reconnect nothing is missed: subscriptions are made again unless CONNACK says
  * the session was resumed, the twin is read again (a `twin` event with the engine's own rid;
- * a 429, 5xx, timeout or broken answer topic is retried after a jittered back-off, at most REREAD_ATTEMPTS reads per
+ * a 429, 5xx, timeout or broken answer (topic or body) is retried after a jittered back-off, at most REREAD_ATTEMPTS reads per
  * connection, each a new request with its own ending), and desired patches are surfaced once
  * per `$version`: a patch at or below the highest version seen (from a patch or a fetched twin)
  * is dropped (PROTOCOL.md §9 "Reconnection flow").
@@ -797,6 +797,7 @@ export class DeviceEngine {
     const twin = parseJsonObject(body);
     if (twin === undefined) {
       this.requestFailed(intent, rid, 'malformed-response', status);
+      if (entry.value === REREAD_TWIN) this.scheduleReread(now); // as for a broken topic
       return;
     }
     const desired = isJsonObject(twin['desired']) ? twin['desired'] : {};

@@ -210,7 +210,7 @@ export interface RequestFailedEvent {
   /**
    * The request id, for twin intents: one `getTwin`/`patchReported` returned, or the engine's own
    * re-read after a reconnect (a `get-twin` rid you never saw). The engine retries its own re-read
-   * after a 429, 5xx, timeout or broken answer topic (a new rid each time, full-jitter back-off from 1 s to 60 s, at most
+   * after a 429, 5xx, timeout or broken answer, topic or body (a new rid each time, full-jitter back-off from 1 s to 60 s, at most
    * 5 reads per connection) and after connection-lost the next connection re-reads, so this event
    * needs no action unless it is the fifth failure on one connection (then call `getTwin` yourself).
    */

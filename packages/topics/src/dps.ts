@@ -2,7 +2,7 @@ import { TopicError } from './errors.ts';
 import { assertOperationId, assertRetryAfter, assertRid, assertStatus } from './identity.ts';
 import { hasAt } from './match.ts';
 import { brokenResponseRid, parseDecimal, parseRidQuery, parseStatusQuery } from './query.ts';
-import { malformedBy, malformedResponse, type MalformedTopic } from './topic-result.ts';
+import { malformedBy, type MalformedTopic } from './topic-result.ts';
 
 /** Subscribe filter for DPS responses, before the first request (PROTOCOL.md §13 step 1). */
 export const DPS_RESPONSE_FILTER = '$dps/registrations/res/#';
@@ -69,7 +69,7 @@ export function dpsResponseTopic(status: number, rid: string, retryAfterSeconds?
 export function parseDpsResponseTopic(topic: string): ParsedDpsResponse | MalformedTopic | undefined {
   if (!hasAt(topic, RESPONSE_PREFIX, 0)) return undefined;
   const query = parseStatusQuery(topic, RESPONSE_PREFIX.length);
-  if (query instanceof TopicError) return malformedResponse(query, brokenResponseRid(topic, RESPONSE_PREFIX.length));
+  if (query instanceof TopicError) return malformedBy(query, brokenResponseRid(topic, RESPONSE_PREFIX.length));
   const raw = query.retryAfter;
   const retryAfter = raw === undefined ? -1 : parseDecimal(raw, 0, raw.length, Number.MAX_SAFE_INTEGER);
   return retryAfter < 0

@@ -26,12 +26,10 @@ export function malformed(code: TopicErrorCode, value: string, rule: string): Ma
   return { kind: 'malformed', error: new TopicError(code, value, rule) };
 }
 
-/** Wraps an error found by a helper (e.g. a bad escape) as a `malformed` result. */
-export function malformedBy(error: TopicError): MalformedTopic {
-  return { kind: 'malformed', error };
-}
-
-/** Wraps the error of a broken response as a `malformed` result that also names its `$rid`, when one was read. */
-export function malformedResponse(error: TopicError, rid: string | undefined): MalformedTopic {
+/**
+ * Wraps an error found by a helper (e.g. a bad escape) as a `malformed` result; `rid` names the request a
+ * broken response answers, when it could be read.
+ */
+export function malformedBy(error: TopicError, rid?: string): MalformedTopic {
   return rid === undefined ? { kind: 'malformed', error } : { kind: 'malformed', error, rid };
 }

@@ -10,7 +10,7 @@ import { assertRid, assertStatus, assertVersion } from './identity.ts';
 import { MAX_STATUS } from './limits.ts';
 import { hasAt } from './match.ts';
 import { brokenResponseRid, parseDecimal, parseRidQuery, parseStatusQuery, parseTopicQuery, parseVersion } from './query.ts';
-import { malformedBy, malformedResponse, type MalformedTopic } from './topic-result.ts';
+import { malformedBy, type MalformedTopic } from './topic-result.ts';
 
 /** Subscribe filter for twin responses; subscribe before the first request or its reply is lost (PROTOCOL.md §9). */
 export const TWIN_RESPONSE_FILTER = '$iothub/twin/res/#';
@@ -86,9 +86,9 @@ export function parseTwinTopic(topic: string): ParsedTwinResponse | ParsedDesire
     const canonical = parseCanonicalResponse(topic);
     if (canonical !== undefined) return canonical;
     const query = parseStatusQuery(topic, RESPONSE_PREFIX.length);
-    if (query instanceof TopicError) return malformedResponse(query, brokenResponseRid(topic, RESPONSE_PREFIX.length));
+    if (query instanceof TopicError) return malformedBy(query, brokenResponseRid(topic, RESPONSE_PREFIX.length));
     const version = parseVersion(query.version, VERSION_RULE);
-    if (version instanceof TopicError) return malformedResponse(version, query.rid);
+    if (version instanceof TopicError) return malformedBy(version, query.rid);
     return version === undefined
       ? { kind: 'twin-response', status: query.status, rid: query.rid }
       : { kind: 'twin-response', status: query.status, rid: query.rid, version };
