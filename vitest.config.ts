@@ -10,6 +10,8 @@ export default defineConfig({
       '@hubwire/topics': source('topics'),
       '@hubwire/sas': source('sas'),
       '@hubwire/core': source('core'),
+      '@hubwire/node': source('node'),
+      '@hubwire/sim-hub': source('sim-hub'),
     },
   },
   test: {

@@ -20,10 +20,8 @@ import { LiveLog } from './demo/live-log.ts';
 import { LOCAL_BACKOFF, simConnector, startSimDevice, type SimDevice, type SimDeviceOptions } from './demo/sim-device.ts';
 import { StepRunner, type StepResult } from './demo/steps.ts';
 import { respondLikeAThermostat } from './demo/thermostat.ts';
-import { EventQueue } from './drivers/event-queue.ts';
-import { deviceClientForAssignment, provision } from './drivers/provisioning-client.ts';
-import { dpsAuth } from './drivers/sas-auth.ts';
-import { SimHub, type SimHubAddresses, type SimHubStats } from './sim-hub/index.ts';
+import { deviceClientForAssignment, dpsAuth, EventQueue, provision } from '@hubwire/node';
+import { SimHub, type SimHubAddresses, type SimHubStats } from '@hubwire/sim-hub';
 
 /** Options of {@link main}. */
 export interface DemoOptions {
@@ -242,7 +240,7 @@ export async function main(options: DemoOptions = {}): Promise<DemoSummary> {
   }
 }
 
-/** The filters a device subscribes to by default (PROTOCOL.md §5). */
+/** The filters a device subscribes to by default (docs/protocol.md §5). */
 function deviceFilters(deviceId: string): string[] {
   return [
     `devices/${deviceId}/messages/devicebound/#`,

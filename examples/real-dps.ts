@@ -5,12 +5,10 @@
  *   DPS_ID_SCOPE=0ne… DPS_REGISTRATION_ID=my-device DPS_SYMMETRIC_KEY=… pnpm tsx examples/real-dps.ts
  *   DPS_GROUP_KEY=… instead of DPS_SYMMETRIC_KEY for a group enrollment (the device key is derived)
  *
- * Both legs use TLS on 8883 with the certificate checked against the host name (PROTOCOL.md §1, §13).
+ * Both legs use TLS on 8883 with the certificate checked against the host name (docs/protocol.md §1, §13).
  */
 import { deriveGroupKey } from '@hubwire/sas';
-import { deviceClientForAssignment, provision } from './drivers/provisioning-client.ts';
-import { dpsAuth } from './drivers/sas-auth.ts';
-import { tcpConnector } from './drivers/tcp.ts';
+import { deviceClientForAssignment, dpsAuth, provision, tcpConnector } from '@hubwire/node';
 
 const DPS_HOST = 'global.azure-devices-provisioning.net';
 const idScope = process.env['DPS_ID_SCOPE'];

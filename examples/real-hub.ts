@@ -10,9 +10,7 @@
  */
 import { parseConnectionString } from '@hubwire/sas';
 import { WebSocket } from 'ws';
-import { DeviceClient } from './drivers/device-client.ts';
-import { tcpConnector } from './drivers/tcp.ts';
-import { iotHubWebSocketUrl, webSocketConnector, type WebSocketConstructor } from './drivers/websocket.ts';
+import { DeviceClient, iotHubWebSocketUrl, tcpConnector, webSocketConnector, type WebSocketConstructor } from '@hubwire/node';
 import { respondLikeAThermostat } from './demo/thermostat.ts';
 
 const connectionString = process.env['IOTHUB_DEVICE_CONNECTION_STRING'];
@@ -21,7 +19,7 @@ if (connectionString === undefined || connectionString === '') {
   process.exit(2);
 }
 const cs = parseConnectionString(connectionString);
-// TLS goes to the gateway when there is one; user name and token still name the hub (PROTOCOL.md §12).
+// TLS goes to the gateway when there is one; user name and token still name the hub (docs/protocol.md §12).
 const target = cs.gatewayHostName ?? cs.hostName;
 const connector =
   process.env['IOTHUB_TRANSPORT'] === 'websocket'

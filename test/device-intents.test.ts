@@ -41,7 +41,7 @@ describe('telemetry intents', () => {
     hub.take(engine);
     refuses(engine, () => engine.publishTelemetry(1, 'x', { qos: 2 as 1 }), InvalidIntentError, 'unsupported-qos');
     refuses(engine, () => engine.publishTelemetry(1, big(262_145)), InvalidIntentError, 'message-too-large');
-    // Property names and values count toward the 256 KB too (PROTOCOL.md §7).
+    // Property names and values count toward the 256 KB too (docs/protocol.md §7).
     refuses(engine, () => engine.publishTelemetry(1, big(262_140), { properties: { abc: 'de' } }), InvalidIntentError, 'message-too-large');
     refuses(engine, () => engine.publishTelemetry(1, 'x', { properties: { Color: 'a', color: 'b' } }), InvalidIntentError, 'invalid-property');
     refuses(engine, () => engine.publishTelemetry(1, 'x', { outputName: 'o' }), InvalidIntentError, 'not-applicable');

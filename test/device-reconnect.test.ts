@@ -1,5 +1,5 @@
 /**
- * Losing and restoring a connection (PROTOCOL.md §9 "Reconnection flow", §15), token renewal
+ * Losing and restoring a connection (docs/protocol.md §9 "Reconnection flow", §15), token renewal
  * (§4), keep-alive (§2) and request deadlines, on simulated time: `now` jumps straight to the
  * engine's next deadline, never to the wall clock.
  */
@@ -343,7 +343,7 @@ describe('keep-alive', () => {
     expect(engine.pollTimeout()).toBeUndefined();
   });
 
-  it('pings at least every 1177 s whatever keep-alive CONNECT announced, inside the hub\'s 1767 s idle cap (PROTOCOL.md §2)', () => {
+  it('pings at least every 1177 s whatever keep-alive CONNECT announced, inside the hub\'s 1767 s idle cap (docs/protocol.md §2)', () => {
     const { engine, hub, sent } = connectedEngine({ keepAliveSeconds: 3600 });
     expect(sent[0]?.keepalive).toBe(3600);
     expect(engine.pollTimeout()).toBe(1_177_000);

@@ -1,5 +1,5 @@
 /**
- * DeviceEngine against the scripted in-memory hub: one scenario per feature of PROTOCOL.md
+ * DeviceEngine against the scripted in-memory hub: one scenario per feature of docs/protocol.md
  * §2 (connect), §5 (subscriptions), §7 (telemetry), §8 (C2D), §9 (twin), §10 (methods),
  * §11 (Plug and Play) and §12 (modules). Packets the engine sends are parsed by mqtt-packet.
  */
@@ -84,7 +84,7 @@ describe('connecting', () => {
     const hub = new ScriptedHub();
     engine.getTwin(1);
     const first = hub.take(engine);
-    // The GET waits for the SUBACK of its response filter: a reply sent before would be lost (PROTOCOL.md §9).
+    // The GET waits for the SUBACK of its response filter: a reply sent before would be lost (docs/protocol.md §9).
     expect(first.map((p) => p.cmd)).toEqual(['subscribe']);
     expect(first[0]?.subscriptions).toEqual([{ topic: '$iothub/twin/res/#', qos: 0 }]);
     engine.receive(1, hub.suback(first[0]!.messageId!, [0]));

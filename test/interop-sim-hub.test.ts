@@ -1,5 +1,5 @@
 /**
- * hubwire devices ↔ the simulated IoT Hub (examples/sim-hub), over real loopback sockets,
+ * hubwire devices ↔ the simulated IoT Hub (packages/sim-hub), over real loopback sockets,
  * through the example drivers. Every wait has a deadline; every hub and client is closed in
  * `finally`/`afterAll`. Real time only bounds waits; correctness never depends on the wall
  * clock (token expiry in the fixed-token test is driven by the hub's injected clock).
@@ -10,11 +10,8 @@ import { deriveGroupKey } from '@hubwire/sas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_BACKOFF, simConnector, startSimDevice, type SimDevice } from '../examples/demo/sim-device.ts';
 import { respondLikeAThermostat } from '../examples/demo/thermostat.ts';
-import { DeviceClient, type DriverNotice } from '../examples/drivers/device-client.ts';
-import { deviceClientForAssignment, provision, ProvisioningError } from '../examples/drivers/provisioning-client.ts';
-import { EventQueue } from '../examples/drivers/event-queue.ts';
-import { dpsAuth } from '../examples/drivers/sas-auth.ts';
-import { SimHub, type SimHubAddresses } from '../examples/sim-hub/index.ts';
+import { DeviceClient, deviceClientForAssignment, dpsAuth, type DriverNotice, EventQueue, provision, ProvisioningError } from '@hubwire/node';
+import { SimHub, type SimHubAddresses } from '@hubwire/sim-hub';
 
 const WAIT = 5000;
 const text = (body: Uint8Array): string => new TextDecoder().decode(body);
@@ -88,7 +85,7 @@ describe('hubwire devices against the simulated IoT Hub', () => {
     await hub.waitForConnection('method-device', { filters: ['$iothub/methods/POST/#'], timeoutMs: WAIT });
     const result = await hub.invokeMethod('method-device', 'reboot', { delay: 0 }, { timeoutMs: WAIT });
     expect(result).toEqual({ status: 200, payload: { ok: true, command: 'reboot' } });
-    // A Plug and Play component command arrives as `component*command` (PROTOCOL.md §11).
+    // A Plug and Play component command arrives as `component*command` (docs/protocol.md §11).
     const component = await hub.invokeMethod('method-device', 'thermostat1*getMaxMinReport', { since: 0 }, { timeoutMs: WAIT });
     expect(component.status).toBe(200);
     const request = await d.events.nextOf('method-request', WAIT, (e) => e.methodName === 'thermostat1*getMaxMinReport');
@@ -141,7 +138,7 @@ describe('hubwire devices against the simulated IoT Hub', () => {
     expect(reread.status).toBe(200);
     expect(reread.desired['mode']).toBe('eco');
     expect(reread.desiredVersion).toBe(desiredVersion);
-    // C2D is queued by the hub and delivered on the next connection (PROTOCOL.md §8).
+    // C2D is queued by the hub and delivered on the next connection (docs/protocol.md §8).
     expect(text((await d.events.nextOf('c2d', WAIT, (e) => e.properties.messageId === 'away-1')).body)).toBe('sent while away');
     expect((await receipt).outcome).toBe('completed');
   });
@@ -334,7 +331,7 @@ describe('a fixed SAS token (SharedAccessSignature) on the simulated hub', () =>
       const cs = `HostName=${hub.hostName};DeviceId=fixed-token;SharedAccessSignature=${token}`;
       d = startSimDevice(addresses, cs, { wallClock: () => wall, backoff: { baseMs: 10, maxMs: 10, throttledFloorMs: 60_000 } });
       await d.events.nextOf('connected', WAIT);
-      // Move the hub's clock past `se`: the hub closes the connection (PROTOCOL.md §4).
+      // Move the hub's clock past `se`: the hub closes the connection (docs/protocol.md §4).
       wall += 61_000;
       expect(hub.enforceTokenExpiry()).toBe(1);
       await d.events.nextOf('connection-lost', WAIT);

@@ -13,12 +13,9 @@ import { createSasToken, deviceResourceUri } from '@hubwire/sas';
 import { DeviceEngine, json } from '@hubwire/core';
 import type { DeviceEngineOptions, DeviceEvent } from '@hubwire/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DriveLoop } from '../examples/drivers/drive-loop.ts';
-import { EventQueue } from '../examples/drivers/event-queue.ts';
-import { tcpConnector } from '../examples/drivers/tcp.ts';
-import type { ByteStream } from '../examples/drivers/byte-stream.ts';
+import { type ByteStream, DriveLoop, EventQueue, tcpConnector } from '@hubwire/node';
 import { mosquittoAvailability, startMosquitto, type Mosquitto } from './support/mosquitto.ts';
-import { RawMqttClient } from '../examples/sim-hub/raw-mqtt-client.ts';
+import { RawMqttClient } from '@hubwire/sim-hub';
 
 const availability = mosquittoAvailability();
 if (!availability.run) console.warn(`skipping mosquitto interop tests: ${availability.why}`);
@@ -134,7 +131,7 @@ describe.skipIf(!availability.run)('hubwire against mosquitto', () => {
         '$iothub/twin/res/#',
         '$iothub/twin/PATCH/properties/desired/#',
       ]);
-      // C2D is subscribed at QoS 1 (at-least-once, PROTOCOL.md §8); mosquitto grants what was asked.
+      // C2D is subscribed at QoS 1 (at-least-once, docs/protocol.md §8); mosquitto grants what was asked.
       expect(granted.get('devices/dev-1/messages/devicebound/#')).toBe(1);
       for (const qos of granted.values()) expect([0, 1]).toContain(qos);
 

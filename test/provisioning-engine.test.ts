@@ -338,7 +338,7 @@ describe('ProvisioningEngine register', () => {
   });
 
   it.each(['x', '', '1.5', '-2', '99999999999999999999'])(
-    'treats retry-after=%j as absent: no protocol error, the poll follows after 1 s (PROTOCOL.md §13)',
+    'treats retry-after=%j as absent: no protocol error, the poll follows after 1 s (docs/protocol.md §13)',
     (retryAfter) => {
       const h = harness();
       const { rid } = startRegistration(h);

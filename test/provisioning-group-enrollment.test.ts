@@ -1,5 +1,5 @@
 /**
- * The PROTOCOL.md §4 group-enrollment vector end to end: derive the device key from the group
+ * The docs/protocol.md §4 group-enrollment vector end to end: derive the device key from the group
  * key, sign the DPS password with it, register through the ProvisioningEngine against a scripted
  * DPS that verifies the password, then sign the token for the assigned hub with the same key.
  */
@@ -64,7 +64,7 @@ describe('group enrollment over the ProvisioningEngine', () => {
     const assigned = h.events().find((e) => e.type === 'assigned');
     expect(assigned).toMatchObject({ rid, assignedHub: 'contoso.azure-devices.net', deviceId: REG });
 
-    // The same derived key signs the hub connection for the assigned device (PROTOCOL.md §4 vector).
+    // The same derived key signs the hub connection for the assigned device (docs/protocol.md §4 vector).
     if (assigned?.type !== 'assigned') throw new Error('not assigned');
     const hubToken = await createSasToken({
       resourceUri: deviceResourceUri(assigned.assignedHub, assigned.deviceId),

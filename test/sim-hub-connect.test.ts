@@ -5,8 +5,7 @@
  */
 import { createSasToken, deviceResourceUri, hubCredentials } from '@hubwire/sas';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RawMqttClient } from '../examples/sim-hub/raw-mqtt-client.ts';
-import { parseHubUserName, SimHub, type SimHubAddresses } from '../examples/sim-hub/index.ts';
+import { parseHubUserName, RawMqttClient, SimHub, type SimHubAddresses } from '@hubwire/sim-hub';
 
 const NOW_MS = 1_800_000_000_000;
 let now = NOW_MS;

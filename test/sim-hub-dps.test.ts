@@ -1,12 +1,11 @@
 /**
- * The simulated DPS (PROTOCOL.md §13), driven with raw MQTT: register → 202 with retry-after and an
+ * The simulated DPS (docs/protocol.md §13), driven with raw MQTT: register → 202 with retry-after and an
  * operationId → poll → 202 → poll → 200 assigned, individual and group enrollments, DPS SAS checks,
  * and the assigned device then connecting to the hub with the same key.
  */
 import { createSasToken, deriveGroupKey, dpsCredentials, dpsResourceUri, hubCredentials, deviceResourceUri } from '@hubwire/sas';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RawMqttClient, type RawPacket } from '../examples/sim-hub/raw-mqtt-client.ts';
-import { SimHub, type SimHubAddresses } from '../examples/sim-hub/index.ts';
+import { RawMqttClient, type RawPacket, SimHub, type SimHubAddresses } from '@hubwire/sim-hub';
 
 let hub: SimHub;
 let ports: SimHubAddresses;

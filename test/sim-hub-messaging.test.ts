@@ -1,12 +1,11 @@
 /**
  * Service-to-device traffic and telemetry observation on the simulated hub, driven with raw MQTT:
- * direct methods (PROTOCOL.md §10), C2D with properties and PUBACK completion (§8), module inputs
+ * direct methods (docs/protocol.md §10), C2D with properties and PUBACK completion (§8), module inputs
  * (§12), and the telemetry waiter and stream APIs.
  */
 import { decodeMessageProperties } from '@hubwire/topics';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RawMqttClient } from '../examples/sim-hub/raw-mqtt-client.ts';
-import { MethodInvocationError, SimHub, type SimHubAddresses } from '../examples/sim-hub/index.ts';
+import { MethodInvocationError, RawMqttClient, SimHub, type SimHubAddresses } from '@hubwire/sim-hub';
 
 let hub: SimHub;
 let ports: SimHubAddresses;

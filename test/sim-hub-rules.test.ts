@@ -1,10 +1,9 @@
 /**
- * IoT Hub's topic rules as the simulated hub enforces them (PROTOCOL.md §5, §7), driven with raw
+ * IoT Hub's topic rules as the simulated hub enforces them (docs/protocol.md §5, §7), driven with raw
  * MQTT: what closes the connection, what SUBACK refuses, and how telemetry is recorded.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RawMqttClient } from '../examples/sim-hub/raw-mqtt-client.ts';
-import { SimHub, type SimHubAddresses } from '../examples/sim-hub/index.ts';
+import { RawMqttClient, SimHub, type SimHubAddresses } from '@hubwire/sim-hub';
 
 let hub: SimHub;
 let ports: SimHubAddresses;

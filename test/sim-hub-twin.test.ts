@@ -1,11 +1,10 @@
 /**
- * Device twins on the simulated hub (PROTOCOL.md §9), driven with raw MQTT: GET, reported PATCH with
+ * Device twins on the simulated hub (docs/protocol.md §9), driven with raw MQTT: GET, reported PATCH with
  * versions and null removal, desired patches pushed from the service side, and injected faults.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RawMqttClient, type RawPacket } from '../examples/sim-hub/raw-mqtt-client.ts';
-import { SimHub, type SimHubAddresses } from '../examples/sim-hub/index.ts';
-import { mergePatch } from '../examples/sim-hub/twin-store.ts';
+import { RawMqttClient, type RawPacket, SimHub, type SimHubAddresses } from '@hubwire/sim-hub';
+import { mergePatch } from '../packages/sim-hub/src/twin-store.ts';
 
 let hub: SimHub;
 let ports: SimHubAddresses;

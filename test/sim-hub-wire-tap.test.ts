@@ -6,7 +6,7 @@ import { Duplex } from 'node:stream';
 import fc from 'fast-check';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { MAX_FRAME_BYTES, TappedConnection } from '../examples/sim-hub/wire-tap.ts';
+import { MAX_FRAME_BYTES, TappedConnection } from '../packages/sim-hub/src/wire-tap.ts';
 
 /** A fake socket: `push` feeds the tap, nothing written back is needed here. */
 function fakeSocket(): Duplex {

@@ -3,7 +3,7 @@
  * event type breaks this file at compile time until it is described (STYLE.md §2).
  */
 import type { DeviceEvent } from '@hubwire/core';
-import type { DriverNotice } from '../drivers/device-client.ts';
+import type { DriverNotice } from '@hubwire/node';
 
 /** Shortens a body for the log: text when printable, else a byte count. */
 export function preview(body: Uint8Array, max = 60): string {

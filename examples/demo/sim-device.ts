@@ -5,12 +5,8 @@
  */
 import type { DeviceEngineOptions, DeviceEvent, ReconnectBackoffOptions } from '@hubwire/core';
 import { WebSocket } from 'ws';
-import type { SimHubAddresses } from '../sim-hub/index.ts';
-import type { Connector } from '../drivers/byte-stream.ts';
-import { DeviceClient, type DriverNotice } from '../drivers/device-client.ts';
-import { EventQueue } from '../drivers/event-queue.ts';
-import { tcpConnector } from '../drivers/tcp.ts';
-import { iotHubWebSocketUrl, webSocketConnector, type WebSocketConstructor } from '../drivers/websocket.ts';
+import type { SimHubAddresses } from '@hubwire/sim-hub';
+import { type Connector, DeviceClient, type DriverNotice, EventQueue, iotHubWebSocketUrl, tcpConnector, webSocketConnector, type WebSocketConstructor } from '@hubwire/node';
 
 /** How a simulated device reaches the hub. */
 export type SimTransport = 'tcp' | 'websocket';

@@ -1,12 +1,12 @@
 /**
  * The application side of a demo device: what a real device does with the engine's events.
  * Direct methods get an answer; desired properties get applied and acknowledged the IoT Plug
- * and Play way (`{ name: { value, ac, av } }`, PROTOCOL.md §11), also for values that changed
+ * and Play way (`{ name: { value, ac, av } }`, docs/protocol.md §11), also for values that changed
  * while the device was offline (seen in the twin).
  */
 import { writablePropertyAck } from '@hubwire/core';
 import type { DeviceEvent } from '@hubwire/core';
-import type { DeviceClient } from '../drivers/device-client.ts';
+import type { DeviceClient } from '@hubwire/node';
 
 /** Writable properties this device accepts, and the check each value must pass. */
 const WRITABLE: Readonly<Record<string, (value: unknown) => boolean>> = {

@@ -3,7 +3,7 @@
  *
  * The service side reads the engine's bytes with mqtt-packet's parser (an independent oracle
  * for what the engine puts on the wire) and answers with packets built by mqtt-packet's
- * generator on the topics of PROTOCOL.md §13. No sockets, no wall clock: the test owns `now`.
+ * generator on the topics of docs/protocol.md §13. No sockets, no wall clock: the test owns `now`.
  */
 import { Buffer } from 'node:buffer';
 import mqtt from 'mqtt-packet';
@@ -151,12 +151,12 @@ export function rawPublish(topic: string, body: string, qos: 0 | 1 | 2 = 0): Uin
   );
 }
 
-/** Body of a 202 while DPS is assigning (PROTOCOL.md §13 step 3). */
+/** Body of a 202 while DPS is assigning (docs/protocol.md §13 step 3). */
 export function assigningBody(operationId: string): object {
   return { operationId, status: 'assigning' };
 }
 
-/** Body of a 200 with an assignment (PROTOCOL.md §13 step 5). */
+/** Body of a 200 with an assignment (docs/protocol.md §13 step 5). */
 export function assignedBody(
   operationId: string,
   state: { registrationId: string; assignedHub?: string; deviceId?: string; substatus?: string; payload?: unknown },
@@ -178,7 +178,7 @@ export function assignedBody(
   };
 }
 
-/** A DPS error body (PROTOCOL.md §13: 6-digit code ÷ 1000 = status). */
+/** A DPS error body (docs/protocol.md §13: 6-digit code ÷ 1000 = status). */
 export function errorBody(errorCode: number, message: string): object {
   return { errorCode, trackingId: 'b0d2a1f3-0000-0000-0000-000000000000', message, timestampUtc: '2026-11-23T12:00:00.000Z' };
 }

@@ -193,12 +193,12 @@ export class ScriptedHub {
     return this.generate(packet);
   }
 
-  /** A C2D message (PROTOCOL.md §8), QoS 1 as the hub sends it. */
+  /** A C2D message (docs/protocol.md §8), QoS 1 as the hub sends it. */
   c2d(deviceId: string, body: Uint8Array | string | object, properties?: MessagePropertiesInput, qos: 0 | 1 = 1): Uint8Array {
     return this.publish(c2dTopic(deviceId, properties), body, qos);
   }
 
-  /** A message on a module input (PROTOCOL.md §12). */
+  /** A message on a module input (docs/protocol.md §12). */
   moduleInput(deviceId: string, moduleId: string, input: string, body: Uint8Array | string | object, properties?: MessagePropertiesInput): Uint8Array {
     return this.publish(moduleInputTopic(deviceId, moduleId, input, properties), body, 1);
   }

@@ -1,5 +1,5 @@
 /**
- * How long a driver should wait before reconnecting (PROTOCOL.md §14, §15): exponential back-off
+ * How long a driver should wait before reconnecting (docs/protocol.md §14, §15): exponential back-off
  * with full jitter (every SDK's default) drawn from the injected random source, a longer floor
  * after throttling or CONNACK 3/5, and no retry at all after CONNACK 1, 2 or 4, which only a
  * configuration change can fix.
@@ -22,7 +22,7 @@ export interface ReconnectBackoffOptions {
   readonly throttledFloorMs?: number;
 }
 
-/** Reasons that no amount of waiting fixes: CONNACK 1, 2 and 4 (PROTOCOL.md §15). */
+/** Reasons that no amount of waiting fixes: CONNACK 1, 2 and 4 (docs/protocol.md §15). */
 const FATAL: ReadonlySet<BackoffReason> = new Set<BackoffReason>([
   'unacceptable-protocol-version',
   'identifier-rejected',

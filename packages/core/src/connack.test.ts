@@ -16,7 +16,7 @@ describe('CONNACK return codes', () => {
     ]);
   });
 
-  it('retries only server-unavailable and (slowly) not-authorized, as PROTOCOL.md §15 says', () => {
+  it('retries only server-unavailable and (slowly) not-authorized, as docs/protocol.md §15 says', () => {
     expect([1, 2, 3, 4, 5, 6].filter(isConnectRetriable)).toEqual([3, 5]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * CONNACK return codes (MQTT 3.1.1 §3.2.2.3) as IoT Hub uses them. The hub documents no mapping
- * of its own; the handling follows the C and C# SDKs (PROTOCOL.md §2 table, §15).
+ * of its own; the handling follows the C and C# SDKs (docs/protocol.md §2 table, §15).
  */
 import type { ConnectRefusedReason } from './events.ts';
 
@@ -21,7 +21,7 @@ export function connectRefusedReason(returnCode: number): ConnectRefusedReason {
 
 /**
  * Whether retrying the same CONNECT can succeed: 3 (server unavailable) and 5 (not authorized:
- * a token can expire or a device be re-enabled, so a slow retry, PROTOCOL.md §15) yes; 1, 2, 4
+ * a token can expire or a device be re-enabled, so a slow retry, docs/protocol.md §15) yes; 1, 2, 4
  * no; reserved codes no.
  */
 export function isConnectRetriable(returnCode: number): boolean {

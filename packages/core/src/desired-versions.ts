@@ -1,5 +1,5 @@
 /**
- * Desired-property versions already seen (PROTOCOL.md §9 "Reconnection flow"): a patch is surfaced
+ * Desired-property versions already seen (docs/protocol.md §9 "Reconnection flow"): a patch is surfaced
  * only if its `$version` is above every version surfaced by a patch or fetched with the twin, so
  * duplicates, stale patches and patches already reflected in a re-read twin are dropped.
  * Versions only increase on the service side, so one number is the whole state.

@@ -59,7 +59,7 @@
  * a 429, 5xx, timeout or broken answer (topic or body) is retried after a jittered back-off, at most REREAD_ATTEMPTS reads per
  * connection, each a new request with its own ending), and desired patches are surfaced once
  * per `$version`: a patch at or below the highest version seen (from a patch or a fetched twin)
- * is dropped (PROTOCOL.md §9 "Reconnection flow").
+ * is dropped (docs/protocol.md §9 "Reconnection flow").
  *
  * Hot path: `receive` → decoder → topic classifier → one event object. No closures per packet,
  * no payload copies: event bodies are views of the received chunk (see events.ts).
@@ -141,7 +141,7 @@ const TWIN_RESPONSE_PREFIX = TWIN_RESPONSE_FILTER.slice(0, -1);
 
 /**
  * The hub closes a connection after 1767 s of silence whatever keep-alive the client announced, so
- * the engine pings at least every 1177 s (1.5 × 1177 < 1767, PROTOCOL.md §2 "Keep-alive").
+ * the engine pings at least every 1177 s (1.5 × 1177 < 1767, docs/protocol.md §2 "Keep-alive").
  */
 const MAX_PING_INTERVAL_MS = 1_177_000;
 
@@ -163,7 +163,7 @@ const GET_TWIN: TwinRequest = new TwinRequest('get-twin', EMPTY);
 const REREAD_TWIN: TwinRequest = new TwinRequest('get-twin', EMPTY);
 
 /**
- * Retries of the engine's own re-read after a 429, 5xx or timeout (PROTOCOL.md §9: it is what keeps
+ * Retries of the engine's own re-read after a 429, 5xx or timeout (docs/protocol.md §9: it is what keeps
  * desired changes made offline from being missed): full-jitter back-off from 1 s doubling to at
  * most 60 s, and at most REREAD_ATTEMPTS reads per connection so a hub that keeps refusing is left alone.
  */
@@ -414,7 +414,7 @@ export class DeviceEngine {
   // --------------------------------------------------------------------------- intents
 
   /**
-   * Queues CONNECT (credentials from @hubwire/sas `hubCredentials`, PROTOCOL.md §2) for a new
+   * Queues CONNECT (credentials from @hubwire/sas `hubCredentials`, docs/protocol.md §2) for a new
    * socket. Throws InvalidStateError while connecting or connected (renewal = `disconnect(now,
    * { renewing: true })`, then `connect` with the new password), InvalidIntentError for a bad
    * password or expiry.
@@ -461,7 +461,7 @@ export class DeviceEngine {
    * with `request-failed` (closed); queued and unacknowledged telemetry is kept for the next
    * `connect`. Emits `disconnected`. A no-op when already closed.
    *
-   * With `renewing: true` (a SAS token renewal, PROTOCOL.md §4) pending twin requests are kept
+   * With `renewing: true` (a SAS token renewal, docs/protocol.md §4) pending twin requests are kept
    * instead, deadlines running, and sent again under the same rid after the next CONNACK (+ SUBACK);
    * each still ends once (answer or timeout). A re-sent reported PATCH is applied again by the
    * hub, which is harmless (same content) but may advance the reported `$version` twice.
@@ -483,7 +483,7 @@ export class DeviceEngine {
   }
 
   /**
-   * Publishes telemetry (PROTOCOL.md §7) at QoS 1 (default) or 0, with system properties by
+   * Publishes telemetry (docs/protocol.md §7) at QoS 1 (default) or 0, with system properties by
    * name, application properties, a PnP `component` (`$.sub`) or a module `outputName` (`$.on`).
    * Sent now when connected and the in-flight window has room, else queued (also while
    * disconnected). The engine keeps a reference to `body` until it is sent (QoS 0) or
@@ -494,7 +494,7 @@ export class DeviceEngine {
     checkNow(now);
     const qos = options?.qos ?? 1;
     if (qos !== 0 && qos !== 1) {
-      throw new InvalidIntentError('unsupported-qos', `telemetry QoS must be 0 or 1, got ${String(qos)}: IoT Hub closes the connection on QoS 2 (PROTOCOL.md §7)`);
+      throw new InvalidIntentError('unsupported-qos', `telemetry QoS must be 0 or 1, got ${String(qos)}: IoT Hub closes the connection on QoS 2 (docs/protocol.md §7)`);
     }
     const bytes = bodyBytes(body, 'telemetry body');
     let topic = this.telemetryPrefix;
@@ -506,7 +506,7 @@ export class DeviceEngine {
       size += cache.size;
     } else if (options !== undefined && hasProperties(options)) {
       if (options.outputName !== undefined && this.moduleId === undefined) {
-        throw new InvalidIntentError('not-applicable', 'outputName ($.on) is for module identities only (PROTOCOL.md §12)');
+        throw new InvalidIntentError('not-applicable', 'outputName ($.on) is for module identities only (docs/protocol.md §12)');
       }
       const { bag, size: bagSize } = encodeBag(propertiesOf(options), 'telemetry properties');
       topic += bag;
@@ -517,7 +517,7 @@ export class DeviceEngine {
       (this.topicCache ??= new TelemetryTopicCache()).store(options, topic, bagSize);
     }
     if (size > MAX_MESSAGE_BYTES) {
-      throw new InvalidIntentError('message-too-large', `telemetry is ${size} bytes (body + properties); IoT Hub allows ${MAX_MESSAGE_BYTES} (PROTOCOL.md §7)`);
+      throw new InvalidIntentError('message-too-large', `telemetry is ${size} bytes (body + properties); IoT Hub allows ${MAX_MESSAGE_BYTES} (docs/protocol.md §7)`);
     }
     const direct = this.stateValue === 'connected' && this.telemetry.canSendNow(qos);
     if (!direct) this.telemetry.checkRoom();
@@ -534,7 +534,7 @@ export class DeviceEngine {
   }
 
   /**
-   * Requests the twin (PROTOCOL.md §9); ends in `twin` or `request-failed` with the returned rid.
+   * Requests the twin (docs/protocol.md §9); ends in `twin` or `request-failed` with the returned rid.
    * Subscribes twin responses first if not yet done; held until connected. Throws QueueFullError
    * when `maxQueued` requests are pending.
    */
@@ -544,7 +544,7 @@ export class DeviceEngine {
   }
 
   /**
-   * Patches reported properties with a JSON object (PROTOCOL.md §9; `componentPatch` and
+   * Patches reported properties with a JSON object (docs/protocol.md §9; `componentPatch` and
    * `writablePropertyAck` build PnP shapes); ends in `reported-patched` or `request-failed`.
    * Throws InvalidIntentError for a non-object, unserialisable or over-32 KB patch, QueueFullError when full.
    */
@@ -555,7 +555,7 @@ export class DeviceEngine {
   }
 
   /**
-   * Answers a method request (PROTOCOL.md §10) with `status` and a body: bytes or a string sent as
+   * Answers a method request (docs/protocol.md §10) with `status` and a body: bytes or a string sent as
    * is (JSON text), any other value JSON-encoded, nothing for an empty body. Throws
    * InvalidIntentError for an invalid rid/status/body or a body over 128 KB, InvalidStateError
    * when not connected (the request belonged to a connection that is gone).
@@ -570,7 +570,7 @@ export class DeviceEngine {
     }
     const bytes = methodBody(body);
     if (bytes.length > MAX_METHOD_PAYLOAD_BYTES) {
-      throw new InvalidIntentError('payload-too-large', `the method response is ${bytes.length} bytes; IoT Hub allows ${MAX_METHOD_PAYLOAD_BYTES} (PROTOCOL.md §10)`);
+      throw new InvalidIntentError('payload-too-large', `the method response is ${bytes.length} bytes; IoT Hub allows ${MAX_METHOD_PAYLOAD_BYTES} (docs/protocol.md §10)`);
     }
     if (this.stateValue !== 'connected') {
       throw new InvalidStateError('not-connected', this.stateValue, 'a method response needs the connection the request came on');
@@ -580,7 +580,7 @@ export class DeviceEngine {
 
   /**
    * Completes a C2D or module-input message delivered with an `ackId` (manualC2dAck on); its
-   * PUBACK is the completion (PROTOCOL.md §8). PUBACKs leave in the order the messages arrived
+   * PUBACK is the completion (docs/protocol.md §8). PUBACKs leave in the order the messages arrived
    * [MQTT-4.6.0-2], so this one is queued once every earlier delivery is acknowledged too. Returns
    * false when the message belonged to a connection that is gone or was already acknowledged (the
    * hub will deliver it again). Throws InvalidStateError when manualC2dAck is off,
@@ -677,7 +677,7 @@ export class DeviceEngine {
     }
     this.pumpTelemetry(now);
     this.flushUnsent(now);
-    // Read the twin again after a reconnect so no desired change made meanwhile is missed (PROTOCOL.md §9).
+    // Read the twin again after a reconnect so no desired change made meanwhile is missed (docs/protocol.md §9).
     this.rereads = 0;
     if (this.connectedBefore && (this.subscriptions.wanted & Sub.TwinResponses) !== 0) this.reread(now);
     this.connectedBefore = true;
@@ -834,12 +834,12 @@ export class DeviceEngine {
   private onDesiredPatch(topicVersion: number | undefined, body: Uint8Array): void {
     const patch = parseJsonObject(body);
     if (patch === undefined) {
-      this.protocolError('malformed-body', 'a desired patch whose body is not a JSON object (PROTOCOL.md §9)');
+      this.protocolError('malformed-body', 'a desired patch whose body is not a JSON object (docs/protocol.md §9)');
       return;
     }
     const version = topicVersion ?? versionOf(patch['$version']);
     if (version === undefined) {
-      this.protocolError('malformed-topic', 'a desired patch without $version (PROTOCOL.md §9)');
+      this.protocolError('malformed-topic', 'a desired patch without $version (docs/protocol.md §9)');
       return;
     }
     if (!this.desiredVersions.offer(version)) return; // stale or duplicate: surfaced (or fetched) already
@@ -868,7 +868,7 @@ export class DeviceEngine {
     return rid;
   }
 
-  /** The engine's own twin re-read (PROTOCOL.md §9), a new request with a new rid each attempt. */
+  /** The engine's own twin re-read (docs/protocol.md §9), a new request with a new rid each attempt. */
   private reread(now: number): void {
     this.rereads++;
     if (this.requests.size < this.maxQueued) this.request(now, REREAD_TWIN);
@@ -984,7 +984,7 @@ export class DeviceEngine {
     }
     this.subscriptions.connectionLost();
     this.telemetry.dropSubscribes();
-    this.pubacks = undefined; // unacknowledged deliveries are redelivered by the hub (PROTOCOL.md §8)
+    this.pubacks = undefined; // unacknowledged deliveries are redelivered by the hub (docs/protocol.md §8)
   }
 
   /**

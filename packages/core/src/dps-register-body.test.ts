@@ -10,7 +10,7 @@ describe('dpsRegisterBody', () => {
     expect(text(dpsRegisterBody('sn-007'))).toBe('{"registrationId":"sn-007"}');
   });
 
-  it('adds a Plug and Play model id as the payload (PROTOCOL.md §11, §13)', () => {
+  it('adds a Plug and Play model id as the payload (docs/protocol.md §11, §13)', () => {
     expect(text(dpsRegisterBody('sn-007', { modelId: 'dtmi:com:example:Thermostat;1' }))).toBe(
       '{"registrationId":"sn-007","payload":{"modelId":"dtmi:com:example:Thermostat;1"}}',
     );

@@ -4,7 +4,7 @@ import { utf8 } from './json.ts';
 
 /**
  * Body of the DPS register request: `{"registrationId":"…"}` or, with a custom payload,
- * `{"registrationId":"…","payload":…}` (PROTOCOL.md §13; PnP sends `{"modelId":"dtmi:…;1"}`).
+ * `{"registrationId":"…","payload":…}` (docs/protocol.md §13; PnP sends `{"modelId":"dtmi:…;1"}`).
  * Throws InvalidIntentError when the payload has no JSON form or the body exceeds 96 KB.
  */
 export function dpsRegisterBody(registrationId: string, payload?: unknown): Uint8Array {
@@ -28,7 +28,7 @@ export function dpsRegisterBody(registrationId: string, payload?: unknown): Uint
   if (body.length > MAX_DPS_MESSAGE_BYTES) {
     throw new InvalidIntentError(
       'payload-too-large',
-      `register body is ${body.length} bytes; DPS accepts at most ${MAX_DPS_MESSAGE_BYTES} (PROTOCOL.md §13)`,
+      `register body is ${body.length} bytes; DPS accepts at most ${MAX_DPS_MESSAGE_BYTES} (docs/protocol.md §13)`,
     );
   }
   return body;

@@ -5,7 +5,7 @@ import { interpretDpsReply } from './dps-reply.ts';
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const json = (value: unknown): Uint8Array => bytes(JSON.stringify(value));
 
-/** The assigned reply from PROTOCOL.md §13 step 5. */
+/** The assigned reply from docs/protocol.md §13 step 5. */
 const ASSIGNED = {
   operationId: '4.d0a671905ea5b2c8.42d78160-4c78-479e-8be7-61d5e55dac0d',
   status: 'assigned',

@@ -2,7 +2,7 @@ import { isValidOperationId } from '@hubwire/topics';
 import { isJsonObject, json } from './json.ts';
 
 /**
- * What one DPS reply means for a registration (PROTOCOL.md §13). DPS bodies are untrusted
+ * What one DPS reply means for a registration (docs/protocol.md §13). DPS bodies are untrusted
  * JSON: {@link interpretDpsReply} never throws, and a body it cannot use becomes `malformed`.
  */
 export type DpsReply =
@@ -18,7 +18,7 @@ export type DpsReply =
       readonly errorCode?: number;
       readonly message?: string;
     }
-  /** Status ≥ 429: try the same request again after `retry-after` (C SDK, PROTOCOL.md §13). */
+  /** Status ≥ 429: try the same request again after `retry-after` (C SDK, docs/protocol.md §13). */
   | { readonly kind: 'transient'; readonly errorCode?: number; readonly message?: string }
   /** Any other non-2xx status: final. */
   | { readonly kind: 'rejected'; readonly errorCode?: number; readonly message?: string }
@@ -36,7 +36,7 @@ export interface DpsAssignment {
   readonly payload?: unknown;
 }
 
-/** Statuses DPS may return for an operation (PROTOCOL.md §13). */
+/** Statuses DPS may return for an operation (docs/protocol.md §13). */
 type OperationStatus = 'unassigned' | 'assigning' | 'assigned' | 'failed' | 'disabled';
 
 const OPERATION_STATUSES: ReadonlySet<string> = new Set<OperationStatus>([
@@ -51,7 +51,7 @@ const OPERATION_STATUSES: ReadonlySet<string> = new Set<OperationStatus>([
 export function interpretDpsReply(status: number, body: Uint8Array, knownOperationId?: string): DpsReply {
   const parsed = parseObject(body);
   if (status < 200 || status > 299) {
-    // Error bodies are informative only: the status alone decides (PROTOCOL.md §13, §15).
+    // Error bodies are informative only: the status alone decides (docs/protocol.md §13, §15).
     const details = parsed.ok ? errorDetails(parsed.value) : {};
     return status >= 429 ? { kind: 'transient', ...details } : { kind: 'rejected', ...details };
   }

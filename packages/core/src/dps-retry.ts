@@ -1,10 +1,10 @@
-/** Fallback wait when DPS sends no usable `retry-after` (C SDK: 1 s, PROTOCOL.md §13). */
+/** Fallback wait when DPS sends no usable `retry-after` (C SDK: 1 s, docs/protocol.md §13). */
 export const DPS_DEFAULT_RETRY_AFTER_MS = 1000;
 
-/** Largest `retry-after` DPS may ask for that is honoured as given (C SDK: 300 s, PROTOCOL.md §13). */
+/** Largest `retry-after` DPS may ask for that is honoured as given (C SDK: 300 s, docs/protocol.md §13). */
 export const DPS_MAX_RETRY_AFTER_SECONDS = 300;
 
-/** DPS allows at most this many operation requests per device in {@link DPS_POLL_WINDOW_MS} (PROTOCOL.md §13). */
+/** DPS allows at most this many operation requests per device in {@link DPS_POLL_WINDOW_MS} (docs/protocol.md §13). */
 export const DPS_POLLS_PER_WINDOW = 5;
 
 /** Length of the sliding window of {@link DPS_POLLS_PER_WINDOW}. */
@@ -12,7 +12,7 @@ export const DPS_POLL_WINDOW_MS = 10_000;
 
 /**
  * Milliseconds to wait before the next DPS request, from a reply's `retry-after` seconds.
- * Like the C SDK, a missing value or one outside 1–300 s means 1 s (PROTOCOL.md §13):
+ * Like the C SDK, a missing value or one outside 1–300 s means 1 s (docs/protocol.md §13):
  * a broken or hostile reply can neither spin the device nor park it for hours.
  */
 export function dpsRetryDelayMs(retryAfterSeconds: number | undefined): number {
@@ -29,7 +29,7 @@ export function dpsRetryDelayMs(retryAfterSeconds: number | undefined): number {
 
 /**
  * Sliding-window limiter for DPS requests: at most {@link DPS_POLLS_PER_WINDOW} sends in any
- * {@link DPS_POLL_WINDOW_MS} (PROTOCOL.md §13 "5 polls per 10 s per device"). Register resends
+ * {@link DPS_POLL_WINDOW_MS} (docs/protocol.md §13 "5 polls per 10 s per device"). Register resends
  * count too, so a throttled device never bursts. The limit is per device at the service, so
  * the history survives reconnects.
  */

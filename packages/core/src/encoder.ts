@@ -13,7 +13,7 @@
 import { Slab } from './slab.ts';
 import { encodeUtf8Into, utf8Length } from './utf8.ts';
 
-/** A PUBLISH to send; IoT Hub accepts QoS 0 and 1 only (PROTOCOL.md §7). */
+/** A PUBLISH to send; IoT Hub accepts QoS 0 and 1 only (docs/protocol.md §7). */
 export interface PublishInput {
   readonly topic: string;
   readonly payload: Uint8Array;

@@ -38,7 +38,7 @@ export class HubwireError extends Error {
   }
 }
 
-/** An intent broke one of IoT Hub's rules (PROTOCOL.md §5–§11) or the engine's options. */
+/** An intent broke one of IoT Hub's rules (docs/protocol.md §5–§11) or the engine's options. */
 export class InvalidIntentError extends HubwireError {
   declare readonly code: InvalidIntentCode;
 

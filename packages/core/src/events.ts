@@ -25,7 +25,7 @@ export type ConnectRefusedReason =
 export type ConnectionLostReason =
   /** No PINGRESP (or any packet) within the ping-response deadline (MQTT-3.1.2-24 from our side). */
   | 'ping-timeout'
-  /** No CONNACK within the CONNACK deadline (PROTOCOL.md §2: 30–60 s). */
+  /** No CONNACK within the CONNACK deadline (docs/protocol.md §2: 30–60 s). */
   | 'connack-timeout'
   /** The inbound byte stream is broken (framing); the driver must close the socket. */
   | 'protocol-error'
@@ -39,7 +39,7 @@ export type RequestIntent = 'get-twin' | 'patch-reported' | 'telemetry';
 export type RequestFailureReason =
   /** No answer within `requestTimeoutMs`. */
   | 'timeout'
-  /** Status 429: throttled; retry with back-off (PROTOCOL.md §14). */
+  /** Status 429: throttled; retry with back-off (docs/protocol.md §14). */
   | 'throttled'
   /** Status 5xx: retry with back-off. */
   | 'server-error'
@@ -89,7 +89,7 @@ export interface ConnectFailedEvent {
   readonly type: 'connect-failed';
   /** The CONNACK return code, 1–255. */
   readonly returnCode: number;
-  /** The return code by name (PROTOCOL.md §2 table). */
+  /** The return code by name (docs/protocol.md §2 table). */
   readonly reason: ConnectRefusedReason;
   /** Whether reconnecting with the same credentials can succeed (only code 3; 5 after a slow back-off). */
   readonly retriable: boolean;
@@ -113,14 +113,14 @@ export interface SubscriptionRefusedEvent {
   readonly returnCode: number;
 }
 
-/** A QoS 1 telemetry message was acknowledged (PUBACK): IoT Hub accepted it (PROTOCOL.md §7). */
+/** A QoS 1 telemetry message was acknowledged (PUBACK): IoT Hub accepted it (docs/protocol.md §7). */
 export interface TelemetryAckedEvent {
   readonly type: 'telemetry-acked';
   /** The `id` that `publishTelemetry` returned. */
   readonly id: number;
 }
 
-/** A cloud-to-device message (PROTOCOL.md §8). */
+/** A cloud-to-device message (docs/protocol.md §8). */
 export interface C2dEvent {
   readonly type: 'c2d';
   /** The message body: a view of the received bytes, not a copy. */
@@ -131,7 +131,7 @@ export interface C2dEvent {
   readonly ackId?: number;
 }
 
-/** A message routed to one of this module's inputs (PROTOCOL.md §12). */
+/** A message routed to one of this module's inputs (docs/protocol.md §12). */
 export interface ModuleInputEvent {
   readonly type: 'module-input';
   /** The input name (the segment after `inputs/`). */
@@ -153,7 +153,7 @@ export interface TwinEvent {
   readonly status: number;
   /** `$version` from the response topic, when the hub sent one. */
   readonly version?: number;
-  /** The desired properties, including `$version` (PROTOCOL.md §9). */
+  /** The desired properties, including `$version` (docs/protocol.md §9). */
   readonly desired: Readonly<Record<string, unknown>>;
   /** The reported properties, including `$version`. */
   readonly reported: Readonly<Record<string, unknown>>;
@@ -181,7 +181,7 @@ export interface DesiredPatchEvent {
   readonly type: 'desired-patch';
   /** The patch's `$version` (from the topic). */
   readonly version: number;
-  /** The patch as the back end applied it; a member set to `null` was removed (PROTOCOL.md §9). */
+  /** The patch as the back end applied it; a member set to `null` was removed (docs/protocol.md §9). */
   readonly patch: Readonly<Record<string, unknown>>;
   /** The raw body: a view of the received bytes. */
   readonly body: Uint8Array;
@@ -194,7 +194,7 @@ export interface MethodRequestEvent {
   readonly rid: string;
   /** The method name as sent, e.g. `reboot` or `thermostat1*getMaxMinReport`. */
   readonly methodName: string;
-  /** The component, when the name is `component*command` (PROTOCOL.md §11). */
+  /** The component, when the name is `component*command` (docs/protocol.md §11). */
   readonly component?: string;
   /** The command name without the component prefix. */
   readonly commandName: string;
@@ -241,7 +241,7 @@ export interface ConnectionLostEvent {
   readonly detail?: string;
 }
 
-/** The peer sent something invalid (PROTOCOL.md §6, MQTT 3.1.1 §4.8). */
+/** The peer sent something invalid (docs/protocol.md §6, MQTT 3.1.1 §4.8). */
 export interface ProtocolErrorEvent {
   readonly type: 'protocol-error';
   /** What was wrong. */
@@ -255,7 +255,7 @@ export interface DisconnectedEvent {
   readonly type: 'disconnected';
 }
 
-/** The device was assigned to a hub (DPS, PROTOCOL.md §13). */
+/** The device was assigned to a hub (DPS, docs/protocol.md §13). */
 export interface AssignedEvent {
   readonly type: 'assigned';
   /** The request id `register` returned. */

@@ -4,7 +4,7 @@
  * - Packet ids (MQTT 3.1.1 §2.3.1) run 1–65535 and wrap; an id still awaiting its PUBACK or
  *   SUBACK is skipped, so no two packets in flight ever share one [MQTT-2.3.1-2].
  * - At most `maxInFlight` QoS 1 messages await a PUBACK at once (IoT Hub's MQTT 5 preview
- *   advertises Receive Maximum 16, PROTOCOL.md §16); later ones wait in a queue bounded by
+ *   advertises Receive Maximum 16, docs/protocol.md §16); later ones wait in a queue bounded by
  *   `maxQueued`. QoS 0 messages wait in the same queue while disconnected or behind QoS 1
  *   messages, so telemetry leaves in the order it was published.
  * - Messages in flight stay here across a lost connection and are sent again after the next

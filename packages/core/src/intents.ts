@@ -1,7 +1,7 @@
 /**
  * What the DeviceEngine's intents accept and return, and the checks that turn a bad argument
  * into an InvalidIntentError before the engine changes anything (STYLE.md §1 "Misuse throws").
- * Limits are IoT Hub's (PROTOCOL.md §7, §9, §10), taken from @hubwire/topics.
+ * Limits are IoT Hub's (docs/protocol.md §7, §9, §10), taken from @hubwire/topics.
  */
 import { encodeMessageProperties, MAX_MESSAGE_BYTES, MAX_TWIN_SECTION_BYTES, propertyBagSize } from '@hubwire/topics';
 import type { MessagePropertiesInput, PropertyPair, SystemProperties } from '@hubwire/topics';
@@ -12,7 +12,7 @@ import type { WillMessage } from './options.ts';
 
 /** Credentials for one connection. */
 export interface ConnectAuth {
-  /** A SAS token (`SharedAccessSignature sr=…`), or nothing for X.509 (PROTOCOL.md §2). */
+  /** A SAS token (`SharedAccessSignature sr=…`), or nothing for X.509 (docs/protocol.md §2). */
   readonly password?: string;
   /** When the token expires, in ms on the same clock as `now`; arms the `token-expiring` warning. */
   readonly passwordExpiresAt?: number;
@@ -33,7 +33,7 @@ export function checkConnectAuth(auth: ConnectAuth | undefined): void {
 /** Options of `DeviceEngine.disconnect`. */
 export interface DisconnectOptions {
   /**
-   * A token renewal (PROTOCOL.md §4: DISCONNECT, then CONNECT with a new password): pending twin
+   * A token renewal (docs/protocol.md §4: DISCONNECT, then CONNECT with a new password): pending twin
    * requests stay pending, deadlines running, and go out again after the next CONNACK (+ SUBACK).
    */
   readonly renewing?: boolean;
@@ -43,7 +43,7 @@ export interface DisconnectOptions {
 export interface TelemetryOptions extends Omit<SystemProperties, 'connectionDeviceId' | 'connectionModuleId'> {
   /** Application properties, as a record or as ordered pairs. */
   readonly properties?: Readonly<Record<string, string | null>> | Iterable<PropertyPair>;
-  /** 0 or 1 (default 1). IoT Hub closes the connection on QoS 2, so it is refused here (PROTOCOL.md §7). */
+  /** 0 or 1 (default 1). IoT Hub closes the connection on QoS 2, so it is refused here (docs/protocol.md §7). */
   readonly qos?: 0 | 1;
 }
 
@@ -64,7 +64,7 @@ export interface RequestResult {
 export interface EncodedBag {
   /** The bag, ready to append after the topic's trailing `/`. */
   readonly bag: string;
-  /** Property names and values counted toward 256 KB (PROTOCOL.md §7). */
+  /** Property names and values counted toward 256 KB (docs/protocol.md §7). */
   readonly size: number;
 }
 
@@ -125,10 +125,10 @@ export function methodBody(body: Body | object | null | undefined): Uint8Array {
   return utf8(text);
 }
 
-/** A reported patch as UTF-8 JSON; throws InvalidIntentError unless it is a serialisable object of at most 32 KB (PROTOCOL.md §9). */
+/** A reported patch as UTF-8 JSON; throws InvalidIntentError unless it is a serialisable object of at most 32 KB (docs/protocol.md §9). */
 export function reportedPatchBytes(patch: unknown): Uint8Array {
   if (!isJsonObject(patch)) {
-    throw new InvalidIntentError('invalid-body', 'a reported patch must be a JSON object (PROTOCOL.md §9)');
+    throw new InvalidIntentError('invalid-body', 'a reported patch must be a JSON object (docs/protocol.md §9)');
   }
   let text: string;
   try {
@@ -138,12 +138,12 @@ export function reportedPatchBytes(patch: unknown): Uint8Array {
   }
   const bytes = utf8(text);
   if (bytes.length > MAX_TWIN_SECTION_BYTES) {
-    throw new InvalidIntentError('payload-too-large', `the reported patch is ${bytes.length} bytes; IoT Hub allows ${MAX_TWIN_SECTION_BYTES} (PROTOCOL.md §9)`);
+    throw new InvalidIntentError('payload-too-large', `the reported patch is ${bytes.length} bytes; IoT Hub allows ${MAX_TWIN_SECTION_BYTES} (docs/protocol.md §9)`);
   }
   return bytes;
 }
 
-/** The Will as CONNECT carries it, on the telemetry topic `prefix` (PROTOCOL.md §2 "Will"); throws InvalidIntentError. */
+/** The Will as CONNECT carries it, on the telemetry topic `prefix` (docs/protocol.md §2 "Will"); throws InvalidIntentError. */
 export function willOf(prefix: string, will: WillMessage): WillOptions {
   const qos = will.qos ?? 1;
   if (qos !== 0 && qos !== 1) throw new InvalidIntentError('unsupported-qos', `will.qos must be 0 or 1, got ${String(qos)}`);

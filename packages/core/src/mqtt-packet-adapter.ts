@@ -5,13 +5,13 @@
  * SUBSCRIBE, UNSUBSCRIBE) and parses whatever the fast decoder does not handle itself. It
  * speaks `Buffer`; everything leaving this file is a plain `Uint8Array` view over the same
  * memory (no copy). `Buffer` comes from the `buffer` module, as mqtt-packet imports it, so a
- * bundler can polyfill it outside Node (DESIGN.md "Data flow", STYLE.md §4).
+ * bundler can polyfill it outside Node (docs/design.md "Data flow", STYLE.md §4).
  */
 import { Buffer } from 'buffer';
 import { generate, parser as createParser } from 'mqtt-packet';
 import type { IConnectPacket, Packet } from 'mqtt-packet';
 
-/** Last Will sent in CONNECT; IoT Hub forwards it as telemetry (PROTOCOL.md §2 "Will"). */
+/** Last Will sent in CONNECT; IoT Hub forwards it as telemetry (docs/protocol.md §2 "Will"). */
 export interface WillOptions {
   readonly topic: string;
   readonly payload: Uint8Array;
@@ -19,18 +19,18 @@ export interface WillOptions {
   readonly retain: false;
 }
 
-/** Everything an IoT Hub or DPS CONNECT needs (PROTOCOL.md §2, §13). */
+/** Everything an IoT Hub or DPS CONNECT needs (docs/protocol.md §2, §13). */
 export interface ConnectOptions {
   readonly clientId: string;
   readonly username: string;
-  /** SAS token; absent for X.509 authentication (PROTOCOL.md §2). */
+  /** SAS token; absent for X.509 authentication (docs/protocol.md §2). */
   readonly password?: string;
   readonly keepAliveSeconds: number;
   readonly cleanSession: boolean;
   readonly will?: WillOptions;
 }
 
-/** One SUBSCRIBE entry; IoT Hub grants at most QoS 1 (PROTOCOL.md §5). */
+/** One SUBSCRIBE entry; IoT Hub grants at most QoS 1 (docs/protocol.md §5). */
 export interface SubscriptionRequest {
   readonly topic: string;
   readonly qos: 0 | 1;
@@ -62,7 +62,7 @@ export function encodeConnect(o: ConnectOptions): Uint8Array {
     keepalive: o.keepAliveSeconds,
     username: o.username,
   };
-  // X.509 devices send no password flag at all (PROTOCOL.md §2).
+  // X.509 devices send no password flag at all (docs/protocol.md §2).
   if (o.password !== undefined) packet.password = Buffer.from(o.password, 'utf8'); // allowed: mqtt-packet wants the password as a Buffer
   if (o.will !== undefined) {
     packet.will = { topic: o.will.topic, payload: asBuffer(o.will.payload), qos: o.will.qos, retain: o.will.retain };

@@ -13,7 +13,7 @@ describe('device options', () => {
     );
   });
 
-  it('refuses C2D for modules and inputs for devices (PROTOCOL.md §12)', () => {
+  it('refuses C2D for modules and inputs for devices (docs/protocol.md §12)', () => {
     expect(() => eagerSubscriptions({ ...base, moduleId: 'm', subscribe: { c2d: true } })).toThrow(/modules never receive C2D/);
     expect(() => eagerSubscriptions({ ...base, subscribe: { moduleInputs: true } })).toThrow(/only module identities/);
   });

@@ -5,7 +5,7 @@
 import { InvalidIntentError } from './errors.ts';
 import type { MessagePropertiesInput } from '@hubwire/topics';
 
-/** Which subscriptions the engine makes at every connect (PROTOCOL.md §5). */
+/** Which subscriptions the engine makes at every connect (docs/protocol.md §5). */
 export interface SubscribeOptions {
   /** C2D messages (devices only; default true for devices). */
   readonly c2d?: boolean;
@@ -17,7 +17,7 @@ export interface SubscribeOptions {
   readonly moduleInputs?: boolean;
 }
 
-/** A Last Will: sent by the hub as telemetry (with `iothub-MessageType: Will`) if the socket closes without DISCONNECT (PROTOCOL.md §2). */
+/** A Last Will: sent by the hub as telemetry (with `iothub-MessageType: Will`) if the socket closes without DISCONNECT (docs/protocol.md §2). */
 export interface WillMessage {
   /** The body. */
   readonly body: Uint8Array | string;
@@ -29,19 +29,19 @@ export interface WillMessage {
 
 /** Everything `new DeviceEngine(options)` accepts. Times in milliseconds unless named seconds. */
 export interface DeviceEngineOptions {
-  /** The hub's host name (even when the socket goes to a gateway, PROTOCOL.md §12). */
+  /** The hub's host name (even when the socket goes to a gateway, docs/protocol.md §12). */
   readonly hostName: string;
   /** The device id. */
   readonly deviceId: string;
   /** Makes this engine a module identity: module inputs instead of C2D. */
   readonly moduleId?: string;
-  /** IoT Plug and Play model id, announced in CONNECT (PROTOCOL.md §11). */
+  /** IoT Plug and Play model id, announced in CONNECT (docs/protocol.md §11). */
   readonly modelId?: string;
   /** IoT Hub api-version (default `2021-04-12`). */
   readonly apiVersion?: string;
   /** Informational product string sent as `DeviceClientType`. */
   readonly deviceClientType?: string;
-  /** MQTT keep-alive announced in CONNECT (default 240, as the C SDK; 0 disables pings). Pings still go out at least every 1177 s: the hub drops 1767 s of silence (PROTOCOL.md §2). */
+  /** MQTT keep-alive announced in CONNECT (default 240, as the C SDK; 0 disables pings). Pings still go out at least every 1177 s: the hub drops 1767 s of silence (docs/protocol.md §2). */
   readonly keepAliveSeconds?: number;
   /** MQTT CleanSession (default false: the hub keeps C2D subscriptions and queued messages). */
   readonly cleanSession?: boolean;
@@ -61,7 +61,7 @@ export interface DeviceEngineOptions {
   readonly tokenRenewalMarginMs?: number;
   /** Subscriptions made at every connect (default: all that apply to the identity). */
   readonly subscribe?: SubscribeOptions;
-  /** When true, C2D and module-input messages at QoS 1 are acknowledged only by `ackC2d` (PROTOCOL.md §8). */
+  /** When true, C2D and module-input messages at QoS 1 are acknowledged only by `ackC2d` (docs/protocol.md §8). */
   readonly manualC2dAck?: boolean;
   /** Optional Last Will on the telemetry topic. */
   readonly will?: WillMessage;
@@ -113,10 +113,10 @@ export function eagerSubscriptions(options: DeviceEngineOptions): number {
   const isModule = options.moduleId !== undefined;
   const s = options.subscribe ?? {};
   if (isModule && s.c2d === true) {
-    throw new InvalidIntentError('invalid-option', 'subscribe.c2d: modules never receive C2D messages (PROTOCOL.md §12)');
+    throw new InvalidIntentError('invalid-option', 'subscribe.c2d: modules never receive C2D messages (docs/protocol.md §12)');
   }
   if (!isModule && s.moduleInputs === true) {
-    throw new InvalidIntentError('invalid-option', 'subscribe.moduleInputs: only module identities have inputs (PROTOCOL.md §12)');
+    throw new InvalidIntentError('invalid-option', 'subscribe.moduleInputs: only module identities have inputs (docs/protocol.md §12)');
   }
   let bits = 0;
   if (isModule ? s.moduleInputs !== false : s.c2d !== false) bits |= Sub.Messages;

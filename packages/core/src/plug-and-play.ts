@@ -1,11 +1,11 @@
 /**
- * IoT Plug and Play conventions for twin patches (PROTOCOL.md §11): component wrappers with the
+ * IoT Plug and Play conventions for twin patches (docs/protocol.md §11): component wrappers with the
  * `"__t": "c"` marker, and writable-property acknowledgements (`value`, `ac`, `av`, `ad`).
  * Component telemetry needs no helper: pass `component` to `publishTelemetry` (it becomes `$.sub`).
  */
 import { InvalidIntentError } from './errors.ts';
 
-/** A writable-property acknowledgement; `ac` is an HTTP-like code (PROTOCOL.md §11 table). */
+/** A writable-property acknowledgement; `ac` is an HTTP-like code (docs/protocol.md §11 table). */
 export interface WritablePropertyAck {
   /** The value now in use (the desired value when accepted). */
   readonly value: unknown;

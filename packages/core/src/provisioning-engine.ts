@@ -1,6 +1,6 @@
 /**
  * ProvisioningEngine: the sans-IO device side of the Device Provisioning Service over MQTT 3.1.1
- * (PROTOCOL.md §13). It owns no socket, timer or clock; a driver moves bytes and time through it.
+ * (docs/protocol.md §13). It owns no socket, timer or clock; a driver moves bytes and time through it.
  *
  * Driver loop, as quinn-proto's: after every call into the engine drain `pollTransmit()` to the
  * socket, re-arm one platform timer at `pollTimeout()` (calling `handleTimeout(clock())` when it
@@ -23,7 +23,7 @@
  *      traffic and nothing else, and a lost request is caught by `requestTimeoutMs`.
  *   4. Between requests wait `retry-after` (1 s when absent, not a decimal integer, or outside
  *      1–300 s: it is advice, so an unusable one is read as none, as the C SDK does) and never send
- *      more than 5 requests in 10 s (PROTOCOL.md §13). A status ≥ 429 resends the same request
+ *      more than 5 requests in 10 s (docs/protocol.md §13). A status ≥ 429 resends the same request
  *      (register, or the poll of the known operation) after `retry-after`.
  *
  * Rule: every `register` ends in exactly one `assigned` or `registration-failed` carrying its
@@ -70,7 +70,7 @@ export type ProvisioningState = 'disconnected' | 'connecting' | 'connected' | 'c
 
 /** Credentials for one connection: a SAS token (see @hubwire/sas), or nothing for X.509. */
 export interface ProvisioningAuth {
-  /** `SharedAccessSignature sr=…&skn=registration` for an individual or group enrollment (PROTOCOL.md §4, §13). */
+  /** `SharedAccessSignature sr=…&skn=registration` for an individual or group enrollment (docs/protocol.md §4, §13). */
   readonly password?: string;
   /** When the token expires, in ms on the same clock as `now`: `token-expiring` comes a margin before. */
   readonly passwordExpiresAt?: number;
@@ -109,7 +109,7 @@ const DPS_RESPONSE_PREFIX = '$dps/registrations/res/';
 const RID_PREFIX_SPACE = 36 ** 4;
 
 /**
- * Sans-IO DPS client: `register` → `assigned` or `registration-failed` (PROTOCOL.md §13).
+ * Sans-IO DPS client: `register` → `assigned` or `registration-failed` (docs/protocol.md §13).
  * Poll order for drivers: transmit, then timeout, then events. Every method taking `now` throws
  * InvalidTimeError, changing nothing, when `now` is not a finite number.
  */
@@ -205,7 +205,7 @@ export class ProvisioningEngine {
 
   /**
    * Queues CONNECT: client id = registration id, user name `{idScope}/registrations/{id}/api-version=…`
-   * (no `?`, PROTOCOL.md §13), the SAS token as password or none for X.509, clean session.
+   * (no `?`, docs/protocol.md §13), the SAS token as password or none for X.509, clean session.
    * Throws InvalidStateError while connecting or connected, InvalidIntentError for a bad password or expiry.
    */
   connect(now: number, auth?: ProvisioningAuth): void {
@@ -231,7 +231,7 @@ export class ProvisioningEngine {
         username: credentials.username,
         ...(credentials.password === undefined ? {} : { password: credentials.password }),
         keepAliveSeconds: o.keepAliveMs / 1000,
-        cleanSession: true, // DPS treats every session as clean (PROTOCOL.md §13)
+        cleanSession: true, // DPS treats every session as clean (docs/protocol.md §13)
       });
     } catch (error) {
       throw new InvalidIntentError('invalid-option', `CONNECT cannot be encoded: ${messageOf(error)}`);
@@ -248,7 +248,7 @@ export class ProvisioningEngine {
     this.#timers.set(Timer.ConnAck, now + o.connackTimeoutMs);
     this.#passwordExpiresAt = expiresAt ?? NaN;
     if (expiresAt !== undefined) {
-      // Default margin: 20% of the remaining lifetime, the C SDK's renew-at-80% rule (PROTOCOL.md §4).
+      // Default margin: 20% of the remaining lifetime, the C SDK's renew-at-80% rule (docs/protocol.md §4).
       const margin = o.tokenRenewalMarginMs ?? Math.floor(Math.max(0, expiresAt - now) * 0.2);
       this.#timers.set(Timer.TokenRenewal, Math.max(now, expiresAt - margin));
     }
@@ -491,7 +491,7 @@ export class ProvisioningEngine {
     if (this.#subscribeId !== undefined) return;
     const id = this.#takePacketId();
     this.#subscribeId = id;
-    // QoS 1 asked, as the C SDK does; replies come at the granted QoS (PROTOCOL.md §13).
+    // QoS 1 asked, as the C SDK does; replies come at the granted QoS (docs/protocol.md §13).
     this.#send(now, encodeSubscribe(id, [{ topic: DPS_RESPONSE_FILTER, qos: 1 }]));
     registration.replyDeadline = now + this.#options.requestTimeoutMs;
   }
@@ -615,7 +615,7 @@ export class ProvisioningEngine {
     return id;
   }
 
-  /** `{prefix}{counter}` in base 36: plain `$rid` characters (PROTOCOL.md §9), unique per engine. */
+  /** `{prefix}{counter}` in base 36: plain `$rid` characters (docs/protocol.md §9), unique per engine. */
   #takeRid(): string {
     this.#ridCounter += 1;
     return this.#ridPrefix + this.#ridCounter.toString(36);

@@ -6,13 +6,13 @@ import { defaultRandom } from './options.ts';
 export interface ProvisioningEngineOptions {
   /** DPS ID scope of the enrollment, e.g. `0ne00000A0A`. */
   readonly idScope: string;
-  /** Registration id (PROTOCOL.md §13: 1–128 of `A-Z a-z 0-9 . _ -`, alphanumeric at both ends); the X.509 leaf certificate CN when no password is used. */
+  /** Registration id (docs/protocol.md §13: 1–128 of `A-Z a-z 0-9 . _ -`, alphanumeric at both ends); the X.509 leaf certificate CN when no password is used. */
   readonly registrationId: string;
-  /** DPS `api-version` in the user name (default `2019-03-31`, PROTOCOL.md §13). */
+  /** DPS `api-version` in the user name (default `2019-03-31`, docs/protocol.md §13). */
   readonly apiVersion?: string;
-  /** Product string sent as `&ClientVersion=` after the api-version (SDK practice, PROTOCOL.md §13). */
+  /** Product string sent as `&ClientVersion=` after the api-version (SDK practice, docs/protocol.md §13). */
   readonly clientVersion?: string;
-  /** MQTT keep-alive in seconds, 0–1177; 0 disables pings (default 240 like the C SDK, PROTOCOL.md §2). */
+  /** MQTT keep-alive in seconds, 0–1177; 0 disables pings (default 240 like the C SDK, docs/protocol.md §2). */
   readonly keepAliveSeconds?: number;
   /** How long each DPS reply, and the SUBACK before the first request, may take (default 30 000 ms). */
   readonly requestTimeoutMs?: number;
@@ -50,7 +50,7 @@ export interface ResolvedProvisioningOptions {
   readonly random: () => number;
 }
 
-/** Largest keep-alive that the hub's 1767 s idle cap leaves useful (PROTOCOL.md §2). */
+/** Largest keep-alive that the hub's 1767 s idle cap leaves useful (docs/protocol.md §2). */
 const MAX_KEEP_ALIVE_SECONDS = 1177;
 
 /** Longest delay a platform timer can take (setTimeout's 2^31 − 1 ms), so every deadline is usable. */
@@ -59,7 +59,7 @@ const MAX_DELAY_MS = 2 ** 31 - 1;
 /** Applies defaults; throws InvalidIntentError (`invalid-option`) naming the first bad option and its rule. */
 export function resolveProvisioningOptions(options: ProvisioningEngineOptions): ResolvedProvisioningOptions {
   if (!isValidRegistrationId(options.registrationId)) {
-    fail('registrationId', String(options.registrationId), '1–128 alphanumerics, . _ -, starting and ending alphanumeric (PROTOCOL.md §13)');
+    fail('registrationId', String(options.registrationId), '1–128 alphanumerics, . _ -, starting and ending alphanumeric (docs/protocol.md §13)');
   }
   if (typeof options.idScope !== 'string' || !/^[A-Za-z0-9]{1,64}$/.test(options.idScope)) {
     fail('idScope', options.idScope, 'alphanumerics only, e.g. 0ne00000A0A');

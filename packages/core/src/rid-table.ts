@@ -1,5 +1,5 @@
 /**
- * The `$rid` correlation table (PROTOCOL.md §9, §13): every request that expects an answer on a
+ * The `$rid` correlation table (docs/protocol.md §9, §13): every request that expects an answer on a
  * response topic sits here from the intent until it is answered, times out, or the connection
  * is lost, and leaves exactly once, through `take`, `expireOne` or `takeFirst`. That single
  * exit is what lets the engines promise exactly one ending event per request.

@@ -1,6 +1,6 @@
 /**
  * Response status helpers for `$iothub/twin/res/{status}` and `$dps/registrations/res/{status}`
- * (PROTOCOL.md §9, §13, §15), after azure-sdk-for-c's `az_iot_status_retriable`.
+ * (docs/protocol.md §9, §13, §15), after azure-sdk-for-c's `az_iot_status_retriable`.
  */
 
 /** Whether a response status means "try again later": 429 and 5xx. */

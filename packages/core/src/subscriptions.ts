@@ -1,5 +1,5 @@
 /**
- * Which of the four IoT Hub filters (PROTOCOL.md §5) the engine wants, has asked for, and holds.
+ * Which of the four IoT Hub filters (docs/protocol.md §5) the engine wants, has asked for, and holds.
  * Three bit masks over options.ts `Sub`, plus the granted QoS packed two bits per filter: a
  * handful of numbers per engine instead of a Set of strings.
  *
@@ -15,7 +15,7 @@ import { Sub } from './options.ts';
 /** The bits in SUBSCRIBE order. */
 const ORDER: readonly number[] = [Sub.Messages, Sub.Methods, Sub.TwinResponses, Sub.DesiredPatches];
 
-/** QoS asked per filter: 1 for C2D and module inputs, 0 for the `$iothub` topics (PROTOCOL.md §5 table); never 2. */
+/** QoS asked per filter: 1 for C2D and module inputs, 0 for the `$iothub` topics (docs/protocol.md §5 table); never 2. */
 function qosOf(bit: number): 0 | 1 {
   return bit === Sub.Messages ? 1 : 0;
 }

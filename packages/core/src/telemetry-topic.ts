@@ -1,6 +1,6 @@
 /**
  * The telemetry topic of the last options seen, reused while a later call's options carry the
- * same values (PROTOCOL.md §7: the bag is a pure function of the system and application
+ * same values (docs/protocol.md §7: the bag is a pure function of the system and application
  * properties). Devices publish with the same content type, encoding and application properties
  * again and again; a hit skips validating, percent-encoding and sizing the bag, and hands the
  * encoder the very same topic string, so its own topic cache (encoder.ts) copies bytes instead
@@ -33,7 +33,7 @@ function isPlainRecord(value: object): boolean {
 export class TelemetryTopicCache {
   /** The topic (prefix + bag) of the cached options. */
   topic = '';
-  /** Bytes the cached bag counts toward the 256 KB limit (PROTOCOL.md §7). */
+  /** Bytes the cached bag counts toward the 256 KB limit (docs/protocol.md §7). */
   size = 0;
   /** Options keys and values (without `qos` and `properties`), alternating. */
   #options: unknown[] = [];

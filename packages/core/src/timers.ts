@@ -10,15 +10,15 @@ export const Timer = {
   KeepAlive: 0,
   /** Give up on the connection when no PINGRESP (or any packet) came after a PINGREQ. */
   PingResponse: 1,
-  /** Give up when no CONNACK came after CONNECT (PROTOCOL.md §2: SDKs wait 30–60 s). */
+  /** Give up when no CONNACK came after CONNECT (docs/protocol.md §2: SDKs wait 30–60 s). */
   ConnAck: 2,
   /** The earliest `$rid` request deadline (the rid table's first entry). */
   Request: 3,
-  /** Warn `token-expiring` a margin before the SAS password expires (PROTOCOL.md §4). */
+  /** Warn `token-expiring` a margin before the SAS password expires (docs/protocol.md §4). */
   TokenRenewal: 4,
-  /** DPS: poll the operation status after `retry-after` (PROTOCOL.md §13). */
+  /** DPS: poll the operation status after `retry-after` (docs/protocol.md §13). */
   DpsPoll: 5,
-  /** Read the twin again after the engine's own post-reconnect re-read failed with 429, 5xx or a timeout (PROTOCOL.md §9). */
+  /** Read the twin again after the engine's own post-reconnect re-read failed with 429, 5xx or a timeout (docs/protocol.md §9). */
   TwinReread: 6,
 } as const;
 

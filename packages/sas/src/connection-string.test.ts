@@ -71,7 +71,7 @@ describe('parseConnectionString', () => {
     );
   });
 
-  it('keeps = inside device ids, which PROTOCOL.md §2 allows', () => {
+  it('keeps = inside device ids, which docs/protocol.md §2 allows', () => {
     expect(parseConnectionString(`${HOST};DeviceId=a=b;x509=true`).deviceId).toBe('a=b');
   });
 

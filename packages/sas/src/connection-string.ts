@@ -1,4 +1,4 @@
-// IoT Hub device connection strings (PROTOCOL.md §3): `Key=value` pairs joined by `;`, keys
+// IoT Hub device connection strings (docs/protocol.md §3): `Key=value` pairs joined by `;`, keys
 // case-sensitive as in the C SDK, each pair split at its FIRST `=` because keys and tokens end in `=`.
 //
 // Decisions: `UseProvisioning` is refused (it is an SDK switch meaning "ask DPS", not a hub

@@ -1,4 +1,4 @@
-// MQTT CONNECT credentials for IoT Hub (PROTOCOL.md §2, §12) and DPS (§13). Optional options
+// MQTT CONNECT credentials for IoT Hub (docs/protocol.md §2, §12) and DPS (§13). Optional options
 // accept an explicit `undefined` (treated as absent) so engines can pass their own options through.
 
 import { isValidHostName, isValidIdentityId, isValidIdScope, isValidRegistrationId, requireValid, RULES } from './identity.ts';

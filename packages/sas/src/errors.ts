@@ -1,4 +1,4 @@
-/** What went wrong in a connection string (PROTOCOL.md §3). */
+/** What went wrong in a connection string (docs/protocol.md §3). */
 export type ConnectionStringErrorCode =
   | 'missing-field'
   | 'duplicate-field'
@@ -23,7 +23,7 @@ export class ConnectionStringError extends Error {
   }
 }
 
-/** What went wrong with a SAS token or a key (PROTOCOL.md §4). */
+/** What went wrong with a SAS token or a key (docs/protocol.md §4). */
 export type SasTokenErrorCode = 'malformed-token' | 'missing-field' | 'invalid-key' | 'invalid-expiry';
 
 /** Thrown by the SAS functions on a malformed token, a non-base64 key or a bad expiry. */

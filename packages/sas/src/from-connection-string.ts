@@ -1,5 +1,5 @@
 // The common path in one call: connection string → MQTT credentials for IoT Hub, signing a fresh
-// token when the string holds a key (PROTOCOL.md §2–§4, §12).
+// token when the string holds a key (docs/protocol.md §2–§4, §12).
 
 import { SasTokenError } from './errors.ts';
 import { parseConnectionString, validateConnectionString } from './connection-string.ts';

@@ -1,4 +1,4 @@
-// DPS group enrollment (PROTOCOL.md §13): each device's key is derived from the group key, so the
+// DPS group enrollment (docs/protocol.md §13): each device's key is derived from the group key, so the
 // group key itself never has to sit on a device.
 
 import { encodeBase64 } from './base64.ts';

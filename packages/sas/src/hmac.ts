@@ -1,5 +1,5 @@
 // HMAC-SHA256 through WebCrypto (`globalThis.crypto.subtle`, present in Node ≥ 20, Deno, Bun and
-// browsers), keyed with the base64-decoded shared key as PROTOCOL.md §4 step 4 requires.
+// browsers), keyed with the base64-decoded shared key as docs/protocol.md §4 step 4 requires.
 
 import { decodeBase64 } from './base64.ts';
 import { SasTokenError } from './errors.ts';

@@ -1,9 +1,9 @@
 // Minimal identity checks, only where a bad value would silently change meaning: an id with `/`
-// would name another resource in a SAS `sr` (PROTOCOL.md §4 prefix rule) or another identity in
+// would name another resource in a SAS `sr` (docs/protocol.md §4 prefix rule) or another identity in
 // the MQTT user name. A private copy of the rules in `@hubwire/topics`, which sas must not import.
 
 /**
- * Device and module ids: 1–128 ASCII alphanumerics or `- . % _ * ? ! ( ) , = @ $ '` (PROTOCOL.md §2;
+ * Device and module ids: 1–128 ASCII alphanumerics or `- . % _ * ? ! ( ) , = @ $ '` (docs/protocol.md §2;
  * `+` and `#` are dropped because they cannot appear in an MQTT topic name).
  */
 const IDENTITY_ID = /^[A-Za-z0-9\-.%_*?!(),=@$']{1,128}$/;
@@ -17,12 +17,12 @@ const ID_SCOPE = /^[A-Za-z0-9]{1,64}$/;
 /** Host names: dot-separated labels of `A-Z a-z 0-9 -` (also matches IPv4 literals); no port, no path. */
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
-/** True for a device or module id hubwire can use (PROTOCOL.md §2). */
+/** True for a device or module id hubwire can use (docs/protocol.md §2). */
 export function isValidIdentityId(id: string): boolean {
   return IDENTITY_ID.test(id);
 }
 
-/** True for a DPS registration id (PROTOCOL.md §13). */
+/** True for a DPS registration id (docs/protocol.md §13). */
 export function isValidRegistrationId(id: string): boolean {
   return REGISTRATION_ID.test(id);
 }
@@ -49,8 +49,8 @@ export const RULES: {
   readonly idScope: string;
   readonly hostName: string;
 } = {
-  identityId: "1–128 ASCII alphanumerics or - . % _ * ? ! ( ) , = @ $ ' (PROTOCOL.md §2)",
-  registrationId: '1–128 alphanumerics, . _ -, starting and ending alphanumeric (PROTOCOL.md §13)',
+  identityId: "1–128 ASCII alphanumerics or - . % _ * ? ! ( ) , = @ $ ' (docs/protocol.md §2)",
+  registrationId: '1–128 alphanumerics, . _ -, starting and ending alphanumeric (docs/protocol.md §13)',
   idScope: 'alphanumerics only, e.g. 0ne00000A0A',
   hostName: 'a DNS host name such as contoso.azure-devices.net (no scheme, port or path)',
 };

@@ -5,7 +5,7 @@
 export { ConnectionStringError, SasTokenError } from './errors.ts';
 export type { ConnectionStringErrorCode, SasTokenErrorCode } from './errors.ts';
 
-// Connection strings (PROTOCOL.md §3)
+// Connection strings (docs/protocol.md §3)
 export { formatConnectionString, parseConnectionString } from './connection-string.ts';
 export type { ConnectionString } from './connection-string.ts';
 

@@ -1,4 +1,4 @@
-// The SDK percent-encoding of SAS fields and user-name query values (PROTOCOL.md §2, §4): UTF-8,
+// The SDK percent-encoding of SAS fields and user-name query values (docs/protocol.md §2, §4): UTF-8,
 // every byte except the RFC 3986 unreserved set `A-Z a-z 0-9 - _ . ~` becomes `%XX` with
 // upper-case hex, so `/` → `%2F`, `+` → `%2B`, `=` → `%3D`. A private copy: `@hubwire/sas`
 // stays free of `@hubwire/topics`.

@@ -25,7 +25,7 @@ describe('dpsResourceUri', () => {
     expect(dpsResourceUri('0ne00000A0A', 'reg-007')).toBe('0ne00000A0A/registrations/reg-007');
   });
 
-  it('throws RangeError for a registration id outside PROTOCOL.md §13', () => {
+  it('throws RangeError for a registration id outside docs/protocol.md §13', () => {
     expect(() => dpsResourceUri('0ne00000A0A', 'reg_')).toThrow(RangeError);
     expect(() => dpsResourceUri('0ne00000A0A', 'r'.repeat(129))).toThrow(RangeError);
     expect(() => dpsResourceUri('', 'reg')).toThrow(RangeError);

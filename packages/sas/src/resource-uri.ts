@@ -1,4 +1,4 @@
-// SAS resource URIs before percent-encoding (PROTOCOL.md §4 table). Ids are checked because an id
+// SAS resource URIs before percent-encoding (docs/protocol.md §4 table). Ids are checked because an id
 // holding `/` would name a different resource under the per-segment prefix rule.
 
 import { isValidHostName, isValidIdentityId, isValidIdScope, isValidRegistrationId, requireValid, RULES } from './identity.ts';

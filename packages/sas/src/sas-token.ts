@@ -1,4 +1,4 @@
-// SAS tokens (PROTOCOL.md §4): `SharedAccessSignature sr={sr}&sig={sig}&se={se}[&skn={name}]`.
+// SAS tokens (docs/protocol.md §4): `SharedAccessSignature sr={sr}&sig={sig}&se={se}[&skn={name}]`.
 // The expiry is an argument and signing goes through WebCrypto: no clock is read here.
 
 import { decodeBase64, encodeBase64 } from './base64.ts';

@@ -8,7 +8,7 @@ import { verifySasToken } from './verify-sas-token.ts';
 
 const HUBWIRE_KEY = 'aHVid2lyZS10ZXN0LWRldmljZS1rZXktMDEyMzQ1Njc4OQ=='; // base64 of "hubwire-test-device-key-0123456789"
 
-// PROTOCOL.md §4: the DPS doc's group-key example and the tokens computed with its derived key.
+// docs/protocol.md §4: the DPS doc's group-key example and the tokens computed with its derived key.
 const DPS_DOC_GROUP_KEY = '8isrFI1sGsIlvvFSSFRiMfCNzv21fjbE/+ah/lSh3lF8e2YG1Te7w1KpZhJFFXJrqYKi9yegxkqIChbqOS9Egw==';
 const DPS_DOC_REGISTRATION_ID = 'sn-007-888-abc-mac-a1-b2-c3-d4-e5-f6';
 const DPS_DOC_DERIVED_KEY = 'Jsm0lyGpjaVYVP2g3FnmnmG9dI/9qU24wNoykUmermc=';
@@ -41,7 +41,7 @@ describe('the hubwire test vector', () => {
   });
 });
 
-describe('the PROTOCOL.md §4 golden vectors', () => {
+describe('the docs/protocol.md §4 golden vectors', () => {
   it('derive the DPS doc group enrollment key', async () => {
     expect(await deriveGroupKey(DPS_DOC_GROUP_KEY, DPS_DOC_REGISTRATION_ID)).toBe(DPS_DOC_DERIVED_KEY);
   });

@@ -1,4 +1,4 @@
-// Token verification for hubs, gateways and simulators (PROTOCOL.md §4). The caller supplies `now`,
+// Token verification for hubs, gateways and simulators (docs/protocol.md §4). The caller supplies `now`,
 // so the check is deterministic and testable; this file never reads a clock.
 
 import { decodeBase64 } from './base64.ts';

@@ -5,7 +5,7 @@ import type { TopicErrorCode } from './errors.ts';
 const topicError = (code: TopicErrorCode): unknown => expect.objectContaining({ name: 'TopicError', code });
 
 describe('C2D topics', () => {
-  it('subscribe with the per-device filter of PROTOCOL.md §8', () => {
+  it('subscribe with the per-device filter of docs/protocol.md §8', () => {
     expect(c2dSubscribeFilter('dev1')).toBe('devices/dev1/messages/devicebound/#');
     expect(() => c2dSubscribeFilter('dev#')).toThrow(topicError('invalid-device-id'));
   });

@@ -9,7 +9,7 @@ import {
 } from './message-properties.ts';
 import { malformed, malformedBy, type MalformedTopic } from './topic-result.ts';
 
-/** A cloud-to-device message: `devices/{d}/messages/devicebound/{bag}` (PROTOCOL.md §8). */
+/** A cloud-to-device message: `devices/{d}/messages/devicebound/{bag}` (docs/protocol.md §8). */
 export interface ParsedC2d {
   readonly kind: 'c2d';
   readonly deviceId: string;
@@ -19,7 +19,7 @@ export interface ParsedC2d {
 const DEVICES = 'devices/';
 const DEVICEBOUND = 'messages/devicebound';
 
-/** Subscribe filter for C2D messages of one device (PROTOCOL.md §5, §8); throws TopicError `invalid-device-id`. */
+/** Subscribe filter for C2D messages of one device (docs/protocol.md §5, §8); throws TopicError `invalid-device-id`. */
 export function c2dSubscribeFilter(deviceId: string): string {
   assertDeviceId(deviceId);
   return `${DEVICES}${deviceId}/${DEVICEBOUND}/#`;
@@ -42,7 +42,7 @@ export function parseC2dTopic(topic: string): ParsedC2d | MalformedTopic | undef
   let bagStart = deviceEnd + 1 + DEVICEBOUND.length;
   if (bagStart < topic.length && topic.charCodeAt(bagStart++) !== 47 /* / */) return undefined;
   if (deviceEnd === DEVICES.length) {
-    return malformed('invalid-device-id', '', 'the topic must name a device (PROTOCOL.md §8)');
+    return malformed('invalid-device-id', '', 'the topic must name a device (docs/protocol.md §8)');
   }
   const properties = decodeMessagePropertiesAt(topic, bagStart, topic.length);
   if (properties instanceof TopicError) return malformedBy(properties);

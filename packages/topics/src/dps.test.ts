@@ -14,7 +14,7 @@ import {
 const topicError = (code: TopicErrorCode): unknown => expect.objectContaining({ name: 'TopicError', code });
 
 describe('DPS topics', () => {
-  it('spell the filter as PROTOCOL.md §13 does', () => {
+  it('spell the filter as docs/protocol.md §13 does', () => {
     expect(DPS_RESPONSE_FILTER).toBe('$dps/registrations/res/#');
   });
 
@@ -44,7 +44,7 @@ describe('DPS topics', () => {
 });
 
 describe('DPS responses broken in a parameter', () => {
-  // retry-after is advice: PROTOCOL.md §13 (the C SDK's parse_retry_after_value) waits 1 s when it is
+  // retry-after is advice: docs/protocol.md §13 (the C SDK's parse_retry_after_value) waits 1 s when it is
   // absent or unusable, so an unusable one reads as absent and the engine applies that default.
   const advisory: [topic: string, why: string][] = [
     ['$dps/registrations/res/202/?$rid=7&retry-after=x', 'not a number'],

@@ -4,13 +4,13 @@ import { hasAt } from './match.ts';
 import { brokenResponseRid, parseDecimal, parseRidQuery, parseStatusQuery } from './query.ts';
 import { malformedBy, type MalformedTopic } from './topic-result.ts';
 
-/** Subscribe filter for DPS responses, before the first request (PROTOCOL.md §13 step 1). */
+/** Subscribe filter for DPS responses, before the first request (docs/protocol.md §13 step 1). */
 export const DPS_RESPONSE_FILTER = '$dps/registrations/res/#';
 
 const RESPONSE_PREFIX = '$dps/registrations/res/';
 const REGISTER_PREFIX = '$dps/registrations/PUT/iotdps-register/';
 const STATUS_PREFIX = '$dps/registrations/GET/iotdps-get-operationstatus/';
-const OPERATION_ID_RULE = 'an operation-status request must carry a non-empty operationId (PROTOCOL.md §13 step 4)';
+const OPERATION_ID_RULE = 'an operation-status request must carry a non-empty operationId (docs/protocol.md §13 step 4)';
 
 /** A DPS response: `$dps/registrations/res/{status}/?$rid={rid}[&retry-after={s}]`. */
 export interface ParsedDpsResponse {
@@ -18,7 +18,7 @@ export interface ParsedDpsResponse {
   readonly status: number;
   readonly rid: string;
   /**
-   * Seconds to wait before the next poll, as sent; the engine applies the 1–300 s policy (PROTOCOL.md §13).
+   * Seconds to wait before the next poll, as sent; the engine applies the 1–300 s policy (docs/protocol.md §13).
    * Absent when the topic has none or one that is not a decimal integer up to 2^53: it is advice, and an unusable one
    * means the same as none (wait 1 s), so it does not make the response malformed.
    */
@@ -38,7 +38,7 @@ export interface ParsedDpsOperationStatus {
   readonly operationId: string;
 }
 
-/** Topic of the DPS register request (PROTOCOL.md §13 step 2); throws TopicError `invalid-rid`. */
+/** Topic of the DPS register request (docs/protocol.md §13 step 2); throws TopicError `invalid-rid`. */
 export function dpsRegisterTopic(rid: string): string {
   assertRid(rid);
   return `${REGISTER_PREFIX}?$rid=${rid}`;
@@ -63,7 +63,7 @@ export function dpsResponseTopic(status: number, rid: string, retryAfterSeconds?
 /**
  * Device side: classifies a DPS response; undefined for other families, `malformed` when its status or
  * `$rid` is broken (with the `$rid` when that could be read). A retry-after that is not a decimal integer (up to 2^53)
- * is left out rather than refused, as the C SDK reads it (PROTOCOL.md §13: 1 s when absent or unusable).
+ * is left out rather than refused, as the C SDK reads it (docs/protocol.md §13: 1 s when absent or unusable).
  * Never throws.
  */
 export function parseDpsResponseTopic(topic: string): ParsedDpsResponse | MalformedTopic | undefined {

@@ -39,7 +39,7 @@ function oracleDecode(s: string): string | undefined {
   }
 }
 
-/** encodeURIComponent plus the five marks it leaves alone that PROTOCOL.md §6 encodes. */
+/** encodeURIComponent plus the five marks it leaves alone that docs/protocol.md §6 encodes. */
 function oracleEncode(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }
@@ -64,7 +64,7 @@ function oracleEncodeMessageProperties(p: MessagePropertiesInput): string {
   const folded = new Set(Object.values(SYSTEM_PROPERTY_KEYS).map((key) => key.toLowerCase()));
   for (const pair of appPairs) {
     if (typeof pair[0] === 'string' && folded.has(pair[0].toLowerCase())) {
-      throw new TopicError('invalid-property', pair[0], 'is a system property key; set it by its friendly name (PROTOCOL.md §7)');
+      throw new TopicError('invalid-property', pair[0], 'is a system property key; set it by its friendly name (docs/protocol.md §7)');
     }
     pairs.push(pair);
   }
@@ -78,7 +78,7 @@ function oracleEncodeMessageProperties(p: MessagePropertiesInput): string {
       throw new TopicError('invalid-property', name, 'a property value must be a string or null');
     }
     if (seen.has(name.toLowerCase())) {
-      const rule = 'names must differ case-insensitively: IoT Hub routing keeps only one (PROTOCOL.md §6)';
+      const rule = 'names must differ case-insensitively: IoT Hub routing keeps only one (docs/protocol.md §6)';
       throw new TopicError('duplicate-property', name, rule);
     }
     seen.add(name.toLowerCase());

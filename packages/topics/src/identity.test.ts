@@ -23,7 +23,7 @@ const topicError = (code: TopicErrorCode, value?: string): unknown =>
   expect.objectContaining(value === undefined ? { name: 'TopicError', code } : { name: 'TopicError', code, value });
 
 describe('device and module ids', () => {
-  it('accept every character PROTOCOL.md §2 lists except + and #, up to 128 characters', () => {
+  it('accept every character docs/protocol.md §2 lists except + and #, up to 128 characters', () => {
     expect(() => assertDeviceId("aZ9-.%_*?!(),=@$'")).not.toThrow();
     expect(() => assertModuleId('x'.repeat(128))).not.toThrow();
   });

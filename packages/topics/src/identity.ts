@@ -11,8 +11,8 @@ function asciiSet(allowed: string): Uint8Array {
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /**
- * Device/module id characters (PROTOCOL.md §2) minus `+` and `#`, which MQTT forbids in topic names
- * [MQTT-4.7.1-1] so such an id could never publish (PROTOCOL.md §2, inferred (unconfirmed)).
+ * Device/module id characters (docs/protocol.md §2) minus `+` and `#`, which MQTT forbids in topic names
+ * [MQTT-4.7.1-1] so such an id could never publish (docs/protocol.md §2, inferred (unconfirmed)).
  */
 const ID_CHARS = asciiSet(ALPHANUMERIC + "-.%_*?!(),=@$'");
 
@@ -23,31 +23,31 @@ const RID_CHARS = asciiSet(
     .join(''),
 );
 
-/** DPS registration id characters (PROTOCOL.md §13). */
+/** DPS registration id characters (docs/protocol.md §13). */
 const REGISTRATION_ID_CHARS = asciiSet(ALPHANUMERIC + '._-');
 
-/** `$.mid` characters (PROTOCOL.md §7). */
+/** `$.mid` characters (docs/protocol.md §7). */
 const MESSAGE_ID_CHARS = asciiSet(ALPHANUMERIC + "-:.+%_#*?!(),=@;$'");
 
 const DEVICE_ID_RULE =
   `must be 1-${MAX_DEVICE_ID_LENGTH} characters of A-Z a-z 0-9 - . % _ * ? ! ( ) , = @ $ ' ` +
-  '(PROTOCOL.md §2; + and # are MQTT wildcards)';
+  '(docs/protocol.md §2; + and # are MQTT wildcards)';
 const RID_RULE =
-  `must be 1-${MAX_NAME_LENGTH} printable ASCII characters other than space & = # + / ? % (PROTOCOL.md §9)`;
+  `must be 1-${MAX_NAME_LENGTH} printable ASCII characters other than space & = # + / ? % (docs/protocol.md §9)`;
 const NAME_RULE =
   `must be 1-${MAX_NAME_LENGTH} characters without / # + ? & space or control characters, ` +
-  'and well-formed UTF-16 (PROTOCOL.md §10, [MQTT-4.7.3-2])';
-const STATUS_RULE = `must be an integer 0-${MAX_STATUS} (PROTOCOL.md §10)`;
-const VERSION_RULE = 'must be a non-negative safe integer (PROTOCOL.md §9)';
-const RETRY_AFTER_RULE = 'must be a non-negative safe integer number of seconds (PROTOCOL.md §13)';
+  'and well-formed UTF-16 (docs/protocol.md §10, [MQTT-4.7.3-2])';
+const STATUS_RULE = `must be an integer 0-${MAX_STATUS} (docs/protocol.md §10)`;
+const VERSION_RULE = 'must be a non-negative safe integer (docs/protocol.md §9)';
+const RETRY_AFTER_RULE = 'must be a non-negative safe integer number of seconds (docs/protocol.md §13)';
 const REGISTRATION_ID_RULE =
   `must be 1-${MAX_REGISTRATION_ID_LENGTH} characters of A-Z a-z 0-9 . _ -, ` +
-  'starting and ending alphanumeric (PROTOCOL.md §13)';
-const OPERATION_ID_RULE = 'must be 1-256 printable ASCII characters other than space & = # + / ? % (PROTOCOL.md §13)';
+  'starting and ending alphanumeric (docs/protocol.md §13)';
+const OPERATION_ID_RULE = 'must be 1-256 printable ASCII characters other than space & = # + / ? % (docs/protocol.md §13)';
 const COMPONENT_RULE =
-  'must be 1-64 characters of A-Z a-z 0-9 _, starting with a letter and not ending with _ (DTDL v2 name, PROTOCOL.md §11)';
+  'must be 1-64 characters of A-Z a-z 0-9 _, starting with a letter and not ending with _ (DTDL v2 name, docs/protocol.md §11)';
 const MESSAGE_ID_RULE =
-  `must be at most ${MAX_NAME_LENGTH} characters of A-Z a-z 0-9 - : . + % _ # * ? ! ( ) , = @ ; $ ' (PROTOCOL.md §7)`;
+  `must be at most ${MAX_NAME_LENGTH} characters of A-Z a-z 0-9 - : . + % _ # * ? ! ( ) , = @ ; $ ' (docs/protocol.md §7)`;
 
 /** True when `s` is `min..max` characters long and each is 1 in `table`. */
 function onlyAscii(s: unknown, table: Uint8Array, min: number, max: number): s is string {
@@ -59,12 +59,12 @@ function onlyAscii(s: unknown, table: Uint8Array, min: number, max: number): s i
   return true;
 }
 
-/** True for a device id IoT Hub accepts and MQTT can carry in a topic (PROTOCOL.md §2). */
+/** True for a device id IoT Hub accepts and MQTT can carry in a topic (docs/protocol.md §2). */
 export function isValidDeviceId(id: unknown): id is string {
   return onlyAscii(id, ID_CHARS, 1, MAX_DEVICE_ID_LENGTH);
 }
 
-/** True for a module id: same rule as device ids (PROTOCOL.md §2, §12). */
+/** True for a module id: same rule as device ids (docs/protocol.md §2, §12). */
 export function isValidModuleId(id: unknown): id is string {
   return onlyAscii(id, ID_CHARS, 1, MAX_DEVICE_ID_LENGTH);
 }
@@ -74,7 +74,7 @@ export function isValidRid(rid: unknown): rid is string {
   return onlyAscii(rid, RID_CHARS, 1, MAX_NAME_LENGTH);
 }
 
-/** True for a DPS operation id as it appears raw in the status query (PROTOCOL.md §13). */
+/** True for a DPS operation id as it appears raw in the status query (docs/protocol.md §13). */
 export function isValidOperationId(id: unknown): id is string {
   return onlyAscii(id, RID_CHARS, 1, 256);
 }
@@ -99,7 +99,7 @@ export function isValidTopicName(name: unknown): name is string {
   return true;
 }
 
-/** True for an integer status a response topic can carry (PROTOCOL.md §10). */
+/** True for an integer status a response topic can carry (docs/protocol.md §10). */
 export function isValidStatus(status: unknown): status is number {
   return Number.isInteger(status) && (status as number) >= 0 && (status as number) <= MAX_STATUS;
 }
@@ -109,13 +109,13 @@ export function isValidVersion(version: unknown): version is number {
   return Number.isSafeInteger(version) && (version as number) >= 0;
 }
 
-/** True for a DPS registration id (PROTOCOL.md §13: alphanumerics and `. _ -`, no special first or last). */
+/** True for a DPS registration id (docs/protocol.md §13: alphanumerics and `. _ -`, no special first or last). */
 export function isValidRegistrationId(id: unknown): id is string {
   if (!onlyAscii(id, REGISTRATION_ID_CHARS, 1, MAX_REGISTRATION_ID_LENGTH)) return false;
   return isAlphanumeric(id.charCodeAt(0)) && isAlphanumeric(id.charCodeAt(id.length - 1));
 }
 
-/** True for a PnP component name: a DTDL v2 name (PROTOCOL.md §11). */
+/** True for a PnP component name: a DTDL v2 name (docs/protocol.md §11). */
 export function isValidComponentName(name: unknown): name is string {
   if (typeof name !== 'string' || name.length < 1 || name.length > 64) return false;
   const first = name.charCodeAt(0) | 0x20;
@@ -127,7 +127,7 @@ export function isValidComponentName(name: unknown): name is string {
   return true;
 }
 
-/** True for a `$.mid` value IoT Hub accepts (PROTOCOL.md §7). */
+/** True for a `$.mid` value IoT Hub accepts (docs/protocol.md §7). */
 export function isValidMessageId(id: unknown): id is string {
   return onlyAscii(id, MESSAGE_ID_CHARS, 0, MAX_NAME_LENGTH);
 }

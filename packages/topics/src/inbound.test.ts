@@ -9,7 +9,7 @@ function codeOf(result: InboundTopic): TopicErrorCode | InboundTopic['kind'] {
   return result.kind === 'malformed' ? result.error.code : result.kind;
 }
 
-describe('parseInboundTopic on the PROTOCOL.md examples', () => {
+describe('parseInboundTopic on the docs/protocol.md examples', () => {
   it('reads a C2D topic with escaped system keys, $.to and an ack property (§8)', () => {
     const topic =
       'devices/dev-1/messages/devicebound/%24.mid=4a1f%2Dx&%24.to=%2Fdevices%2Fdev-1%2Fmessages%2FdeviceBound&iothub-ack=full';

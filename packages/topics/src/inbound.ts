@@ -17,7 +17,7 @@ export type InboundTopic =
   | UnknownTopic;
 
 /**
- * Device side: classifies a received PUBLISH topic (PROTOCOL.md §5, §13). `malformed` for a known family that
+ * Device side: classifies a received PUBLISH topic (docs/protocol.md §5, §13). `malformed` for a known family that
  * breaks its rules, `unknown` for anything else. On the decode hot path: dispatches on the first character,
  * then each family checks its own prefix. Never throws.
  */

@@ -119,7 +119,7 @@ describe('decodeMessageProperties', () => {
     expect({ ...p.application }).toEqual({ 'iothub-ack': 'full' });
   });
 
-  it('reads the PROTOCOL.md §7 content type with its escaped ; and =', () => {
+  it('reads the docs/protocol.md §7 content type with its escaped ; and =', () => {
     expect(decoded('%24.ct=application%2Fjson%3Bcharset%3Dutf-8&%24.ce=utf-8')).toMatchObject({
       contentType: 'application/json;charset=utf-8',
       contentEncoding: 'utf-8',

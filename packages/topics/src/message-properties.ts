@@ -13,9 +13,9 @@ import {
 } from './system-keys.ts';
 import { utf8Length } from './utf8-length.ts';
 
-/** A message's system properties by friendly name; each travels as a `$.`-prefixed bag key (PROTOCOL.md §7, §8). */
+/** A message's system properties by friendly name; each travels as a `$.`-prefixed bag key (docs/protocol.md §7, §8). */
 export interface SystemProperties {
-  /** `$.mid`: message id, ≤128 ASCII characters (PROTOCOL.md §7); dedupe C2D by it (§8). */
+  /** `$.mid`: message id, ≤128 ASCII characters (docs/protocol.md §7); dedupe C2D by it (§8). */
   readonly messageId?: string;
   /** `$.cid`: correlation id. */
   readonly correlationId?: string;
@@ -147,7 +147,7 @@ function checkSystemValues(values: unknown[]): void {
 }
 
 /**
- * Encodes a message's bag (PROTOCOL.md §6, §7): system properties first as `%24.xx` in a fixed order, then
+ * Encodes a message's bag (docs/protocol.md §6, §7): system properties first as `%24.xx` in a fixed order, then
  * application properties in the given order; '' when there are none. Throws TopicError: `duplicate-property`
  * (case-insensitive), `invalid-property` (bad value, or an application name that is a system key),
  * `invalid-component`, `invalid-output-name`. When several things are wrong, the first of these is reported:
@@ -160,7 +160,7 @@ export function encodeMessageProperties(p: MessagePropertiesInput): string {
     const name = application[i]![0];
     if (typeof name === 'string' && name.charCodeAt(0) === 36 /* $ */ && isSystemKeyFolded(name)) {
       checkSystemValues(values);
-      const rule = 'is a system property key; set it by its friendly name (PROTOCOL.md §7)';
+      const rule = 'is a system property key; set it by its friendly name (docs/protocol.md §7)';
       throw new TopicError('invalid-property', name, rule);
     }
   }
@@ -282,14 +282,14 @@ export function decodeMessagePropertiesAt(topic: string, start: number, end: num
   return properties;
 }
 
-/** Decodes a message's bag tolerantly (PROTOCOL.md §6): `$.x` and `%24.x` alike; a bad escape is an error result. */
+/** Decodes a message's bag tolerantly (docs/protocol.md §6): `$.x` and `%24.x` alike; a bad escape is an error result. */
 export function decodeMessageProperties(bag: string): DecodedMessageProperties {
   const result = decodeMessagePropertiesAt(bag, 0, bag.length);
   return result instanceof TopicError ? { ok: false, error: result } : { ok: true, properties: result };
 }
 
 /**
- * Bytes the properties add toward the 256 KB message limit (PROTOCOL.md §7): system-property values and
+ * Bytes the properties add toward the 256 KB message limit (docs/protocol.md §7): system-property values and
  * application names and values, unencoded, as UTF-8; system names, `=` and `&` do not count.
  */
 export function propertyBagSize(p: MessagePropertiesInput): number {

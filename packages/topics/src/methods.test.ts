@@ -12,7 +12,7 @@ import {
 const topicError = (code: TopicErrorCode): unknown => expect.objectContaining({ name: 'TopicError', code });
 
 describe('direct-method topics', () => {
-  it('spell the filter as PROTOCOL.md §10 does', () => {
+  it('spell the filter as docs/protocol.md §10 does', () => {
     expect(METHODS_FILTER).toBe('$iothub/methods/POST/#');
   });
 

@@ -5,12 +5,12 @@ import { hasAt } from './match.ts';
 import { parseRidQuery, parseStatusQuery } from './query.ts';
 import { malformed, malformedBy, type MalformedTopic } from './topic-result.ts';
 
-/** Subscribe filter for direct-method requests; filter names locally (PROTOCOL.md §10). */
+/** Subscribe filter for direct-method requests; filter names locally (docs/protocol.md §10). */
 export const METHODS_FILTER = '$iothub/methods/POST/#';
 
 const REQUEST_PREFIX = '$iothub/methods/POST/';
 const RESPONSE_PREFIX = '$iothub/methods/res/';
-const METHOD_NAME_RULE = 'a method request must name its method before /?$rid= (PROTOCOL.md §10)';
+const METHOD_NAME_RULE = 'a method request must name its method before /?$rid= (docs/protocol.md §10)';
 
 /** A direct-method request: `$iothub/methods/POST/{method}/?$rid={rid}`. */
 export interface ParsedMethodRequest {
@@ -18,7 +18,7 @@ export interface ParsedMethodRequest {
   /** The name as sent, `component*command` for a PnP component command. */
   readonly methodName: string;
   readonly rid: string;
-  /** PnP component, when the name is `component*command` (PROTOCOL.md §11). */
+  /** PnP component, when the name is `component*command` (docs/protocol.md §11). */
   readonly component?: string;
   /** The command: the whole name for the default component. */
   readonly commandName: string;
@@ -52,7 +52,7 @@ export function methodRequestTopic(methodName: string, rid: string): string {
 }
 
 /**
- * Splits `component*command` at the first `*` (PROTOCOL.md §11); a name without `*`, or with nothing on one
+ * Splits `component*command` at the first `*` (docs/protocol.md §11); a name without `*`, or with nothing on one
  * side of it, is a default-component command and comes back whole.
  */
 export function splitCommandName(name: string): CommandName {

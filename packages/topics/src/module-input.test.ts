@@ -5,7 +5,7 @@ import { moduleInputTopic, moduleInputsFilter, parseModuleInputTopic } from './m
 const topicError = (code: TopicErrorCode): unknown => expect.objectContaining({ name: 'TopicError', code });
 
 describe('module-input topics', () => {
-  it('subscribe with the per-module filter of PROTOCOL.md §12', () => {
+  it('subscribe with the per-module filter of docs/protocol.md §12', () => {
     expect(moduleInputsFilter('d', 'm')).toBe('devices/d/modules/m/#');
     expect(() => moduleInputsFilter('d', 'm+')).toThrow(topicError('invalid-module-id'));
   });

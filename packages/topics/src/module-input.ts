@@ -9,7 +9,7 @@ import {
 } from './message-properties.ts';
 import { malformed, malformedBy, type MalformedTopic } from './topic-result.ts';
 
-/** A message routed to a module input: `devices/{d}/modules/{m}/inputs/{input}/{bag}` (PROTOCOL.md §12). */
+/** A message routed to a module input: `devices/{d}/modules/{m}/inputs/{input}/{bag}` (docs/protocol.md §12). */
 export interface ParsedModuleInput {
   readonly kind: 'module-input';
   readonly deviceId: string;
@@ -21,9 +21,9 @@ export interface ParsedModuleInput {
 const DEVICES = 'devices/';
 const MODULES = 'modules/';
 const INPUTS = 'inputs/';
-const EMPTY_RULE = 'must not be empty (PROTOCOL.md §12)';
+const EMPTY_RULE = 'must not be empty (docs/protocol.md §12)';
 
-/** Subscribe filter for all inputs of a module (PROTOCOL.md §12); throws TopicError on invalid ids. */
+/** Subscribe filter for all inputs of a module (docs/protocol.md §12); throws TopicError on invalid ids. */
 export function moduleInputsFilter(deviceId: string, moduleId: string): string {
   assertDeviceId(deviceId);
   assertModuleId(moduleId);

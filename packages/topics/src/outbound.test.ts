@@ -7,7 +7,7 @@ function codeOf(result: OutboundTopic): string {
   return result.kind === 'malformed' ? result.error.code : result.kind;
 }
 
-describe('parseOutboundTopic on the PROTOCOL.md examples', () => {
+describe('parseOutboundTopic on the docs/protocol.md examples', () => {
   it('reads device telemetry with a bag and without one (§5, §7)', () => {
     expect(parseOutboundTopic('devices/d/messages/events/')).toMatchObject({ kind: 'telemetry', deviceId: 'd', properties: { application: {} } });
     expect(parseOutboundTopic('devices/d/messages/events/%24.ct=application%2Fjson%3Bcharset%3Dutf-8&a=1')).toMatchObject({

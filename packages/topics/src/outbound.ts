@@ -16,7 +16,7 @@ export type OutboundTopic =
   | UnknownTopic;
 
 /**
- * Hub side (the simulated hub and DPS): classifies a topic a device published (PROTOCOL.md §5, §13).
+ * Hub side (the simulated hub and DPS): classifies a topic a device published (docs/protocol.md §5, §13).
  * `malformed` for a known family that breaks its rules, `unknown` for anything else, which the real hub
  * answers by closing the connection. Never throws.
  */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TopicError } from './errors.ts';
 import { isUnreserved, percentDecode, percentEncode } from './percent-encoding.ts';
 
-/** The oracle: encodeURIComponent, plus the five marks it leaves alone that PROTOCOL.md §6 encodes. */
+/** The oracle: encodeURIComponent, plus the five marks it leaves alone that docs/protocol.md §6 encodes. */
 function oracleEncode(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }

@@ -1,7 +1,7 @@
 import { TopicError } from './errors.ts';
 
 /**
- * 1 for the characters a property bag leaves as they are: `A-Z a-z 0-9 - _ . ~` (PROTOCOL.md §6,
+ * 1 for the characters a property bag leaves as they are: `A-Z a-z 0-9 - _ . ~` (docs/protocol.md §6,
  * the RFC 3986 unreserved set azure-sdk-for-c emits). Everything else becomes `%XX`.
  */
 const UNRESERVED: Uint8Array = (() => {
@@ -17,7 +17,7 @@ const MAX_RECENT_LENGTH = 256;
 
 const LONE_SURROGATE_RULE = 'must be well-formed UTF-16: a lone surrogate has no UTF-8 form [MQTT-1.5.3-1]';
 
-/** `%00`…`%FF` with upper-case hex, as azure-sdk-for-c writes them (PROTOCOL.md §6); built once, not per byte. */
+/** `%00`…`%FF` with upper-case hex, as azure-sdk-for-c writes them (docs/protocol.md §6); built once, not per byte. */
 const ESCAPES: readonly string[] = Array.from(
   { length: 256 },
   (_, byte) => '%' + byte.toString(16).toUpperCase().padStart(2, '0'),
@@ -52,7 +52,7 @@ export function isUnreserved(s: string): boolean {
 }
 
 /**
- * Percent-encodes every UTF-8 byte of `s` except `A-Z a-z 0-9 - _ . ~`, upper-case hex (PROTOCOL.md §6);
+ * Percent-encodes every UTF-8 byte of `s` except `A-Z a-z 0-9 - _ . ~`, upper-case hex (docs/protocol.md §6);
  * `$` becomes `%24`. Throws TopicError `invalid-property` on a lone surrogate, which has no UTF-8 form
  * [MQTT-1.5.3-1].
  */
@@ -123,7 +123,7 @@ function hexValue(c: number): number {
 
 /**
  * Percent-decodes `s` (UTF-8 escapes, either hex case); undefined when an escape is malformed or the bytes
- * are not valid UTF-8. `+` stays `+`: bags are not form-encoded (PROTOCOL.md §6). Never throws.
+ * are not valid UTF-8. `+` stays `+`: bags are not form-encoded (docs/protocol.md §6). Never throws.
  */
 export function percentDecode(s: string): string | undefined {
   return percentDecodeAt(s, 0, s.length, s.indexOf('%'));

@@ -18,7 +18,7 @@ function codeOf(run: () => unknown): TopicErrorCode {
 const nasty = fc.constantFrom('a', 'Z', '0', '-', '_', '.', '~', '%', '&', '=', '/', '+', '$', ' ', '?', '#', 'é', '€', '😀', '\u0000');
 const names = fc.string({ unit: nasty, minLength: 1, maxLength: 12 });
 const values = fc.option(fc.string({ unit: nasty, maxLength: 16 }), { nil: null });
-/** Bags whose names differ case-insensitively, as encodePropertyBag requires (PROTOCOL.md §6). */
+/** Bags whose names differ case-insensitively, as encodePropertyBag requires (docs/protocol.md §6). */
 const bags = fc.uniqueArray(fc.tuple(names, values), { selector: ([name]) => name.toLowerCase(), maxLength: 8 });
 
 describe('encodePropertyBag', () => {

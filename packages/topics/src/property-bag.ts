@@ -1,7 +1,7 @@
 import { TopicError } from './errors.ts';
 import { percentDecode, percentEncode } from './percent-encoding.ts';
 
-/** One property of a bag: a name and its value; null is a name without `=` (PROTOCOL.md §6). */
+/** One property of a bag: a name and its value; null is a name without `=` (docs/protocol.md §6). */
 export type PropertyPair = readonly [name: string, value: string | null];
 
 /** The outcome of decoding a bag: its pairs in wire order, or the first malformed escape. */
@@ -9,11 +9,11 @@ export type DecodedPropertyBag =
   | { readonly ok: true; readonly pairs: PropertyPair[] }
   | { readonly ok: false; readonly error: TopicError };
 
-const DUPLICATE_RULE = 'names must differ case-insensitively: IoT Hub routing keeps only one (PROTOCOL.md §6)';
-const ESCAPE_RULE = 'every % must start a %XX escape of valid UTF-8 (PROTOCOL.md §6)';
+const DUPLICATE_RULE = 'names must differ case-insensitively: IoT Hub routing keeps only one (docs/protocol.md §6)';
+const ESCAPE_RULE = 'every % must start a %XX escape of valid UTF-8 (docs/protocol.md §6)';
 
 /**
- * Encodes pairs as `name=value&name` in the given order, names and values percent-encoded (PROTOCOL.md §6).
+ * Encodes pairs as `name=value&name` in the given order, names and values percent-encoded (docs/protocol.md §6).
  * Throws TopicError `invalid-property` (empty name, non-string, lone surrogate) or `duplicate-property`.
  */
 export function encodePropertyBag(pairs: Iterable<PropertyPair>): string {
@@ -51,7 +51,7 @@ export function appendPropertyPairs(bag: string, pairs: Iterable<PropertyPair>):
 
 /**
  * Start and end of the pairs inside `bag[start, end)`: drops one leading `?` (doc example `/?prop1&prop2=`)
- * and one trailing `/` (Edge example `…/events/%24.on=alert/`), both tolerated by PROTOCOL.md §6. Encoded
+ * and one trailing `/` (Edge example `…/events/%24.on=alert/`), both tolerated by docs/protocol.md §6. Encoded
  * names and values never hold a raw `?` or `/`, so neither can be data.
  */
 export function bagBounds(bag: string, start: number, end: number): [start: number, end: number] {
@@ -66,7 +66,7 @@ export function escapeError(raw: string): TopicError {
 }
 
 /**
- * Decodes a bag tolerantly (PROTOCOL.md §6): optional leading `?` and trailing `/`, pairs split on `&`
+ * Decodes a bag tolerantly (docs/protocol.md §6): optional leading `?` and trailing `/`, pairs split on `&`
  * and the first `=`, `key` alone = null, `key=` = '', empty segments skipped, then percent-decoded.
  * A malformed escape is an error result, never a throw. Duplicates are kept, in wire order.
  */

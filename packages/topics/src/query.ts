@@ -5,7 +5,7 @@ import { percentDecode } from './percent-encoding.ts';
 import { escapeError } from './property-bag.ts';
 
 /**
- * The query parameters IoT Hub and DPS put after `/?` on request and response topics (PROTOCOL.md §9, §10,
+ * The query parameters IoT Hub and DPS put after `/?` on request and response topics (docs/protocol.md §9, §10,
  * §13), still as strings; absent ones are undefined, unknown ones are ignored.
  */
 export interface TopicQuery {
@@ -47,7 +47,7 @@ function queryKeyAt(s: string, start: number, end: number): QueryKey | undefined
 }
 
 /**
- * Reads the query at `topic[start…]` in any parameter order (PROTOCOL.md §9: "in any order"), with an
+ * Reads the query at `topic[start…]` in any parameter order (docs/protocol.md §9: "in any order"), with an
  * optional leading `?`; `$rid` and `$version` also match as `%24rid`, `%24version`. A repeated parameter
  * keeps its last value, as in a property bag. `$rid` and `operationId` are percent-decoded; a bad escape is
  * returned as a TopicError, never thrown. `status` is stored as given (-1 when there is none).
@@ -126,8 +126,8 @@ export type RidQuery = TopicQuery & { rid: string };
 /** A response topic's query, its status level read. */
 export type StatusQuery = RidQuery;
 
-const MISSING_RID_RULE = 'requests and responses must carry a non-empty $rid (PROTOCOL.md §9, §10, §13)';
-const STATUS_RULE = `status must be a decimal integer 0-${MAX_STATUS} (PROTOCOL.md §9, §10, §13)`;
+const MISSING_RID_RULE = 'requests and responses must carry a non-empty $rid (docs/protocol.md §9, §10, §13)';
+const STATUS_RULE = `status must be a decimal integer 0-${MAX_STATUS} (docs/protocol.md §9, §10, §13)`;
 
 /** The query at `topic[start…]`, or a TopicError when it is malformed or has no (or an empty) `$rid`. */
 export function parseRidQuery(topic: string, start: number, status = -1): RidQuery | TopicError {
@@ -138,7 +138,7 @@ export function parseRidQuery(topic: string, start: number, status = -1): RidQue
 }
 
 /**
- * Reads `{status}/?{query}` at `topic[start…]` (response topics, PROTOCOL.md §9, §10, §13): a TopicError
+ * Reads `{status}/?{query}` at `topic[start…]` (response topics, docs/protocol.md §9, §10, §13): a TopicError
  * `invalid-status` when the level is not an integer 0–65535, `missing-rid` when no `$rid` follows.
  */
 export function parseStatusQuery(topic: string, start: number): StatusQuery | TopicError {

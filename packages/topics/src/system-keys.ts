@@ -1,6 +1,6 @@
 import type { SystemProperties } from './message-properties.ts';
 
-/** Friendly name → wire key of every system property, in the order encoders emit them (PROTOCOL.md §7, §8). */
+/** Friendly name → wire key of every system property, in the order encoders emit them (docs/protocol.md §7, §8). */
 export const SYSTEM_PROPERTY_KEYS: Readonly<Record<keyof SystemProperties, string>> = Object.freeze({
   messageId: '$.mid',
   correlationId: '$.cid',
@@ -29,7 +29,7 @@ const FRIENDLY_BY_KEY: ReadonlyMap<string, keyof SystemProperties> = new Map(
   SYSTEM_ENTRIES.map(([friendly, wire]) => [wire, friendly]),
 );
 
-/** Lower-cased wire keys: IoT Hub reads property names case-insensitively (PROTOCOL.md §6). */
+/** Lower-cased wire keys: IoT Hub reads property names case-insensitively (docs/protocol.md §6). */
 const FOLDED_KEYS: ReadonlySet<string> = new Set(SYSTEM_ENTRIES.map(([, wire]) => wire.toLowerCase()));
 
 /** Key suffixes after `$.` (`mid`), by SYSTEM_ENTRIES index. */
@@ -71,7 +71,7 @@ function suffixAt(s: string, at: number, end: number, entry: number): boolean {
 
 /**
  * The system property whose key is spelled raw at `s[start…]`, as `%24.x` (what the hub sends) or `$.x`
- * (what the docs show), PROTOCOL.md §6, and ends at an `=`, an `&` or `end`: its SYSTEM_ENTRIES index times
+ * (what the docs show), docs/protocol.md §6, and ends at an `=`, an `&` or `end`: its SYSTEM_ENTRIES index times
  * 16 plus the key's length, or -1. Reads the characters in place, so the caller needs no slice and no search
  * for the `=`; other spellings (`%24%2Emid`) are left to systemKeyOf after decoding.
  */

@@ -11,7 +11,7 @@ describe('telemetry topics', () => {
     expect(telemetryTopicPrefix({ deviceId: 'd', moduleId: 'm' })).toBe('devices/d/modules/m/messages/events/');
   });
 
-  it('append the encoded bag, system keys first, as PROTOCOL.md §7 and §12 show', () => {
+  it('append the encoded bag, system keys first, as docs/protocol.md §7 and §12 show', () => {
     expect(telemetryTopic({ deviceId: 'd' })).toBe('devices/d/messages/events/');
     expect(telemetryTopic({ deviceId: 'd' }, { contentType: 'application/json', contentEncoding: 'utf-8' })).toBe(
       'devices/d/messages/events/%24.ct=application%2Fjson&%24.ce=utf-8',

@@ -9,7 +9,7 @@ import {
 } from './message-properties.ts';
 import { malformed, malformedBy, type MalformedTopic } from './topic-result.ts';
 
-/** Who sends: a device, or a module of it (PROTOCOL.md §2, §12). */
+/** Who sends: a device, or a module of it (docs/protocol.md §2, §12). */
 export interface Identity {
   readonly deviceId: string;
   readonly moduleId?: string;
@@ -26,7 +26,7 @@ export interface ParsedTelemetry {
 const DEVICES = 'devices/';
 const MODULES = 'modules/';
 const EVENTS = 'messages/events';
-const ID_RULE = 'the topic must name a non-empty id (PROTOCOL.md §5)';
+const ID_RULE = 'the topic must name a non-empty id (docs/protocol.md §5)';
 
 /**
  * The last prefix built and the ids it was built for: a sender names the same device on every message, and
@@ -52,7 +52,7 @@ export function telemetryTopicPrefix(identity: Identity): string {
 }
 
 /**
- * Topic for telemetry (PROTOCOL.md §5, §7; also the only legal Will topic, §2), the bag after the trailing
+ * Topic for telemetry (docs/protocol.md §5, §7; also the only legal Will topic, §2), the bag after the trailing
  * `/`. Throws TopicError for invalid ids or properties, or `bag-too-large`.
  */
 export function telemetryTopic(identity: Identity, properties?: MessagePropertiesInput): string {

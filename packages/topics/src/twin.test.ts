@@ -16,7 +16,7 @@ import {
 const topicError = (code: TopicErrorCode): unknown => expect.objectContaining({ name: 'TopicError', code });
 
 describe('twin topics', () => {
-  it('spell the filters as PROTOCOL.md §5 does', () => {
+  it('spell the filters as docs/protocol.md §5 does', () => {
     expect(TWIN_RESPONSE_FILTER).toBe('$iothub/twin/res/#');
     expect(DESIRED_PATCH_FILTER).toBe('$iothub/twin/PATCH/properties/desired/#');
   });

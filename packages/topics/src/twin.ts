@@ -12,23 +12,23 @@ import { hasAt } from './match.ts';
 import { brokenResponseRid, parseDecimal, parseRidQuery, parseStatusQuery, parseTopicQuery, parseVersion } from './query.ts';
 import { malformedBy, type MalformedTopic } from './topic-result.ts';
 
-/** Subscribe filter for twin responses; subscribe before the first request or its reply is lost (PROTOCOL.md §9). */
+/** Subscribe filter for twin responses; subscribe before the first request or its reply is lost (docs/protocol.md §9). */
 export const TWIN_RESPONSE_FILTER = '$iothub/twin/res/#';
-/** Subscribe filter for desired-property patches (PROTOCOL.md §9). */
+/** Subscribe filter for desired-property patches (docs/protocol.md §9). */
 export const DESIRED_PATCH_FILTER = '$iothub/twin/PATCH/properties/desired/#';
 
 const RESPONSE_PREFIX = '$iothub/twin/res/';
 const DESIRED_PREFIX = '$iothub/twin/PATCH/properties/desired/';
 const GET_PREFIX = '$iothub/twin/GET/';
 const REPORTED_PREFIX = '$iothub/twin/PATCH/properties/reported/';
-const VERSION_RULE = '$version must be a decimal non-negative safe integer (PROTOCOL.md §9)';
+const VERSION_RULE = '$version must be a decimal non-negative safe integer (docs/protocol.md §9)';
 
 /** A twin response: `$iothub/twin/res/{status}/?$rid={rid}[&$version={v}]`. */
 export interface ParsedTwinResponse {
   readonly kind: 'twin-response';
   readonly status: number;
   readonly rid: string;
-  /** New reported version, present on a 204 after a PATCH (PROTOCOL.md §9). */
+  /** New reported version, present on a 204 after a PATCH (docs/protocol.md §9). */
   readonly version?: number;
 }
 

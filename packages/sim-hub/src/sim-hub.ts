@@ -1,6 +1,6 @@
 /**
  * A local stand-in for Azure IoT Hub and DPS over MQTT 3.1.1, built on aedes (see README.md).
- * The device side speaks to it exactly as to the real services (PROTOCOL.md), minus TLS; the
+ * The device side speaks to it exactly as to the real services (docs/protocol.md), minus TLS; the
  * service side is this class: register devices, read twins, push desired patches, invoke methods,
  * send C2D and module-input messages, and watch telemetry.
  */
@@ -78,7 +78,7 @@ export interface ConnectedIdentity {
 
 /** Options of invokeMethod. */
 export interface InvokeMethodOptions {
-  /** Response timeout (default 30 000 ms, the service default of 30 s, PROTOCOL.md §10). */
+  /** Response timeout (default 30 000 ms, the service default of 30 s, docs/protocol.md §10). */
   readonly timeoutMs?: number;
   /** Invoke on a module of the device. */
   readonly moduleId?: string;
@@ -86,7 +86,7 @@ export interface InvokeMethodOptions {
 
 /** Options of sendC2d and sendModuleInput. */
 export interface DeliveryOptions {
-  /** Time to live before the message expires undelivered or unacknowledged (default 1 h, PROTOCOL.md §8). */
+  /** Time to live before the message expires undelivered or unacknowledged (default 1 h, docs/protocol.md §8). */
   readonly ttlMs?: number;
 }
 
@@ -288,7 +288,7 @@ export class SimHub {
 
   /**
    * Service side: merges a desired patch (null removes) and pushes it, with its new `$version`, to
-   * the device if it is connected and subscribed (nothing is queued for later, PROTOCOL.md §9).
+   * the device if it is connected and subscribed (nothing is queued for later, docs/protocol.md §9).
    * Returns the new desired version; throws RangeError for an unknown identity or an invalid patch.
    */
   updateDesired(deviceId: string, patch: Record<string, unknown>, moduleId?: string): number {
@@ -316,7 +316,7 @@ export class SimHub {
   // ---- direct methods --------------------------------------------------------------------
 
   /**
-   * Service side: invokes a direct method and waits for the device's response (PROTOCOL.md §10).
+   * Service side: invokes a direct method and waits for the device's response (docs/protocol.md §10).
    * Rejects with MethodInvocationError: 404 `device-offline` (not connected or not subscribed to
    * methods), 504 `timeout`, 503 `hub-closed`; with TopicError for an invalid name, RangeError over 128 KB.
    */
@@ -329,7 +329,7 @@ export class SimHub {
     }
     assertMethodName(methodName);
     const body = new TextEncoder().encode(JSON.stringify(payload === undefined ? null : payload));
-    if (body.length > MAX_METHOD_PAYLOAD_BYTES) throw new RangeError(`method payload of ${body.length} bytes exceeds ${MAX_METHOD_PAYLOAD_BYTES} (PROTOCOL.md §10)`);
+    if (body.length > MAX_METHOD_PAYLOAD_BYTES) throw new RangeError(`method payload of ${body.length} bytes exceeds ${MAX_METHOD_PAYLOAD_BYTES} (docs/protocol.md §10)`);
     const call = this.#state.methods.start(clientId, options.timeoutMs ?? 30_000, `method ${methodName} on ${clientId}`);
     session.send(methodRequestTopic(methodName, call.rid), body, qos);
     this.#log(`hub: ${clientId} ← method ${methodName} rid=${call.rid} ${preview(body)}`);
@@ -339,7 +339,7 @@ export class SimHub {
   // ---- C2D and module inputs -------------------------------------------------------------
 
   /**
-   * Service side: queues a cloud-to-device message (PROTOCOL.md §8) and resolves when it ends:
+   * Service side: queues a cloud-to-device message (docs/protocol.md §8) and resolves when it ends:
    * `completed` on the device's PUBACK, `delivered` if sent at QoS 0, `expired` after `ttlMs`.
    * A `messageId` ($.mid) is generated when absent, `$.to` defaults to `/devices/{d}/messages/devicebound`.
    * Rejects with RangeError for an unknown device, a body over 64 KB, or a full queue (50).
@@ -351,7 +351,7 @@ export class SimHub {
     return this.#enqueue(identity.clientId, 'c2d', topic, body, messageId, options);
   }
 
-  /** Edge side: queues a message for a module input (PROTOCOL.md §12); settles like sendC2d. */
+  /** Edge side: queues a message for a module input (docs/protocol.md §12); settles like sendC2d. */
   async sendModuleInput(
     deviceId: string,
     moduleId: string,
@@ -374,7 +374,7 @@ export class SimHub {
   #enqueue(clientId: string, feed: Feed, topic: string, body: Uint8Array | string, messageId: string, options: DeliveryOptions): Promise<DeliveryReceipt> {
     if (this.#closing !== undefined) throw new Error('the simulated hub is closed');
     const payload = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-    if (payload.length > MAX_C2D_BYTES) throw new RangeError(`message of ${payload.length} bytes exceeds ${MAX_C2D_BYTES} (PROTOCOL.md §8)`);
+    if (payload.length > MAX_C2D_BYTES) throw new RangeError(`message of ${payload.length} bytes exceeds ${MAX_C2D_BYTES} (docs/protocol.md §8)`);
     const receipt = this.#state.deviceBound.enqueue(clientId, feed, topic, payload, messageId, options.ttlMs ?? 3_600_000);
     this.#log(`hub: queued ${feed} ${messageId} for ${clientId}: ${preview(payload)}`);
     const session = this.#state.live.get(clientId);

@@ -1,5 +1,5 @@
 /**
- * Device and module twins: `desired` and `reported`, each with its own `$version` (PROTOCOL.md §9).
+ * Device and module twins: `desired` and `reported`, each with its own `$version` (docs/protocol.md §9).
  * A patch merges member by member; `null` removes a member; versions only increase.
  */
 
@@ -15,9 +15,9 @@ export interface TwinDocument {
   readonly reported: TwinSection;
 }
 
-/** Deepest nesting IoT Hub accepts in a twin section (PROTOCOL.md §9). */
+/** Deepest nesting IoT Hub accepts in a twin section (docs/protocol.md §9). */
 export const MAX_TWIN_DEPTH = 10;
-/** Size limit of one twin section in bytes of JSON (PROTOCOL.md §9: 32 KB). */
+/** Size limit of one twin section in bytes of JSON (docs/protocol.md §9: 32 KB). */
 export const MAX_TWIN_SECTION_BYTES = 32_768;
 
 /** True for a plain JSON object (not null, not an array). */
@@ -80,7 +80,7 @@ export class TwinStore {
     this.#faults = { remaining: count, status };
   }
 
-  /** Answers a device's GET (200 + twin) or reported PATCH (204 + `$version`, 400 for a bad patch), PROTOCOL.md §9. */
+  /** Answers a device's GET (200 + twin) or reported PATCH (204 + `$version`, 400 for a bad patch), docs/protocol.md §9. */
   answer(clientId: string, kind: 'twin-get' | 'twin-patch-reported', body: Uint8Array): TwinAnswer {
     if (this.#faults.remaining > 0) {
       this.#faults.remaining--;

@@ -1,12 +1,12 @@
 /**
- * MQTT over WebSockets (PROTOCOL.md §1): path `/$iothub/websocket`, subprotocol `mqtt`, MQTT
+ * MQTT over WebSockets (docs/protocol.md §1): path `/$iothub/websocket`, subprotocol `mqtt`, MQTT
  * bytes in binary frames. Uses only the browser WebSocket API surface (`binaryType`,
  * `onopen`, `onmessage`, `onclose`, `onerror`, `send`, `close`), so the same code runs in a
  * browser with the global `WebSocket` and in Node with the `ws` package's class.
  */
 import type { ByteStream, Connector } from './byte-stream.ts';
 
-/** IoT Hub's and DPS's WebSocket path (PROTOCOL.md §1). */
+/** IoT Hub's and DPS's WebSocket path (docs/protocol.md §1). */
 export const IOTHUB_WEBSOCKET_PATH = '/$iothub/websocket';
 
 /** The part of the WebSocket API this driver uses. */

@@ -1,5 +1,5 @@
 /**
- * Direct-method calls in flight (PROTOCOL.md §10): each waits for the device's
+ * Direct-method calls in flight (docs/protocol.md §10): each waits for the device's
  * `$iothub/methods/res/{status}/?$rid={rid}` or its timeout; a late response is dropped.
  */
 

@@ -15,7 +15,7 @@ export interface TelemetryRecord {
   readonly body: Uint8Array;
   /** `body` decoded as UTF-8 (for JSON bodies: `JSON.parse(record.text)`). */
   readonly text: string;
-  /** The decoded property bag; a Will carries `iothub-MessageType: Will`, a RETAIN publish `mqtt-retain: true` (PROTOCOL.md §2, §7). */
+  /** The decoded property bag; a Will carries `iothub-MessageType: Will`, a RETAIN publish `mqtt-retain: true` (docs/protocol.md §2, §7). */
   readonly properties: MessageProperties;
   readonly qos: 0 | 1;
   readonly dup: boolean;

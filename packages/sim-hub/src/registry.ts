@@ -1,6 +1,6 @@
 /**
  * The simulated hub's identity registry: devices and modules, each with a symmetric key (SAS) or
- * marked X.509. Keys are 32 random bytes, base64, like the portal's (PROTOCOL.md §4).
+ * marked X.509. Keys are 32 random bytes, base64, like the portal's (docs/protocol.md §4).
  */
 import { randomBytes } from 'node:crypto';
 import { formatConnectionString } from '@hubwire/sas';
@@ -21,7 +21,7 @@ export interface DeviceSpec {
 export interface RegisteredIdentity {
   readonly deviceId: string;
   readonly moduleId?: string;
-  /** `{d}` or `{d}/{m}`: the MQTT client id this identity must connect with (PROTOCOL.md §2). */
+  /** `{d}` or `{d}/{m}`: the MQTT client id this identity must connect with (docs/protocol.md §2). */
   readonly clientId: string;
   /** Base64 symmetric key; absent for X.509 identities. */
   readonly key?: string;
@@ -33,7 +33,7 @@ export function generateKey(): string {
   return randomBytes(32).toString('base64');
 }
 
-/** Returns the MQTT client id of an identity: `{d}` or `{d}/{m}` (PROTOCOL.md §2). */
+/** Returns the MQTT client id of an identity: `{d}` or `{d}/{m}` (docs/protocol.md §2). */
 export function clientIdOf(deviceId: string, moduleId?: string): string {
   return moduleId === undefined ? deviceId : `${deviceId}/${moduleId}`;
 }
@@ -45,9 +45,9 @@ export class DeviceRegistry {
   /** Registers (or re-registers, replacing the key) an identity; throws RangeError on an invalid id or a module of an unknown device. */
   add(spec: DeviceSpec): RegisteredIdentity {
     const { deviceId, moduleId } = spec;
-    if (!isValidDeviceId(deviceId)) throw new RangeError(`invalid device id ${JSON.stringify(deviceId)} (PROTOCOL.md §2)`);
+    if (!isValidDeviceId(deviceId)) throw new RangeError(`invalid device id ${JSON.stringify(deviceId)} (docs/protocol.md §2)`);
     if (moduleId !== undefined) {
-      if (!isValidModuleId(moduleId)) throw new RangeError(`invalid module id ${JSON.stringify(moduleId)} (PROTOCOL.md §2)`);
+      if (!isValidModuleId(moduleId)) throw new RangeError(`invalid module id ${JSON.stringify(moduleId)} (docs/protocol.md §2)`);
       if (!this.#identities.has(deviceId)) throw new RangeError(`register device ${deviceId} before its module ${moduleId}`);
     }
     const clientId = clientIdOf(deviceId, moduleId);
@@ -80,7 +80,7 @@ export class DeviceRegistry {
     return [...this.#identities.values()];
   }
 
-  /** `HostName=…;DeviceId=…[;ModuleId=…];SharedAccessKey=…` (or `;x509=true`) for a registered identity (PROTOCOL.md §3). */
+  /** `HostName=…;DeviceId=…[;ModuleId=…];SharedAccessKey=…` (or `;x509=true`) for a registered identity (docs/protocol.md §3). */
   connectionString(hostName: string, deviceId: string, moduleId?: string): string {
     const identity = this.require(deviceId, moduleId);
     return formatConnectionString({

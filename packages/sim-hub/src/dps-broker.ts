@@ -15,7 +15,7 @@ export interface DpsBrokerHooks {
   changed(): void;
 }
 
-/** The BrokerService for DPS: SAS per enrollment, only `$dps/registrations/res/#`, register and poll requests (PROTOCOL.md §13). */
+/** The BrokerService for DPS: SAS per enrollment, only `$dps/registrations/res/#`, register and poll requests (docs/protocol.md §13). */
 export function dpsBrokerService(dps: DpsService, hooks: DpsBrokerHooks): BrokerService<DpsIdentity> {
   return {
     authenticate: async (clientId, userName, password) => {

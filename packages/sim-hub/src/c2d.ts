@@ -1,5 +1,5 @@
 /**
- * Device-bound message queues: C2D (PROTOCOL.md §8) and module inputs (§12). A message waits until
+ * Device-bound message queues: C2D (docs/protocol.md §8) and module inputs (§12). A message waits until
  * its identity is connected and subscribed, goes out at the granted QoS (at most 1), and is complete
  * when the device PUBACKs it. Unacknowledged messages go back to the front of the queue when the
  * connection ends and are delivered again (DUP=1) on the next one: at-least-once, as on IoT Hub.
@@ -27,7 +27,7 @@ export interface DeliveryReceipt {
   readonly deliveryCount: number;
 }
 
-/** Messages one identity may have queued or in flight (PROTOCOL.md §8: 50). */
+/** Messages one identity may have queued or in flight (docs/protocol.md §8: 50). */
 export const MAX_QUEUED_MESSAGES = 50;
 
 interface QueuedMessage {
@@ -49,7 +49,7 @@ export class DeviceBoundQueue<I> {
   /** Queues a message; settles when it completes or expires. Throws RangeError when the identity already has 50. */
   enqueue(clientId: string, feed: Feed, topic: string, payload: Uint8Array, messageId: string, ttlMs: number): Promise<DeliveryReceipt> {
     if (this.pendingCount(clientId) >= MAX_QUEUED_MESSAGES) {
-      throw new RangeError(`${clientId} already has ${MAX_QUEUED_MESSAGES} device-bound messages pending (PROTOCOL.md §8)`);
+      throw new RangeError(`${clientId} already has ${MAX_QUEUED_MESSAGES} device-bound messages pending (docs/protocol.md §8)`);
     }
     return new Promise<DeliveryReceipt>((resolve) => {
       const message: QueuedMessage = {

@@ -9,7 +9,7 @@
  */
 import type { ByteStream } from './byte-stream.ts';
 
-/** The driver-facing surface both engines share (DESIGN.md "The engine surface"). */
+/** The driver-facing surface both engines share (docs/design.md "The engine surface"). */
 export interface Drivable<E> {
   receive(now: number, chunk: Uint8Array): void;
   pollTransmit(): Uint8Array | undefined;

@@ -2,7 +2,7 @@
  * A complete IoT Hub device driver for any ByteStream connector (TCP, TLS, WebSocket): it runs
  * the drive loop, reconnects with the engine's ReconnectBackoff after a lost connection or a
  * retriable CONNACK, and renews the SAS token when the engine says `token-expiring` (MQTT 3.1.1
- * has no in-band re-auth, so renewal = DISCONNECT + CONNECT with a new password, PROTOCOL.md §4;
+ * has no in-band re-auth, so renewal = DISCONNECT + CONNECT with a new password, docs/protocol.md §4;
  * `disconnect(now, { renewing: true })` keeps pending twin requests for the new connection).
  *
  * The protocol itself (resending unacknowledged telemetry, re-subscribing, re-reading the twin)

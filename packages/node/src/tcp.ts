@@ -1,6 +1,6 @@
 /**
  * TCP and TLS connectors for Node (`node:net`, `node:tls`). IoT Hub and DPS accept MQTT only
- * over TLS on 8883 (PROTOCOL.md §1); plain TCP is for local brokers and the simulated hub.
+ * over TLS on 8883 (docs/protocol.md §1); plain TCP is for local brokers and the simulated hub.
  */
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions } from 'node:tls';

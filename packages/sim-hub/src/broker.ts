@@ -104,7 +104,7 @@ export async function createServiceBroker<I>(service: BrokerService<I>): Promise
         done(null, null);
         return;
       }
-      // The wire tap already turned a QoS 2 request into 1 (PROTOCOL.md §5).
+      // The wire tap already turned a QoS 2 request into 1 (docs/protocol.md §5).
       session.subscriptions.set(subscription.topic, { feed, qos: subscription.qos === 0 ? 0 : 1 });
       done(null, subscription);
     },
@@ -129,7 +129,7 @@ export async function createServiceBroker<I>(service: BrokerService<I>): Promise
         done(new Error(reason));
         return;
       }
-      // RETAIN is not stored by IoT Hub (PROTOCOL.md §7): clear it before aedes' retained store sees it.
+      // RETAIN is not stored by IoT Hub (docs/protocol.md §7): clear it before aedes' retained store sees it.
       packet.retain = false;
       done(null);
     },

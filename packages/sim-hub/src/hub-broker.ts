@@ -1,7 +1,7 @@
 /**
  * The hub's device-facing side, plugged into aedes: CONNECT checks (hub-auth.ts), topic rules
  * (rules.ts), and what each accepted PUBLISH means: telemetry is recorded, twin requests answered,
- * method responses matched to their calls (PROTOCOL.md §5–§10).
+ * method responses matched to their calls (docs/protocol.md §5–§10).
  */
 import { twinResponseTopic } from '@hubwire/topics';
 import type { AuthVerdict, BrokerService, InboundPublish } from './broker.ts';
@@ -20,7 +20,7 @@ export function pumpDeviceBound(state: HubState, session: Session<HubConnection>
   if (sent > 0) state.log(`hub: ${session.clientId} ← ${sent} device-bound message(s)`);
 }
 
-/** Closes the connection when its SAS token expires by the hub clock (PROTOCOL.md §4); returns a cancel function. */
+/** Closes the connection when its SAS token expires by the hub clock (docs/protocol.md §4); returns a cancel function. */
 function armExpiry(state: HubState, session: Session<HubConnection>): () => void {
   const expiresAt = session.identity.expiresAt;
   let timer: NodeJS.Timeout | undefined;
@@ -137,7 +137,7 @@ function handlePublish(state: HubState, session: Session<HubConnection>, packet:
   return undefined;
 }
 
-/** Records telemetry; a Will gets `iothub-MessageType: Will`, RETAIN `mqtt-retain: true` (PROTOCOL.md §2, §7). */
+/** Records telemetry; a Will gets `iothub-MessageType: Will`, RETAIN `mqtt-retain: true` (docs/protocol.md §2, §7). */
 function recordTelemetry(state: HubState, session: Session<HubConnection>, packet: InboundPublish, decoded: TelemetryRecord['properties']): void {
   let properties = decoded;
   if (packet.will || packet.retain) {
@@ -165,7 +165,7 @@ function recordTelemetry(state: HubState, session: Session<HubConnection>, packe
   state.log(`hub: ${session.clientId} → telemetry qos${packet.qos}${flags} ${preview(packet.payload)}${describeProperties(properties)}`);
 }
 
-/** Answers a twin GET or reported PATCH, only to a connection subscribed to twin responses (PROTOCOL.md §9). */
+/** Answers a twin GET or reported PATCH, only to a connection subscribed to twin responses (docs/protocol.md §9). */
 function answerTwin(state: HubState, session: Session<HubConnection>, kind: 'twin-get' | 'twin-patch-reported', rid: string, body: Uint8Array): void {
   state.stats.twinRequests++;
   const answer = state.twins.answer(session.clientId, kind, body);

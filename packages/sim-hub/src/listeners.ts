@@ -1,6 +1,6 @@
 /**
  * The hub's two front doors on 127.0.0.1, each on a port chosen at run time: plain TCP (the real
- * hub's 8883 without TLS) and WebSocket on `/$iothub/websocket` with subprotocol `mqtt` (PROTOCOL.md §1).
+ * hub's 8883 without TLS) and WebSocket on `/$iothub/websocket` with subprotocol `mqtt` (docs/protocol.md §1).
  */
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';

@@ -1,6 +1,6 @@
 /**
  * Turns a connection string into CONNECT passwords for the engine. A SharedAccessKey signs a
- * fresh token for every connect (so a reconnect never presents an expired one, PROTOCOL.md §4);
+ * fresh token for every connect (so a reconnect never presents an expired one, docs/protocol.md §4);
  * a ready SharedAccessSignature is used as is and cannot be renewed; x509=true sends none.
  *
  * The engine counts time on the driver's monotonic clock, a token's `se` in wall-clock
@@ -73,7 +73,7 @@ export function sasAuth(
   };
 }
 
-/** Returns an AuthSource for DPS: tokens for `{idScope}/registrations/{registrationId}` with `skn=registration` (PROTOCOL.md §13). */
+/** Returns an AuthSource for DPS: tokens for `{idScope}/registrations/{registrationId}` with `skn=registration` (docs/protocol.md §13). */
 export function dpsAuth(idScope: string, registrationId: string, key: string, options: SasAuthOptions = {}): AuthSource {
   return sasAuth({ resourceUri: dpsResourceUri(idScope, registrationId), key, keyName: 'registration' }, undefined, options);
 }

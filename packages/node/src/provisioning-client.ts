@@ -1,5 +1,5 @@
 /**
- * A DPS driver (PROTOCOL.md §13): connect to the provisioning service, `register`, wait for the
+ * A DPS driver (docs/protocol.md §13): connect to the provisioning service, `register`, wait for the
  * assignment, disconnect, then connect to the assigned hub as the assigned device. The
  * ProvisioningEngine does the protocol (subscribe, register, poll honouring retry-after, one
  * final event per registration); this file only opens the stream and keeps the loop running.

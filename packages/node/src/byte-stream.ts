@@ -1,7 +1,7 @@
 /**
  * The one thing a driver needs from a transport: a duplex byte stream. TCP, TLS and WebSocket
  * connectors all produce this shape, so the drive loop and the clients never know which one
- * they are talking over (MQTT is a byte stream whichever carries it, PROTOCOL.md §1).
+ * they are talking over (MQTT is a byte stream whichever carries it, docs/protocol.md §1).
  */
 
 /** What a stream reports; the connector calls these, at most one `onClose` per stream. */

@@ -1,5 +1,5 @@
 /**
- * The simulated Device Provisioning Service (PROTOCOL.md §13), on its own aedes instance and
+ * The simulated Device Provisioning Service (docs/protocol.md §13), on its own aedes instance and
  * listeners with its own id scope. A registration answers 202 + `retry-after` + operationId, the
  * first `pollsBeforeAssigned` operation-status polls 202 again, the next one 200 `assigned`; on
  * assignment the device is registered on the hub with the key it authenticated with.
@@ -63,7 +63,7 @@ export interface RegistrationRecord {
 export interface DpsOptions {
   /** Id scope (default `0ne00SIM0D5`). */
   readonly idScope?: string;
-  /** `retry-after` of each 202, in seconds (default 1; engines following the C SDK treat 0 as 1, PROTOCOL.md §13). */
+  /** `retry-after` of each 202, in seconds (default 1; engines following the C SDK treat 0 as 1, docs/protocol.md §13). */
   readonly retryAfterSeconds?: number;
   /** Operation-status polls answered 202 before the 200 (default 1). */
   readonly pollsBeforeAssigned?: number;
@@ -108,7 +108,7 @@ export class DpsService {
 
   /** Adds (or replaces) an individual enrollment; returns its key (undefined for X.509). */
   addIndividualEnrollment(spec: IndividualEnrollmentSpec): { registrationId: string; key?: string } {
-    if (!isValidRegistrationId(spec.registrationId)) throw new RangeError(`invalid registration id ${JSON.stringify(spec.registrationId)} (PROTOCOL.md §13)`);
+    if (!isValidRegistrationId(spec.registrationId)) throw new RangeError(`invalid registration id ${JSON.stringify(spec.registrationId)} (docs/protocol.md §13)`);
     const key = spec.x509 === true ? undefined : (spec.key ?? generateKey());
     this.#individual.set(spec.registrationId, {
       kind: 'individual',
@@ -155,7 +155,7 @@ export class DpsService {
     let reason = 'bad-signature';
     for (const [enrollment, deviceKey] of candidates) {
       const verdict = await verifySasToken(token, deviceKey, nowSeconds, resource);
-      if (verdict.ok && verdict.token.keyName !== 'registration') return refuse(5, 'DPS tokens must carry skn=registration (PROTOCOL.md §4)');
+      if (verdict.ok && verdict.token.keyName !== 'registration') return refuse(5, 'DPS tokens must carry skn=registration (docs/protocol.md §4)');
       if (verdict.ok) return { ok: true, identity: { registrationId, deviceKey, enrollment } };
       if (verdict.reason === 'malformed') return refuse(4, `password is not a SAS token: ${verdict.detail}`);
       if (verdict.reason !== 'bad-signature') reason = verdict.reason;

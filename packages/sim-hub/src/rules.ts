@@ -1,5 +1,5 @@
 /**
- * IoT Hub's topic rules, as the simulator enforces them (PROTOCOL.md §5, §7, §13): only documented
+ * IoT Hub's topic rules, as the simulator enforces them (docs/protocol.md §5, §7, §13): only documented
  * subscription filters (anything else gets SUBACK 0x80), only documented publish topics of the
  * connected identity (anything else, or QoS 2, closes the connection), at most five subscriptions.
  */
@@ -22,10 +22,10 @@ export interface HubIdentity {
   readonly moduleId?: string;
 }
 
-/** Subscriptions IoT Hub allows at a time (PROTOCOL.md §5). */
+/** Subscriptions IoT Hub allows at a time (docs/protocol.md §5). */
 export const MAX_SUBSCRIPTIONS = 5;
 
-/** azure-sdk-for-c's C2D filter, `+` in place of the device id (PROTOCOL.md §5); accepted as the device's own. */
+/** azure-sdk-for-c's C2D filter, `+` in place of the device id (docs/protocol.md §5); accepted as the device's own. */
 export const C2D_ANY_DEVICE_FILTER = 'devices/+/messages/devicebound/#';
 
 /** Device-bound topic families, each named after the filter a connection needs to receive it. */
@@ -37,13 +37,13 @@ export function hubFeedOf(identity: HubIdentity, filter: string): Feed | undefin
   if (filter === DESIRED_PATCH_FILTER) return 'desired-patch';
   if (filter === METHODS_FILTER) return 'method-request';
   if (identity.moduleId !== undefined) {
-    // Modules never get C2D (PROTOCOL.md §12).
+    // Modules never get C2D (docs/protocol.md §12).
     return filter === moduleInputsFilter(identity.deviceId, identity.moduleId) ? 'module-input' : undefined;
   }
   return filter === c2dSubscribeFilter(identity.deviceId) || filter === C2D_ANY_DEVICE_FILTER ? 'c2d' : undefined;
 }
 
-/** Which feed a filter subscribes to on DPS, or undefined when refused (PROTOCOL.md §13). */
+/** Which feed a filter subscribes to on DPS, or undefined when refused (docs/protocol.md §13). */
 export function dpsFeedOf(filter: string): Feed | undefined {
   return filter === DPS_RESPONSE_FILTER ? 'dps-response' : undefined;
 }
@@ -55,7 +55,7 @@ export type PublishVerdict =
 
 /** Checks a device's PUBLISH against IoT Hub's rules. */
 export function checkHubPublish(identity: HubIdentity, topicName: string, qos: number, bodyBytes: number): PublishVerdict {
-  if (qos === 2) return { ok: false, reason: 'QoS 2 PUBLISH is not supported (PROTOCOL.md §7)' };
+  if (qos === 2) return { ok: false, reason: 'QoS 2 PUBLISH is not supported (docs/protocol.md §7)' };
   const topic = parseOutboundTopic(topicName);
   switch (topic.kind) {
     case 'unknown':
@@ -70,7 +70,7 @@ export function checkHubPublish(identity: HubIdentity, topicName: string, qos: n
         return { ok: false, reason: `telemetry on another identity's topic ${topicName}` };
       }
       const size = bodyBytes + propertyBagSize(topic.properties);
-      if (size > MAX_MESSAGE_BYTES) return { ok: false, reason: `message of ${size} bytes exceeds ${MAX_MESSAGE_BYTES} (PROTOCOL.md §7)` };
+      if (size > MAX_MESSAGE_BYTES) return { ok: false, reason: `message of ${size} bytes exceeds ${MAX_MESSAGE_BYTES} (docs/protocol.md §7)` };
       return { ok: true, topic };
     }
     default:
@@ -83,5 +83,5 @@ export function checkDpsPublish(topicName: string, qos: number): PublishVerdict 
   if (qos === 2) return { ok: false, reason: 'QoS 2 PUBLISH is not supported' };
   const topic = parseOutboundTopic(topicName);
   if (topic.kind === 'dps-register' || topic.kind === 'dps-operation-status') return { ok: true, topic };
-  return { ok: false, reason: `topic ${topicName} is not a DPS request (PROTOCOL.md §13)` };
+  return { ok: false, reason: `topic ${topicName} is not a DPS request (docs/protocol.md §13)` };
 }

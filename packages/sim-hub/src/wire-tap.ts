@@ -4,7 +4,7 @@
  *
  * - the packet id of every PUBACK, so the hub can complete the C2D message it belongs to (aedes'
  *   `ack` event carries nothing for clean sessions);
- * - IoT Hub grants a QoS 2 subscription as QoS 1 (PROTOCOL.md §5); aedes would grant 2, so the tap
+ * - IoT Hub grants a QoS 2 subscription as QoS 1 (docs/protocol.md §5); aedes would grant 2, so the tap
  *   rewrites the requested QoS byte before aedes reads it;
  * - a cap on packet size, so one huge remaining length cannot make the hub buffer without bound.
  */
@@ -13,7 +13,7 @@ import { Duplex } from 'node:stream';
 /** Where a connection came from. */
 export type Transport = 'tcp' | 'ws';
 
-/** Largest packet framed: a 256 KB message (PROTOCOL.md §7) plus a maximal topic and header; bigger closes the connection. */
+/** Largest packet framed: a 256 KB message (docs/protocol.md §7) plus a maximal topic and header; bigger closes the connection. */
 export const MAX_FRAME_BYTES: number = 262_144 + 65_535 + 64;
 
 const PUBACK = 4;

@@ -1,5 +1,5 @@
 /**
- * CONNECT authentication for the simulated hub (PROTOCOL.md §2, §4). IoT Hub documents no CONNACK
+ * CONNECT authentication for the simulated hub (docs/protocol.md §2, §4). IoT Hub documents no CONNACK
  * mapping, so the simulator uses this one (README "CONNACK codes"):
  *
  * | Code | When |
@@ -20,10 +20,10 @@ export type ConnectVerdict =
   | {
       readonly ok: true;
       readonly identity: RegisteredIdentity;
-      /** `se` of the password in ms (absent for X.509): the hub closes the connection then (PROTOCOL.md §4). */
+      /** `se` of the password in ms (absent for X.509): the hub closes the connection then (docs/protocol.md §4). */
       readonly expiresAt?: number;
       readonly apiVersion: string;
-      /** `model-id` from the user name (PnP, PROTOCOL.md §11). */
+      /** `model-id` from the user name (PnP, docs/protocol.md §11). */
       readonly modelId?: string;
     }
   | { readonly ok: false; readonly returnCode: RefusalCode; readonly reason: string };
