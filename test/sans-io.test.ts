@@ -17,7 +17,7 @@ const FORBIDDEN: readonly [string, RegExp][] = [
 
 /** Files the rule does not cover: tests, and the one adapter that hands bytes to mqtt-packet. */
 const EXEMPT = /\.test\.ts$|\.test-d\.ts$/;
-const BUFFER_ADAPTER = 'packages/core/src/mqtt-packet-adapter.ts';
+const BUFFER_ADAPTER = 'packages/core/src/wire/mqtt-packet-adapter.ts';
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -1,16 +1,16 @@
 // The engines.
-export { DeviceEngine } from './device-engine.ts';
-export type { EngineState } from './device-engine.ts';
-export type { Body, ConnectAuth, DisconnectOptions, PublishResult, RequestResult, TelemetryOptions } from './intents.ts';
-export { DEVICE_DEFAULTS } from './options.ts';
-export type { DeviceEngineOptions, SubscribeOptions, WillMessage } from './options.ts';
-export { ProvisioningEngine } from './provisioning-engine.ts';
-export type { ProvisioningAuth, ProvisioningState, RegisterOptions } from './provisioning-engine.ts';
-export type { ProvisioningEngineOptions } from './provisioning-options.ts';
+export { DeviceEngine } from './device/device-engine.ts';
+export type { EngineState } from './device/device-engine.ts';
+export type { Body, ConnectAuth, DisconnectOptions, PublishResult, RequestResult, TelemetryOptions } from './device/intents.ts';
+export { DEVICE_DEFAULTS } from './device/options.ts';
+export type { DeviceEngineOptions, SubscribeOptions, WillMessage } from './device/options.ts';
+export { ProvisioningEngine } from './provisioning/provisioning-engine.ts';
+export type { ProvisioningAuth, ProvisioningState, RegisterOptions } from './provisioning/provisioning-engine.ts';
+export type { ProvisioningEngineOptions } from './provisioning/provisioning-options.ts';
 
 // Errors the application catches (its own mistakes only).
-export { HubwireError, InvalidIntentError, InvalidStateError, InvalidTimeError, QueueFullError } from './errors.ts';
-export type { HubwireErrorCode, InvalidIntentCode, InvalidStateCode } from './errors.ts';
+export { HubwireError, InvalidIntentError, InvalidStateError, InvalidTimeError, QueueFullError } from './shared/errors.ts';
+export type { HubwireErrorCode, InvalidIntentCode, InvalidStateCode } from './shared/errors.ts';
 
 // Events, one union per engine.
 export type {
@@ -40,27 +40,27 @@ export type {
   TelemetryAckedEvent,
   TokenExpiringEvent,
   TwinEvent,
-} from './events.ts';
-export { failureReason, isRetriable, isSuccess } from './status.ts';
-export { connectRefusedReason, isConnectRetriable } from './connack.ts';
+} from './device/events.ts';
+export { failureReason, isRetriable, isSuccess } from './device/status.ts';
+export { connectRefusedReason, isConnectRetriable } from './session/connack.ts';
 
 // Bodies and Plug and Play helpers.
-export { isJsonObject, json, parseJsonObject, text, utf8 } from './json.ts';
-export { COMPONENT_MARKER, componentPatch, writablePropertyAck } from './plug-and-play.ts';
-export type { WritablePropertyAck } from './plug-and-play.ts';
+export { isJsonObject, json, parseJsonObject, text, utf8 } from './shared/json.ts';
+export { COMPONENT_MARKER, componentPatch, writablePropertyAck } from './device/plug-and-play.ts';
+export type { WritablePropertyAck } from './device/plug-and-play.ts';
 
 // Deterministic randomness for simulations and tests.
-export { seededRandom } from './seeded-random.ts';
+export { seededRandom } from './shared/seeded-random.ts';
 
 // Reconnect policy for drivers.
-export { ReconnectBackoff } from './backoff.ts';
-export type { BackoffReason, ReconnectBackoffOptions } from './backoff.ts';
+export { ReconnectBackoff } from './shared/backoff.ts';
+export type { BackoffReason, ReconnectBackoffOptions } from './shared/backoff.ts';
 
 // Shared engine pieces (for custom engines and tests).
-export { Timer, TimerTable } from './timers.ts';
-export type { TimerKind } from './timers.ts';
-export { RidTable } from './rid-table.ts';
-export type { PendingRequest } from './rid-table.ts';
+export { Timer, TimerTable } from './session/timers.ts';
+export type { TimerKind } from './session/timers.ts';
+export { RidTable } from './device/rid-table.ts';
+export type { PendingRequest } from './device/rid-table.ts';
 
 // The MQTT codec.
 export type {
@@ -73,9 +73,9 @@ export type {
   PublishPacket,
   SubackPacket,
   UnsubackPacket,
-} from './packets.ts';
-export { PacketDecoder } from './decoder.ts';
-export type { PacketDecoderOptions } from './decoder.ts';
+} from './wire/packets.ts';
+export { PacketDecoder } from './wire/decoder.ts';
+export type { PacketDecoderOptions } from './wire/decoder.ts';
 export {
   DISCONNECT,
   encodePuback,
@@ -85,8 +85,8 @@ export {
   MAX_REMAINING_LENGTH,
   PINGREQ,
   publishLength,
-} from './encoder.ts';
-export type { PublishInput } from './encoder.ts';
-export { encodeConnect, encodeSubscribe, encodeUnsubscribe, parsePacket } from './mqtt-packet-adapter.ts';
-export type { ConnectOptions, ParsedPacket, SubscriptionRequest, WillOptions } from './mqtt-packet-adapter.ts';
-export { decodeUtf8, encodeUtf8Into, utf8Length } from './utf8.ts';
+} from './wire/encoder.ts';
+export type { PublishInput } from './wire/encoder.ts';
+export { encodeConnect, encodeSubscribe, encodeUnsubscribe, parsePacket } from './wire/mqtt-packet-adapter.ts';
+export type { ConnectOptions, ParsedPacket, SubscriptionRequest, WillOptions } from './wire/mqtt-packet-adapter.ts';
+export { decodeUtf8, encodeUtf8Into, utf8Length } from './wire/utf8.ts';

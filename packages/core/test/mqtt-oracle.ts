@@ -6,8 +6,8 @@
 import fc from 'fast-check';
 import { generate, parser as createParser } from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
-import type { PacketDecoder } from '../src/decoder.ts';
-import type { DecodeFailure, InboundPacket } from '../src/packets.ts';
+import type { PacketDecoder } from '../src/wire/decoder.ts';
+import type { DecodeFailure, InboundPacket } from '../src/wire/packets.ts';
 
 /** Types the fast decoder handles itself, as mqtt-packet names them. */
 const FAST_TYPES = new Set(['publish', 'puback', 'suback', 'unsuback', 'connack', 'pingresp']);
@@ -119,16 +119,8 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
 }
 
-/** Concatenates byte arrays. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+/** One byte-concat helper for tests and bench. */
+export { concat } from '../../../bench/lib/bytes.ts';
 
 /** Code units that make any Unicode string, lone surrogates included. */
 const anyUnit = fc.oneof(

@@ -6,7 +6,7 @@
  * acknowledges by itself (a twin response, a malformed topic, …) joins the queue already
  * completed whenever a manual delivery is pending, so it cannot overtake one either.
  */
-import { Fifo } from './fifo.ts';
+import { Fifo } from '../shared/fifo.ts';
 
 /** One received QoS 1 PUBLISH awaiting its PUBACK. */
 class Delivery {

@@ -1,5 +1,5 @@
 import { isValidOperationId } from '@hubwire/topics';
-import { isJsonObject, json } from './json.ts';
+import { isJsonObject, json } from '../shared/json.ts';
 
 /**
  * What one DPS reply means for a registration (docs/protocol.md §13). DPS bodies are untrusted

@@ -83,11 +83,11 @@ import {
   twinPatchReportedTopic,
 } from '@hubwire/topics';
 import type { InboundTopic, MessageProperties } from '@hubwire/topics';
-import { fullJitterMs } from './backoff.ts';
-import { connectRefusedReason, isConnectRetriable } from './connack.ts';
-import { PacketDecoder } from './decoder.ts';
-import { DISCONNECT, encodePuback, encodePublish, encodeTelemetry, PINGREQ } from './encoder.ts';
-import { InvalidIntentError, InvalidStateError, QueueFullError } from './errors.ts';
+import { fullJitterMs } from '../shared/backoff.ts';
+import { connectRefusedReason, isConnectRetriable } from '../session/connack.ts';
+import { PacketDecoder } from '../wire/decoder.ts';
+import { DISCONNECT, encodePuback, encodePublish, encodeTelemetry, PINGREQ } from '../wire/encoder.ts';
+import { InvalidIntentError, InvalidStateError, QueueFullError } from '../shared/errors.ts';
 import type {
   ConnectionLostReason,
   DeviceEvent,
@@ -96,8 +96,8 @@ import type {
   RequestIntent,
 } from './events.ts';
 import { DesiredVersions, versionOf } from './desired-versions.ts';
-import { Fifo } from './fifo.ts';
-import { InFlightTable, OutgoingMessage, PendingSubscribe } from './inflight.ts';
+import { Fifo } from '../shared/fifo.ts';
+import { InFlightTable, OutgoingMessage, PendingSubscribe } from '../session/inflight.ts';
 import {
   bodyBytes,
   checkConnectAuth,
@@ -110,10 +110,10 @@ import {
   willOf,
 } from './intents.ts';
 import type { Body, ConnectAuth, DisconnectOptions, PublishResult, RequestResult, TelemetryOptions } from './intents.ts';
-import { asBytes, isJsonObject, parseJsonObject } from './json.ts';
-import { encodeConnect, encodeSubscribe } from './mqtt-packet-adapter.ts';
-import type { WillOptions } from './mqtt-packet-adapter.ts';
-import { checkNow } from './now.ts';
+import { asBytes, isJsonObject, parseJsonObject } from '../shared/json.ts';
+import { encodeConnect, encodeSubscribe } from '../wire/mqtt-packet-adapter.ts';
+import type { WillOptions } from '../wire/mqtt-packet-adapter.ts';
+import { checkNow } from '../shared/now.ts';
 import {
   checkDeviceOptions,
   defaultRandom,
@@ -122,13 +122,13 @@ import {
   Sub,
 } from './options.ts';
 import type { DeviceEngineOptions } from './options.ts';
-import type { InboundPacket, PublishPacket } from './packets.ts';
-import { PubackOrder } from './puback-order.ts';
+import type { InboundPacket, PublishPacket } from '../wire/packets.ts';
+import { PubackOrder } from '../session/puback-order.ts';
 import { RidTable } from './rid-table.ts';
 import { TelemetryTopicCache } from './telemetry-topic.ts';
 import { failureReason, isRetriable, isSuccess } from './status.ts';
 import { filterOf, Subscriptions } from './subscriptions.ts';
-import { Timer, TimerTable } from './timers.ts';
+import { Timer, TimerTable } from '../session/timers.ts';
 
 /** Where a DeviceEngine stands; see the theory of operation in device-engine.ts. */
 export type EngineState = 'disconnected' | 'connecting' | 'connected' | 'closed';

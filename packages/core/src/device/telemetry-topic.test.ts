@@ -2,7 +2,7 @@ import { telemetryTopic } from '@hubwire/topics';
 import type { PropertyPair } from '@hubwire/topics';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PacketDecoder } from './decoder.ts';
+import { PacketDecoder } from '../wire/decoder.ts';
 import { DeviceEngine } from './device-engine.ts';
 import type { TelemetryOptions } from './intents.ts';
 import { TelemetryTopicCache } from './telemetry-topic.ts';

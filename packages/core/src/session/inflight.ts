@@ -11,8 +11,8 @@
  *   CONNACK, with their packet ids, DUP set only when the session was resumed [MQTT-4.4.0-1].
  * - The tables are allocated on first use and dropped when empty, so an idle engine holds none.
  */
-import { QueueFullError } from './errors.ts';
-import { Fifo } from './fifo.ts';
+import { QueueFullError } from '../shared/errors.ts';
+import { Fifo } from '../shared/fifo.ts';
 
 /** One telemetry message, from `publishTelemetry` until it is sent (QoS 0) or acknowledged (QoS 1). */
 export class OutgoingMessage {

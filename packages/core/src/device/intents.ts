@@ -5,9 +5,9 @@
  */
 import { encodeMessageProperties, MAX_MESSAGE_BYTES, MAX_TWIN_SECTION_BYTES, propertyBagSize } from '@hubwire/topics';
 import type { MessagePropertiesInput, PropertyPair, SystemProperties } from '@hubwire/topics';
-import { InvalidIntentError } from './errors.ts';
-import { asBytes, isJsonObject, utf8 } from './json.ts';
-import type { WillOptions } from './mqtt-packet-adapter.ts';
+import { InvalidIntentError } from '../shared/errors.ts';
+import { asBytes, isJsonObject, utf8 } from '../shared/json.ts';
+import type { WillOptions } from '../wire/mqtt-packet-adapter.ts';
 import type { WillMessage } from './options.ts';
 
 /** Credentials for one connection. */

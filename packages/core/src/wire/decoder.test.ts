@@ -10,7 +10,7 @@ import {
   oracleGenerate,
   oracleParse,
   split,
-} from '../test/mqtt-oracle.ts';
+} from '../../test/mqtt-oracle.ts';
 import { PacketDecoder } from './decoder.ts';
 import { encodePuback, encodePublish } from './encoder.ts';
 import type { DecodeFailure, InboundPacket, PublishPacket } from './packets.ts';

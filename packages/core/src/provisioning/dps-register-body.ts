@@ -1,6 +1,6 @@
 import { MAX_DPS_MESSAGE_BYTES } from '@hubwire/topics';
-import { InvalidIntentError } from './errors.ts';
-import { utf8 } from './json.ts';
+import { InvalidIntentError } from '../shared/errors.ts';
+import { utf8 } from '../shared/json.ts';
 
 /**
  * Body of the DPS register request: `{"registrationId":"…"}` or, with a custom payload,

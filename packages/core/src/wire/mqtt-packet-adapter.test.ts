@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { oracleParse } from '../test/mqtt-oracle.ts';
+import { oracleParse } from '../../test/mqtt-oracle.ts';
 import { parser as createParser } from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
 import { encodeConnect, encodeSubscribe, encodeUnsubscribe, parsePacket } from './mqtt-packet-adapter.ts';

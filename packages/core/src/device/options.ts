@@ -2,7 +2,7 @@
  * DeviceEngine options: what the application may set, the defaults, and the checks that turn a
  * bad option into an InvalidIntentError at construction (never later, on the wire).
  */
-import { InvalidIntentError } from './errors.ts';
+import { InvalidIntentError } from '../shared/errors.ts';
 import type { MessagePropertiesInput } from '@hubwire/topics';
 
 /** Which subscriptions the engine makes at every connect (docs/protocol.md §5). */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anyString } from '../test/mqtt-oracle.ts';
+import { anyString } from '../../test/mqtt-oracle.ts';
 import { decodeShortAscii, decodeUtf8, encodeUtf8Into, SHORT_STRING_BYTES, utf8Length } from './utf8.ts';
 
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidIntentError } from './errors.ts';
+import { InvalidIntentError } from '../shared/errors.ts';
 import { bodyBytes, encodeBag, hasProperties, methodBody, propertiesOf, reportedPatchBytes, willOf } from './intents.ts';
 
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);

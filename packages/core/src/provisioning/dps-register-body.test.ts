@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dpsRegisterBody } from './dps-register-body.ts';
-import { InvalidIntentError } from './errors.ts';
+import { InvalidIntentError } from '../shared/errors.ts';
 
 const text = (body: Uint8Array): string => new TextDecoder().decode(body);
 

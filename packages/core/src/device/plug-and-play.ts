@@ -3,7 +3,7 @@
  * `"__t": "c"` marker, and writable-property acknowledgements (`value`, `ac`, `av`, `ad`).
  * Component telemetry needs no helper: pass `component` to `publishTelemetry` (it becomes `$.sub`).
  */
-import { InvalidIntentError } from './errors.ts';
+import { InvalidIntentError } from '../shared/errors.ts';
 
 /** A writable-property acknowledgement; `ac` is an HTTP-like code (docs/protocol.md §11 table). */
 export interface WritablePropertyAck {

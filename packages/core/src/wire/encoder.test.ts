@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anyString, concat, messageId, oracleGenerate, oracleParse, payload, sameBytes } from '../test/mqtt-oracle.ts';
+import { anyString, concat, messageId, oracleGenerate, oracleParse, payload, sameBytes } from '../../test/mqtt-oracle.ts';
 import { PacketDecoder } from './decoder.ts';
 import {
   DISCONNECT,

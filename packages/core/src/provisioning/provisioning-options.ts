@@ -1,6 +1,6 @@
 import { isValidRegistrationId, MAX_DPS_MESSAGE_BYTES } from '@hubwire/topics';
-import { InvalidIntentError } from './errors.ts';
-import { defaultRandom } from './options.ts';
+import { InvalidIntentError } from '../shared/errors.ts';
+import { defaultRandom } from '../device/options.ts';
 
 /** Options of a {@link ProvisioningEngine}; one engine provisions one registration id. */
 export interface ProvisioningEngineOptions {

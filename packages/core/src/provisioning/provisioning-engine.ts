@@ -49,21 +49,21 @@
  */
 import { dpsCredentials } from '@hubwire/sas';
 import { DPS_RESPONSE_FILTER, dpsOperationStatusTopic, dpsRegisterTopic, parseInboundTopic } from '@hubwire/topics';
-import { connectRefusedReason, isConnectRetriable } from './connack.ts';
-import { PacketDecoder } from './decoder.ts';
+import { connectRefusedReason, isConnectRetriable } from '../session/connack.ts';
+import { PacketDecoder } from '../wire/decoder.ts';
 import { interpretDpsReply } from './dps-reply.ts';
 import { dpsRegisterBody } from './dps-register-body.ts';
 import { DpsRequestLimiter, dpsRetryDelayMs } from './dps-retry.ts';
-import { DISCONNECT, encodePuback, encodePublish, PINGREQ } from './encoder.ts';
-import { InvalidIntentError, InvalidStateError } from './errors.ts';
-import { checkConnectAuth } from './intents.ts';
-import type { ConnectionLostReason, ProtocolErrorReason, ProvisioningEvent, RegistrationFailedEvent } from './events.ts';
-import { encodeConnect, encodeSubscribe } from './mqtt-packet-adapter.ts';
-import { checkNow } from './now.ts';
-import type { InboundPacket, PublishPacket } from './packets.ts';
+import { DISCONNECT, encodePuback, encodePublish, PINGREQ } from '../wire/encoder.ts';
+import { InvalidIntentError, InvalidStateError } from '../shared/errors.ts';
+import { checkConnectAuth } from '../device/intents.ts';
+import type { ConnectionLostReason, ProtocolErrorReason, ProvisioningEvent, RegistrationFailedEvent } from '../device/events.ts';
+import { encodeConnect, encodeSubscribe } from '../wire/mqtt-packet-adapter.ts';
+import { checkNow } from '../shared/now.ts';
+import type { InboundPacket, PublishPacket } from '../wire/packets.ts';
 import { resolveProvisioningOptions } from './provisioning-options.ts';
 import type { ProvisioningEngineOptions, ResolvedProvisioningOptions } from './provisioning-options.ts';
-import { Timer, TimerTable } from './timers.ts';
+import { Timer, TimerTable } from '../session/timers.ts';
 
 /** Connection state of a {@link ProvisioningEngine} (the same four as DeviceEngine's). */
 export type ProvisioningState = 'disconnected' | 'connecting' | 'connected' | 'closed';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { QueueFullError } from './errors.ts';
+import { QueueFullError } from '../shared/errors.ts';
 import { InFlightTable, OutgoingMessage, PendingSubscribe } from './inflight.ts';
 
 const EMPTY = new Uint8Array(0);
