@@ -74,6 +74,37 @@ describe('receive', () => {
     );
   });
 
+  it('hands out the same bytes, earned PUBACKs included, when the stream breaks after deliveries, however it is chunked', () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 8 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }), (steps, cuts) => {
+        const whole = prepared();
+        const chunked = prepared();
+        // A second CONNACK breaks the stream [MQTT-3.2.0-1] after every delivery of the chunk.
+        const stream = (copy: ReturnType<typeof prepared>): Uint8Array =>
+          concat([...steps.map((s) => s(copy.hub, copy.rids, copy.packetIds)), copy.hub.connack()]);
+        whole.engine.receive(2, stream(whole));
+        const wholeBytes = whole.hub.take(whole.engine);
+        const chunkedBytes = [];
+        for (const part of splitAtFractions(stream(chunked), cuts)) {
+          chunked.engine.receive(2, part);
+          chunkedBytes.push(...chunked.hub.take(chunked.engine)); // a driver writes after every read
+        }
+        expect(chunkedBytes).toEqual(wholeBytes);
+        expect(whole.engine.state).toBe('disconnected');
+        expect(drainEvents(whole.engine)).toContainEqual(expect.objectContaining({ type: 'connection-lost', reason: 'protocol-error' }));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('writes the PUBACK of a QoS 1 C2D that arrived in the same chunk as a stream-breaking packet', () => {
+    const { engine, hub } = connectedEngine({ keepAliveSeconds: 0 });
+    engine.receive(1, concat([hub.c2d('d1', 'hello', { messageId: 'm' }, 1), hub.connack()]));
+    const sent = hub.take(engine);
+    expect(sent.map((p) => p.cmd)).toEqual(['puback']);
+    expect(drainEvents(engine).map((e) => e.type)).toEqual(['c2d', 'protocol-error', 'connection-lost']);
+  });
+
   it('yields the same events when fed one byte at a time', () => {
     const whole = prepared();
     const bytewise = prepared();

@@ -5,6 +5,7 @@
  * or cleanly disconnected (and then able to connect again).
  */
 import fc from 'fast-check';
+import { InvalidIntentError } from '@hubwire/core';
 import { describe, expect, it } from 'vitest';
 import type { DeviceEvent } from '@hubwire/core';
 import { connectedEngine, drainEvents, exchange } from './support/scripted-hub.ts';
@@ -112,13 +113,24 @@ describe('receive on hostile input', () => {
     expect(engine.state).toBe('connected');
   });
 
-  it('accepts any view of bytes, and reports a chunk that is not bytes at all without throwing', () => {
+  it('accepts any view of bytes; a chunk that is not bytes is the caller\'s error: typed, and the connection stays', () => {
     const { engine, hub } = connectedEngine();
     const ping = hub.pingresp();
     engine.receive(1, new DataView(ping.buffer, ping.byteOffset, ping.byteLength) as unknown as Uint8Array);
     expect(engine.lastReceivedAt).toBe(1);
     expect(drainEvents(engine)).toEqual([]);
-    expect(() => engine.receive(2, 'junk' as unknown as Uint8Array)).not.toThrow();
-    expect(drainEvents(engine).map((e) => e.type)).toEqual(['protocol-error', 'connection-lost']);
+    for (const wrong of ['junk', null, 5, [1, 2], new ArrayBuffer(2), undefined]) {
+      let thrown: unknown;
+      try {
+        engine.receive(2, wrong as unknown as Uint8Array);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(InvalidIntentError);
+      expect((thrown as InvalidIntentError).code).toBe('invalid-argument');
+    }
+    expect(drainEvents(engine)).toEqual([]);
+    expect(engine.state).toBe('connected');
+    expect(engine.pollTransmit()).toBeUndefined();
   });
 });

@@ -12,35 +12,34 @@ export type { ProvisioningEngineOptions } from './provisioning/provisioning-opti
 export { HubwireError, InvalidIntentError, InvalidStateError, InvalidTimeError, QueueFullError } from './shared/errors.ts';
 export type { HubwireErrorCode, InvalidIntentCode, InvalidStateCode } from './shared/errors.ts';
 
-// Events, one union per engine.
+// Events, one union per engine: the session's own, and each engine's.
 export type {
-  AssignedEvent,
-  C2dEvent,
   ConnectedEvent,
   ConnectFailedEvent,
   ConnectionLostEvent,
   ConnectionLostReason,
   ConnectRefusedReason,
-  DesiredPatchEvent,
-  DeviceEvent,
   DisconnectedEvent,
-  MethodRequestEvent,
-  ModuleInputEvent,
   ProtocolErrorEvent,
   ProtocolErrorReason,
-  ProvisioningEvent,
-  RegistrationFailedEvent,
-  RegistrationFailureReason,
+  SubscribedEvent,
+  SubscriptionRefusedEvent,
+  TokenExpiringEvent,
+} from './session/events.ts';
+export type {
+  C2dEvent,
+  DesiredPatchEvent,
+  DeviceEvent,
+  MethodRequestEvent,
+  ModuleInputEvent,
   ReportedPatchedEvent,
   RequestFailedEvent,
   RequestFailureReason,
   RequestIntent,
-  SubscribedEvent,
-  SubscriptionRefusedEvent,
   TelemetryAckedEvent,
-  TokenExpiringEvent,
   TwinEvent,
 } from './device/events.ts';
+export type { AssignedEvent, ProvisioningEvent, RegistrationFailedEvent, RegistrationFailureReason } from './provisioning/events.ts';
 export { failureReason, isRetriable, isSuccess } from './device/status.ts';
 export { connectRefusedReason, isConnectRetriable } from './session/connack.ts';
 

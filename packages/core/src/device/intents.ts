@@ -5,7 +5,7 @@
  */
 import { encodeMessageProperties, MAX_MESSAGE_BYTES, MAX_TWIN_SECTION_BYTES, propertyBagSize } from '@hubwire/topics';
 import type { MessagePropertiesInput, PropertyPair, SystemProperties } from '@hubwire/topics';
-import { InvalidIntentError } from '../shared/errors.ts';
+import { InvalidIntentError, messageOf } from '../shared/errors.ts';
 import { asBytes, isJsonObject, utf8 } from '../shared/json.ts';
 import type { WillOptions } from '../wire/mqtt-packet-adapter.ts';
 import type { WillMessage } from './options.ts';
@@ -157,9 +157,4 @@ export function willOf(prefix: string, will: WillMessage): WillOptions {
   }
   if (size > MAX_MESSAGE_BYTES) throw new InvalidIntentError('message-too-large', `the Will is ${size} bytes; IoT Hub allows ${MAX_MESSAGE_BYTES}`);
   return { topic, payload, qos, retain: false };
-}
-
-/** The message of anything thrown. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

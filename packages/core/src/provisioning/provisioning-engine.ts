@@ -49,24 +49,25 @@
  */
 import { dpsCredentials } from '@hubwire/sas';
 import { DPS_RESPONSE_FILTER, dpsOperationStatusTopic, dpsRegisterTopic, parseInboundTopic } from '@hubwire/topics';
-import { connectRefusedReason, isConnectRetriable } from '../session/connack.ts';
-import { PacketDecoder } from '../wire/decoder.ts';
+import { InvalidIntentError, InvalidStateError, messageOf } from '../shared/errors.ts';
+import { checkNow } from '../shared/now.ts';
+import { MqttSession } from '../session/mqtt-session.ts';
+import type { OwnerPacket, SessionEnding, SessionOwner, SessionState } from '../session/mqtt-session.ts';
+import { Timer } from '../session/timers.ts';
+import { encodePuback, encodePublish } from '../wire/encoder.ts';
+import { encodeConnect, encodeSubscribe } from '../wire/mqtt-packet-adapter.ts';
+import type { PublishPacket } from '../wire/packets.ts';
+import { checkConnectAuth } from '../device/intents.ts';
+import { connectRefusedReason } from '../session/connack.ts';
 import { interpretDpsReply } from './dps-reply.ts';
 import { dpsRegisterBody } from './dps-register-body.ts';
 import { DpsRequestLimiter, dpsRetryDelayMs } from './dps-retry.ts';
-import { DISCONNECT, encodePuback, encodePublish, PINGREQ } from '../wire/encoder.ts';
-import { InvalidIntentError, InvalidStateError } from '../shared/errors.ts';
-import { checkConnectAuth } from '../device/intents.ts';
-import type { ConnectionLostReason, ProtocolErrorReason, ProvisioningEvent, RegistrationFailedEvent } from '../device/events.ts';
-import { encodeConnect, encodeSubscribe } from '../wire/mqtt-packet-adapter.ts';
-import { checkNow } from '../shared/now.ts';
-import type { InboundPacket, PublishPacket } from '../wire/packets.ts';
+import type { ProvisioningEvent, RegistrationFailedEvent } from './events.ts';
 import { resolveProvisioningOptions } from './provisioning-options.ts';
 import type { ProvisioningEngineOptions, ResolvedProvisioningOptions } from './provisioning-options.ts';
-import { Timer, TimerTable } from '../session/timers.ts';
 
 /** Connection state of a {@link ProvisioningEngine} (the same four as DeviceEngine's). */
-export type ProvisioningState = 'disconnected' | 'connecting' | 'connected' | 'closed';
+export type ProvisioningState = SessionState;
 
 /** Credentials for one connection: a SAS token (see @hubwire/sas), or nothing for X.509. */
 export interface ProvisioningAuth {
@@ -113,16 +114,12 @@ const RID_PREFIX_SPACE = 36 ** 4;
  * Poll order for drivers: transmit, then timeout, then events. Every method taking `now` throws
  * InvalidTimeError, changing nothing, when `now` is not a finite number.
  */
-export class ProvisioningEngine {
+export class ProvisioningEngine implements SessionOwner {
   readonly #options: ResolvedProvisioningOptions;
-  readonly #decoder: PacketDecoder;
-  readonly #timers = new TimerTable();
+  readonly #session: MqttSession<ProvisioningEvent>;
   readonly #limiter = new DpsRequestLimiter();
-  readonly #transmit: Uint8Array[] = [];
-  readonly #events: ProvisioningEvent[] = [];
   readonly #ridPrefix: string;
   #ridCounter = 0;
-  #state: ProvisioningState = 'disconnected';
   #registration: Registration | undefined;
   /** The response filter is subscribed on this connection. */
   #subscribed = false;
@@ -131,12 +128,21 @@ export class ProvisioningEngine {
   /** A SUBSCRIBE whose registration ended before its SUBACK came; that SUBACK is still welcome. */
   #forgottenSubscribeId: number | undefined;
   #nextPacketId = 1;
-  #passwordExpiresAt = NaN;
 
   /** Checks the options; throws InvalidIntentError (`invalid-option`) naming the bad one. */
   constructor(options: ProvisioningEngineOptions) {
     this.#options = resolveProvisioningOptions(options);
-    this.#decoder = new PacketDecoder({ maxPacketBytes: this.#options.maxPacketBytes });
+    const o = this.#options;
+    this.#session = new MqttSession<ProvisioningEvent>(
+      {
+        keepAliveMs: o.keepAliveMs,
+        connackTimeoutMs: o.connackTimeoutMs,
+        pingTimeoutMs: o.pingTimeoutMs,
+        maxPacketBytes: o.maxPacketBytes,
+        tokenRenewalMarginMs: o.tokenRenewalMarginMs,
+      },
+      this,
+    );
     // A random rid prefix, as rid-table.ts: a late reply meant for another engine or an earlier
     // process is unlikely to match one of ours.
     const r = this.#options.random();
@@ -146,7 +152,7 @@ export class ProvisioningEngine {
 
   /** The connection state. */
   get state(): ProvisioningState {
-    return this.#state;
+    return this.#session.state;
   }
 
   /** The rid of the registration in progress, or undefined. */
@@ -156,49 +162,28 @@ export class ProvisioningEngine {
 
   // ------------------------------------------------------------------ things that happened
 
-  /** Feeds bytes from the socket; bad bytes become `protocol-error` events, never exceptions (InvalidTimeError only for a bad `now`). */
+  /**
+   * Feeds bytes from the socket; bad bytes become `protocol-error` events, never exceptions
+   * (InvalidTimeError for a bad `now`, InvalidIntentError `invalid-argument` when `chunk` is not bytes).
+   */
   receive(now: number, chunk: Uint8Array): void {
     checkNow(now);
-    if (this.#state !== 'connecting' && this.#state !== 'connected') return; // late bytes of a dead socket
-    try {
-      this.#decoder.push(chunk);
-      for (let packet = this.#decoder.next(); packet !== undefined; packet = this.#decoder.next()) {
-        if (packet.cmd === 'error') {
-          this.#streamBroken(packet.reason === 'too-large' ? 'packet-too-large' : 'malformed-packet', packet.detail);
-          return;
-        }
-        this.#timers.stop(Timer.PingResponse); // any packet proves the service alive
-        this.#onPacket(now, packet);
-        if (this.#state !== 'connecting' && this.#state !== 'connected') return;
-      }
-    } catch (error) {
-      // Defensive, as DeviceEngine: a bug or a hostile input must not escape into the driver's read loop.
-      if (this.#state === 'connecting' || this.#state === 'connected') this.#streamBroken('malformed-packet', messageOf(error));
-    }
+    this.#session.receive(now, chunk);
   }
 
   /** Fires every deadline at or before `now`; early or repeated calls do nothing. */
   handleTimeout(now: number): void {
     checkNow(now);
-    const timers = this.#timers;
-    const o = this.#options;
-    if (timers.expire(Timer.ConnAck, now)) this.#lose('connack-timeout', `no CONNACK within ${o.connackTimeoutMs} ms`);
-    if (timers.expire(Timer.PingResponse, now)) this.#lose('ping-timeout', `no PINGRESP within ${o.pingTimeoutMs} ms`);
-    if (timers.expire(Timer.TokenRenewal, now)) this.#events.push({ type: 'token-expiring', expiresAt: this.#passwordExpiresAt });
+    this.#session.handleTimeout(now);
+    const timers = this.#session.timers;
     if (timers.expire(Timer.Request, now)) this.#onRequestTimer(now);
     if (timers.expire(Timer.DpsPoll, now)) this.#sendRequest(now);
-    if (timers.expire(Timer.KeepAlive, now)) {
-      // Nothing was sent for keep-alive seconds: PINGREQ keeps DPS from closing us [MQTT-3.1.2-23].
-      this.#send(now, PINGREQ);
-      if (timers.get(Timer.PingResponse) === undefined) timers.set(Timer.PingResponse, now + o.pingTimeoutMs);
-    }
   }
 
   /** The driver saw the socket close: `connection-lost`, and a registration in progress fails with it. */
   connectionLost(now: number, reason?: string): void {
     checkNow(now);
-    if (this.#state !== 'connecting' && this.#state !== 'connected') return;
-    this.#lose('socket-closed', reason);
+    this.#session.connectionLost(reason);
   }
 
   // -------------------------------------------------------------- things the app wants
@@ -210,8 +195,8 @@ export class ProvisioningEngine {
    */
   connect(now: number, auth?: ProvisioningAuth): void {
     checkNow(now);
-    if (this.#state === 'connecting' || this.#state === 'connected') {
-      throw new InvalidStateError('already-connected', this.#state, 'connect needs a closed connection');
+    if (this.#session.isOpen) {
+      throw new InvalidStateError('already-connected', this.#session.state, 'connect needs a closed connection');
     }
     checkConnectAuth(auth);
     const password = auth?.password;
@@ -237,21 +222,10 @@ export class ProvisioningEngine {
       throw new InvalidIntentError('invalid-option', `CONNECT cannot be encoded: ${messageOf(error)}`);
     }
     // From here on nothing throws.
-    this.#transmit.length = 0; // leftovers of an earlier socket must not reach the new one
-    this.#decoder.reset();
-    this.#timers.stopAll();
-    this.#state = 'connecting';
     this.#subscribed = false;
     this.#subscribeId = undefined;
     this.#forgottenSubscribeId = undefined;
-    this.#send(now, packet);
-    this.#timers.set(Timer.ConnAck, now + o.connackTimeoutMs);
-    this.#passwordExpiresAt = expiresAt ?? NaN;
-    if (expiresAt !== undefined) {
-      // Default margin: 20% of the remaining lifetime, the C SDK's renew-at-80% rule (docs/protocol.md §4).
-      const margin = o.tokenRenewalMarginMs ?? Math.floor(Math.max(0, expiresAt - now) * 0.2);
-      this.#timers.set(Timer.TokenRenewal, Math.max(now, expiresAt - margin));
-    }
+    this.#session.open(now, packet, { cleanSession: true, passwordExpiresAt: expiresAt });
   }
 
   /**
@@ -262,13 +236,13 @@ export class ProvisioningEngine {
    */
   register(now: number, options?: RegisterOptions): { rid: string } {
     checkNow(now);
-    if (this.#state !== 'connecting' && this.#state !== 'connected') {
-      throw new InvalidStateError('not-connected', this.#state, 'register needs connect first');
+    if (!this.#session.isOpen) {
+      throw new InvalidStateError('not-connected', this.#session.state, 'register needs connect first');
     }
     if (this.#registration !== undefined) {
       throw new InvalidStateError(
         'already-registering',
-        this.#state,
+        this.#session.state,
         `registration ${this.#registration.rid} is still in progress; DPS runs one at a time per device`,
       );
     }
@@ -284,7 +258,7 @@ export class ProvisioningEngine {
       replyDeadline: undefined,
       transientFailures: 0,
     };
-    if (this.#state === 'connected') this.#advance(now);
+    if (this.#session.state === 'connected') this.#advance(now);
     this.#armRequestTimer();
     return { rid };
   }
@@ -295,80 +269,62 @@ export class ProvisioningEngine {
    */
   disconnect(now: number): void {
     checkNow(now);
-    if (this.#state === 'closed') return;
-    if (this.#state !== 'disconnected') this.#send(now, DISCONNECT); // [MQTT-3.14.4-1]: the driver closes after writing it
-    this.#state = 'closed';
-    this.#events.push({ type: 'disconnected' });
-    this.#endConnection({ reason: 'closed', retriable: true, message: 'disconnect() was called' });
+    this.#session.close(now, false);
   }
 
   // ---------------------------------------------------------- things the driver must do
 
   /** Next bytes to write to the socket, or undefined when there is nothing to send. */
   pollTransmit(): Uint8Array | undefined {
-    return this.#transmit.shift();
+    return this.#session.pollTransmit();
   }
 
   /** Next event for the application, or undefined when there is none. */
   pollEvent(): ProvisioningEvent | undefined {
-    return this.#events.shift();
+    return this.#session.pollEvent();
   }
 
   /** The earliest absolute time at which `handleTimeout` has work, or undefined. */
   pollTimeout(): number | undefined {
-    return this.#timers.next();
+    return this.#session.pollTimeout();
   }
 
-  // -------------------------------------------------------------------- inbound packets
+  // ------------------------------------------------------ the session's owner (not for callers)
 
-  #onPacket(now: number, packet: InboundPacket): void {
-    if (this.#state === 'connecting' && packet.cmd !== 'connack') {
-      this.#streamBroken('unexpected-packet', `${packet.cmd} before CONNACK [MQTT-3.2.0-1]`);
-      return;
+  /** @internal CONNACK 0: a registration waiting for the connection moves on. */
+  onConnected(now: number): void {
+    if (this.#registration !== undefined) {
+      this.#advance(now);
+      this.#armRequestTimer();
     }
+  }
+
+  /** @internal A PUBLISH, PUBACK, SUBACK or UNSUBACK on the open connection. */
+  onPacket(now: number, packet: OwnerPacket): void {
     switch (packet.cmd) {
-      case 'connack':
-        if (this.#state === 'connecting') this.#onConnack(now, packet.returnCode, packet.sessionPresent);
-        else this.#streamBroken('unexpected-packet', 'a second CONNACK [MQTT-3.2.0-1]');
-        return;
       case 'suback':
         this.#onSuback(now, packet.messageId, packet.granted);
         return;
       case 'publish':
         this.#onPublish(now, packet);
         return;
-      case 'pingresp':
-        return; // the ping-response deadline was stopped on arrival
       case 'puback':
       case 'unsuback':
         // Requests go at QoS 0 and nothing is unsubscribed: no such packet id can be in flight.
-        this.#protocolError('unknown-packet-id', `${packet.cmd.toUpperCase()} for packet id ${packet.messageId}, none in flight`);
+        this.#session.protocolError('unknown-packet-id', `${packet.cmd.toUpperCase()} for packet id ${packet.messageId}, none in flight`);
         return;
-      default:
-        this.#streamBroken('unexpected-packet', `a ${packet.name} packet, which a client never receives`);
     }
   }
 
-  #onConnack(now: number, returnCode: number, sessionPresent: boolean): void {
-    this.#timers.stop(Timer.ConnAck);
-    if (returnCode !== 0) {
-      // [MQTT-3.2.2-5]: the service closes the connection after a refusal. The registration waiting
-      // for it fails as `rejected`, retriable exactly when the refusal is.
-      const reason = connectRefusedReason(returnCode);
-      const retriable = isConnectRetriable(returnCode);
-      this.#state = 'disconnected';
-      this.#events.push({ type: 'connect-failed', returnCode, reason, retriable });
-      this.#endConnection({ reason: 'rejected', retriable, message: `CONNACK refused: ${reason} (${returnCode})` });
-      return;
-    }
-    this.#state = 'connected';
-    this.#events.push({ type: 'connected', sessionPresent });
-    this.#armKeepAlive(now);
-    if (this.#registration !== undefined) {
-      this.#advance(now);
-      this.#armRequestTimer();
-    }
+  /** @internal The connection ended, and the registration in progress with it. */
+  onEnded(ending: SessionEnding): void {
+    this.#subscribed = false;
+    this.#fail(failureOf(ending));
+    this.#subscribeId = undefined;
+    this.#forgottenSubscribeId = undefined;
   }
+
+  // -------------------------------------------------------------------- inbound packets
 
   #onSuback(now: number, messageId: number, granted: readonly number[]): void {
     const code = granted[0] ?? 0x80;
@@ -379,18 +335,18 @@ export class ProvisioningEngine {
       return;
     }
     if (messageId !== this.#subscribeId) {
-      this.#protocolError('unknown-packet-id', `SUBACK for packet id ${messageId}, which no SUBSCRIBE awaits`);
+      this.#session.protocolError('unknown-packet-id', `SUBACK for packet id ${messageId}, which no SUBSCRIBE awaits`);
       return;
     }
     this.#subscribeId = undefined;
     if (code > 2) {
       // 0x80: refused (MQTT 3.1.1 §3.9.3); no reply could ever reach us.
-      this.#events.push({ type: 'subscription-refused', topic: DPS_RESPONSE_FILTER, returnCode: code });
+      this.#session.emit({ type: 'subscription-refused', topic: DPS_RESPONSE_FILTER, returnCode: code });
       this.#fail({ reason: 'rejected', retriable: false, message: `SUBACK refused ${DPS_RESPONSE_FILTER}` });
       return;
     }
     this.#subscribed = true;
-    this.#events.push({ type: 'subscribed', topics: [DPS_RESPONSE_FILTER], granted: [code] });
+    this.#session.emit({ type: 'subscribed', topics: [DPS_RESPONSE_FILTER], granted: [code] });
     const registration = this.#registration;
     if (registration !== undefined) {
       registration.replyDeadline = undefined;
@@ -399,20 +355,15 @@ export class ProvisioningEngine {
   }
 
   #onPublish(now: number, packet: PublishPacket): void {
-    if (packet.qos === 2) {
-      // Subscribed at QoS ≤ 1, so QoS 2 may not come [MQTT-3.8.4-6]; PUBREC is not spoken here.
-      this.#streamBroken('unexpected-packet', 'a QoS 2 PUBLISH on a connection subscribed at QoS ≤ 1 [MQTT-3.8.4-6]');
-      return;
-    }
     // Acknowledge even what we cannot use, so the service does not redeliver it [MQTT-4.3.2-2].
-    if (packet.qos === 1 && packet.messageId !== undefined) this.#send(now, encodePuback(packet.messageId));
+    if (packet.qos === 1 && packet.messageId !== undefined) this.#session.send(now, encodePuback(packet.messageId));
     const topic = parseInboundTopic(packet.topic);
     switch (topic.kind) {
       case 'dps-response':
         this.#onReply(now, topic.status, topic.rid, topic.retryAfterSeconds, packet.payload);
         return;
       case 'malformed': {
-        this.#protocolError('malformed-topic', topic.error.message);
+        this.#session.protocolError('malformed-topic', topic.error.message);
         // A broken DPS reply is an answer: when its $rid could be read it ends the request it names (a
         // foreign rid is dropped, as for a well-formed reply); when not, with one request in flight it is
         // almost surely the answer to it. Either way fail now rather than wait for requestTimeoutMs.
@@ -424,7 +375,7 @@ export class ProvisioningEngine {
         return;
       }
       default:
-        this.#protocolError('unknown-topic', `PUBLISH on ${preview(packet.topic)}, which this client never subscribed to`);
+        this.#session.protocolError('unknown-topic', `PUBLISH on ${preview(packet.topic)}, which this client never subscribed to`);
     }
   }
 
@@ -439,7 +390,7 @@ export class ProvisioningEngine {
       case 'pending':
         registration.operationId = reply.operationId;
         registration.transientFailures = 0;
-        this.#timers.set(Timer.DpsPoll, now + dpsRetryDelayMs(retryAfterSeconds));
+        this.#session.timers.set(Timer.DpsPoll, now + dpsRetryDelayMs(retryAfterSeconds));
         this.#armRequestTimer();
         return;
       case 'transient':
@@ -448,13 +399,13 @@ export class ProvisioningEngine {
           this.#fail({ reason: status === 429 ? 'throttled' : 'server-error', retriable: true, ...details(status, reply) });
           return;
         }
-        this.#timers.set(Timer.DpsPoll, now + dpsRetryDelayMs(retryAfterSeconds));
+        this.#session.timers.set(Timer.DpsPoll, now + dpsRetryDelayMs(retryAfterSeconds));
         this.#armRequestTimer();
         return;
       case 'assigned': {
         const a = reply.assignment;
         this.#finish();
-        this.#events.push({
+        this.#session.emit({
           type: 'assigned',
           rid: registration.rid,
           registrationId: a.registrationId ?? this.#options.registrationId,
@@ -492,17 +443,17 @@ export class ProvisioningEngine {
     const id = this.#takePacketId();
     this.#subscribeId = id;
     // QoS 1 asked, as the C SDK does; replies come at the granted QoS (docs/protocol.md §13).
-    this.#send(now, encodeSubscribe(id, [{ topic: DPS_RESPONSE_FILTER, qos: 1 }]));
+    this.#session.send(now, encodeSubscribe(id, [{ topic: DPS_RESPONSE_FILTER, qos: 1 }]));
     registration.replyDeadline = now + this.#options.requestTimeoutMs;
   }
 
   /** Sends the next request (register, or a poll once the operation id is known), rate limit allowing. */
   #sendRequest(now: number): void {
     const registration = this.#registration;
-    if (registration === undefined || this.#state !== 'connected') return;
+    if (registration === undefined || this.#session.state !== 'connected') return;
     const at = this.#limiter.earliest(now);
     if (at > now) {
-      this.#timers.set(Timer.DpsPoll, at);
+      this.#session.timers.set(Timer.DpsPoll, at);
       this.#armRequestTimer();
       return;
     }
@@ -514,7 +465,7 @@ export class ProvisioningEngine {
         ? encodePublish({ topic: dpsRegisterTopic(rid), payload: registration.body, qos: 0 })
         : encodePublish({ topic: dpsOperationStatusTopic(rid, operationId), payload: EMPTY, qos: 0 });
     this.#limiter.record(now);
-    this.#send(now, packet);
+    this.#session.send(now, packet);
     registration.awaitingRid = rid;
     registration.replyDeadline = now + this.#options.requestTimeoutMs;
     this.#armRequestTimer();
@@ -523,8 +474,8 @@ export class ProvisioningEngine {
   /** The Request slot holds the earlier of the reply (or SUBACK) deadline and the registration deadline. */
   #armRequestTimer(): void {
     const registration = this.#registration;
-    if (registration === undefined) this.#timers.stop(Timer.Request);
-    else this.#timers.set(Timer.Request, Math.min(registration.replyDeadline ?? Infinity, registration.deadline));
+    if (registration === undefined) this.#session.timers.stop(Timer.Request);
+    else this.#session.timers.set(Timer.Request, Math.min(registration.replyDeadline ?? Infinity, registration.deadline));
   }
 
   #onRequestTimer(now: number): void {
@@ -545,7 +496,7 @@ export class ProvisioningEngine {
     const registration = this.#registration;
     if (registration === undefined) return;
     this.#finish();
-    this.#events.push({ type: 'registration-failed', rid: registration.rid, ...failure });
+    this.#session.emit({ type: 'registration-failed', rid: registration.rid, ...failure });
   }
 
   /**
@@ -557,57 +508,11 @@ export class ProvisioningEngine {
     this.#registration = undefined;
     if (this.#subscribeId !== undefined) this.#forgottenSubscribeId = this.#subscribeId;
     this.#subscribeId = undefined;
-    this.#timers.stop(Timer.Request);
-    this.#timers.stop(Timer.DpsPoll);
-  }
-
-  // ------------------------------------------------------------------ connection endings
-
-  /** The stream cannot be trusted any more: `protocol-error`, then the connection is lost. */
-  #streamBroken(reason: ProtocolErrorReason, detail: string): void {
-    this.#protocolError(reason, detail);
-    this.#lose('protocol-error', detail);
-  }
-
-  /** Ends the connection from the network's side: `connection-lost`, then the registration fails. */
-  #lose(reason: ConnectionLostReason, detail: string | undefined): void {
-    this.#state = 'disconnected';
-    this.#events.push(detail === undefined ? { type: 'connection-lost', reason } : { type: 'connection-lost', reason, detail });
-    this.#endConnection({
-      reason: 'connection-lost',
-      retriable: true,
-      message: detail === undefined ? `connection lost: ${reason}` : `connection lost: ${reason} (${detail})`,
-    });
-  }
-
-  /** Everything tied to one connection ends: queued bytes (except DISCONNECT), timers, the registration. */
-  #endConnection(failure: Failure): void {
-    if (this.#state !== 'closed') this.#transmit.length = 0; // bytes for a dead socket
-    this.#decoder.reset();
-    this.#timers.stop(Timer.ConnAck);
-    this.#timers.stop(Timer.KeepAlive);
-    this.#timers.stop(Timer.PingResponse);
-    if (this.#state === 'closed') this.#timers.stop(Timer.TokenRenewal);
-    this.#subscribed = false;
-    this.#fail(failure);
-    this.#subscribeId = undefined;
-    this.#forgottenSubscribeId = undefined;
-  }
-
-  #protocolError(reason: ProtocolErrorReason, detail: string): void {
-    this.#events.push({ type: 'protocol-error', reason, detail });
+    this.#session.timers.stop(Timer.Request);
+    this.#session.timers.stop(Timer.DpsPoll);
   }
 
   // ------------------------------------------------------------------------- plumbing
-
-  #send(now: number, bytes: Uint8Array): void {
-    this.#transmit.push(bytes);
-    if (this.#state === 'connected') this.#armKeepAlive(now);
-  }
-
-  #armKeepAlive(now: number): void {
-    if (this.#options.keepAliveMs > 0) this.#timers.set(Timer.KeepAlive, now + this.#options.keepAliveMs);
-  }
 
   #takePacketId(): number {
     const id = this.#nextPacketId;
@@ -634,8 +539,19 @@ function details(
   };
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** How a registration in progress ends with its connection. */
+function failureOf(ending: SessionEnding): Failure {
+  switch (ending.kind) {
+    case 'closed':
+      return { reason: 'closed', retriable: true, message: 'disconnect() was called' };
+    case 'refused':
+      // The registration waiting for the connection fails as `rejected`, retriable exactly when the refusal is.
+      return { reason: 'rejected', retriable: ending.retriable, message: `CONNACK refused: ${connectRefusedReason(ending.returnCode)} (${ending.returnCode})` };
+    case 'lost': {
+      const { reason, detail } = ending;
+      return { reason: 'connection-lost', retriable: true, message: detail === undefined ? `connection lost: ${reason}` : `connection lost: ${reason} (${detail})` };
+    }
+  }
 }
 
 /** The first 100 characters of an untrusted topic, for diagnostics. */

@@ -2,7 +2,7 @@
  * CONNACK return codes (MQTT 3.1.1 §3.2.2.3) as IoT Hub uses them. The hub documents no mapping
  * of its own; the handling follows the C and C# SDKs (docs/protocol.md §2 table, §15).
  */
-import type { ConnectRefusedReason } from '../device/events.ts';
+import type { ConnectRefusedReason } from '../session/events.ts';
 
 /** Names of return codes 1–5, index = code. */
 const REASONS: readonly ConnectRefusedReason[] = [

@@ -5,7 +5,7 @@
  * configuration change can fix.
  */
 import { InvalidIntentError } from './errors.ts';
-import type { ConnectRefusedReason } from '../device/events.ts';
+import type { ConnectRefusedReason } from '../session/events.ts';
 
 /** What ended the previous attempt: a refused CONNACK by name, or one of the transient causes. */
 export type BackoffReason = ConnectRefusedReason | 'connection-lost' | 'throttled';

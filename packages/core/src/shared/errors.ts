@@ -17,7 +17,8 @@ export type InvalidIntentCode =
   | 'invalid-status'
   | 'invalid-name'
   | 'unknown-ack-id'
-  | 'not-applicable';
+  | 'not-applicable'
+  | 'invalid-argument';
 
 /** Why an intent cannot run in the engine's current state. */
 export type InvalidStateCode = 'not-connected' | 'already-connected' | 'manual-ack-off' | 'already-registering';
@@ -100,4 +101,9 @@ function shownNow(now: unknown): string {
   if (typeof now === 'object' && now !== null) return 'an object';
   if (typeof now === 'function') return 'a function';
   return String(now);
+}
+
+/** The message of anything thrown. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
