@@ -2,7 +2,7 @@
  * TCP and TLS connectors for Node (`node:net`, `node:tls`). IoT Hub and DPS accept MQTT only
  * over TLS on 8883 (docs/protocol.md §1); plain TCP is for local brokers and the simulated hub.
  */
-import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import type { ByteStream, Connector, StreamHandlers } from './byte-stream.ts';
 
@@ -33,7 +33,8 @@ export function tcpConnector(options: TcpOptions): Connector {
           : connectTls({
               host: options.host,
               port,
-              servername: tls.servername ?? options.host,
+              // SNI carries host names only (RFC 6066 §3); an IP address is still verified against the certificate's IP SANs.
+              ...(tls.servername !== undefined ? { servername: tls.servername } : isIP(options.host) === 0 ? { servername: options.host } : {}),
               rejectUnauthorized: true,
               ...(tls.ca === undefined ? {} : { ca: tls.ca }),
             });

@@ -1,0 +1,43 @@
+/** The fleet process's own cost: heap and RSS (current and peak) and CPU time since the start. */
+
+/** Process figures for the summary. */
+export interface ProcessFigures {
+  readonly heapUsedBytes: number;
+  readonly heapPeakBytes: number;
+  readonly rssPeakBytes: number;
+  readonly cpuUserSeconds: number;
+  readonly cpuSystemSeconds: number;
+  /** CPU time over wall time, in % of one core. */
+  readonly cpuPercent: number;
+}
+
+/** Samples memory once a second and CPU since construction. */
+export class ProcessSampler {
+  readonly #startCpu = process.cpuUsage();
+  readonly #startAt = performance.now();
+  #heapPeak = 0;
+  #rssPeak = 0;
+  #heap = 0;
+
+  /** Takes one memory sample. */
+  sample(): void {
+    const memory = process.memoryUsage();
+    this.#heap = memory.heapUsed;
+    this.#heapPeak = Math.max(this.#heapPeak, memory.heapUsed);
+    this.#rssPeak = Math.max(this.#rssPeak, memory.rss);
+  }
+
+  /** The figures so far. */
+  figures(): ProcessFigures {
+    const cpu = process.cpuUsage(this.#startCpu);
+    const wallSeconds = Math.max((performance.now() - this.#startAt) / 1000, 1e-3);
+    return {
+      heapUsedBytes: this.#heap,
+      heapPeakBytes: this.#heapPeak,
+      rssPeakBytes: this.#rssPeak,
+      cpuUserSeconds: cpu.user / 1e6,
+      cpuSystemSeconds: cpu.system / 1e6,
+      cpuPercent: ((cpu.user + cpu.system) / 1e6 / wallSeconds) * 100,
+    };
+  }
+}
