@@ -57,7 +57,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 10px}
 .chart{background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:8px}
 .chart svg{width:100%;height:auto;display:block}
 svg .grid{stroke:#e5e7eb;stroke-width:1}svg .tick{fill:#6b7280;font-size:11px}svg .axis{fill:#4b5563;font-size:12px}
-svg .legend{fill:#374151;font-size:12px}svg .marker{stroke:#111827;stroke-dasharray:3 3;stroke-width:1}
+svg .legend{fill:#374151;font-size:12px}svg .title{fill:#111827;font-size:13px;font-weight:600}svg .marker{stroke:#111827;stroke-dasharray:3 3;stroke-width:1}
 svg title{font-size:12px}
 table{border-collapse:collapse;background:#fff;border:1px solid #e5e7eb;border-radius:10px;overflow:hidden;min-width:480px}
 td,th{padding:6px 12px;border-bottom:1px solid #f0f1f3;text-align:left;font-variant-numeric:tabular-nums}

@@ -15,7 +15,7 @@ export interface Series {
 
 const W = 640;
 const H = 260;
-const PAD = { left: 64, right: 16, top: 28, bottom: 40 };
+const PAD = { left: 64, right: 16, top: 36, bottom: 40 };
 
 /** A line chart of `series` over x (seconds). */
 export function lineChart(title: string, series: readonly Series[], yUnit: string): string {
@@ -44,8 +44,9 @@ export function lineChart(title: string, series: readonly Series[], yUnit: strin
       parts.push(`<path d="${path}L${x(last[0]).toFixed(1)},${y(0)}L${x(first[0]).toFixed(1)},${y(0)}Z" fill="${s.color}" opacity="0.15"/>`);
     }
     parts.push(`<path d="${path}" fill="none" stroke="${s.color}" stroke-width="2" stroke-linejoin="round"/>`);
-    const lx = PAD.left + 8 + i * 150;
-    parts.push(`<rect x="${lx}" y="${PAD.top - 4}" width="12" height="4" fill="${s.color}"/><text x="${lx + 16}" y="${PAD.top}" class="legend">${escape(s.name)}</text>`);
+    // Legends right-aligned on the title's line, last series rightmost.
+    const lx = W - PAD.right - (series.length - i) * 130;
+    parts.push(`<rect x="${lx}" y="12" width="12" height="4" fill="${s.color}"/><text x="${lx + 16}" y="18" class="legend">${escape(s.name)}</text>`);
   });
   return `${parts.join('')}</svg>`;
 }
@@ -88,7 +89,7 @@ export function histogramChart(title: string, buckets: readonly HistogramBucket[
 }
 
 function frame(title: string): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escape(title)}"><title>${escape(title)}</title>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escape(title)}"><title>${escape(title)}</title><text x="${PAD.left}" y="18" class="title">${escape(title)}</text>`;
 }
 
 /** Rounds up to 1, 2 or 5 × 10^n. */

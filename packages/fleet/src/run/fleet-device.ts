@@ -118,6 +118,7 @@ export class FleetDevice implements WheelItem {
       engine.connect(context.now(), auth);
       this.#pump();
     } catch (error) {
+      if (this.#stopped) return; // the run ended mid-connect: not the hub's failure
       context.metrics.error(`open-failed: ${errorKind(error)}`);
       context.onOpenFailed?.(this, error);
       this.#scheduleReconnect('connection-lost');

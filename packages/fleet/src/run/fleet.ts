@@ -130,6 +130,7 @@ export async function runFleet(config: FleetConfig, hooks: FleetHooks): Promise<
   } finally {
     if (timer !== undefined) clearInterval(timer);
     metrics.connectedAtEnd = metrics.connected;
+    metrics.sample((now() - t0) / 1000); // the last point still shows the fleet connected
     for (const device of devices) device.stop();
     await serviceLoad?.settle();
     // Let DISCONNECTs leave before the hub goes away.
@@ -137,7 +138,6 @@ export async function runFleet(config: FleetConfig, hooks: FleetHooks): Promise<
     await embedded?.close();
   }
   const elapsedMs = now() - t0;
-  metrics.sample(elapsedMs / 1000);
   sampler.sample();
   return {
     config,
