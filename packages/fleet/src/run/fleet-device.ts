@@ -6,8 +6,9 @@
  */
 import { DeviceEngine, QueueFullError, ReconnectBackoff } from '@hubwire/core';
 import type { BackoffReason, DeviceEvent } from '@hubwire/core';
-import { createSasToken, deviceResourceUri } from '@hubwire/sas';
+import { deviceResourceUri } from '@hubwire/sas';
 import type { ByteStream } from '@hubwire/node';
+import { signSasToken } from './sign.ts';
 import type { WheelItem } from './timer-wheel.ts';
 import type { FleetContext } from './fleet-context.ts';
 import type { DeviceIdentity } from '../identities/identity.ts';
@@ -98,7 +99,7 @@ export class FleetDevice implements WheelItem {
       if (this.identity.hostName === undefined) this.identity = await context.provision(this.identity);
       const { hostName, deviceId } = this.identity;
       const engine = (this.engine ??= new DeviceEngine({ ...context.engineOptions, hostName: hostName as string, deviceId }));
-      const auth = await this.#auth(hostName as string);
+      const auth = this.#auth(hostName as string);
       this.#connectStartedAt = context.now();
       stream = await context.connectorFor(this.identity.gatewayHostName ?? (hostName as string))({
         onData: (chunk) => {
@@ -127,13 +128,13 @@ export class FleetDevice implements WheelItem {
     }
   }
 
-  async #auth(hostName: string): Promise<{ password?: string; passwordExpiresAt?: number }> {
+  #auth(hostName: string): { password?: string; passwordExpiresAt?: number } {
     const { key, token, deviceId } = this.identity;
     if (token !== undefined) return { password: token };
     if (key === undefined) return {};
     const ttl = this.#context.config.tokenTtlSeconds;
     const expiresAt = Math.floor(Date.now() / 1000) + ttl;
-    const password = await createSasToken({ resourceUri: deviceResourceUri(hostName, deviceId), key, expiresAt });
+    const password = signSasToken(deviceResourceUri(hostName, deviceId), key, expiresAt);
     return { password, passwordExpiresAt: this.#context.now() + ttl * 1000 };
   }
 
