@@ -1,0 +1,82 @@
+/**
+ * A device on Deno's own TCP socket (`Deno.connect`), no Node API anywhere: it signs a SAS token
+ * from its connection string, connects, sends one reading, reads its twin, answers the first
+ * direct method, then disconnects. Every engine event is printed as one JSON line.
+ *
+ *   deno run --allow-net=127.0.0.1 --import-map=… deno-device.ts '<connection string>' 127.0.0.1:<port>
+ *
+ * Plain TCP is what the simulated hub speaks; IoT Hub itself wants TLS on 8883, which is
+ * `Deno.connectTls` in place of `Deno.connect` and the same loop.
+ */
+import { DeviceEngine, text, type DeviceEvent } from '@hubwire/core';
+import { createSasToken, deviceResourceUri, parseConnectionString } from '@hubwire/sas';
+
+const [connectionString = '', address = '127.0.0.1:1883'] = Deno.args;
+const cs = parseConnectionString(connectionString);
+const [hostname = '127.0.0.1', port = '1883'] = address.split(':');
+const now = (): number => performance.now();
+const password = await createSasToken({
+  resourceUri: deviceResourceUri(cs.hostName, cs.deviceId),
+  key: cs.sharedAccessKey ?? '',
+  expiresAt: Math.floor(Date.now() / 1000) + 3600,
+});
+
+const engine = new DeviceEngine({ hostName: cs.hostName, deviceId: cs.deviceId });
+const socket = await Deno.connect({ hostname, port: Number(port) });
+const watchdog = setTimeout(() => fail('gave up after 20 s'), 20_000);
+let writes = Promise.resolve();
+let timer: ReturnType<typeof setTimeout> | undefined;
+const done = { acked: false, twin: false, method: false };
+
+/** After every input: write what the engine queued, hand each event to the app, then arm one timer for the next deadline. */
+function drive(): void {
+  for (;;) {
+    for (let bytes = engine.pollTransmit(); bytes !== undefined; bytes = engine.pollTransmit()) write(bytes);
+    const event = engine.pollEvent();
+    if (event === undefined) break;
+    onEvent(event);
+  }
+  clearTimeout(timer);
+  const deadline = engine.pollTimeout();
+  timer = deadline === undefined ? undefined : setTimeout(() => (engine.handleTimeout(now()), drive()), Math.max(0, deadline - now()));
+}
+
+/** Queues bytes behind earlier writes: `write` may take part of a buffer, so the rest is written after it. */
+function write(bytes: Uint8Array): void {
+  writes = writes.then(async () => {
+    for (let sent = 0; sent < bytes.length; ) sent += await socket.write(bytes.subarray(sent));
+  });
+}
+
+/** The application: print every event, act on a few. */
+function onEvent(event: DeviceEvent): void {
+  console.log(JSON.stringify(event, (_key, value: unknown) => (value instanceof Uint8Array ? text(value) : value)));
+  if (event.type === 'connected') {
+    engine.publishTelemetry(now(), JSON.stringify({ temperature: 21.5, runtime: 'deno' }), { contentType: 'application/json' });
+    engine.getTwin(now());
+  } else if (event.type === 'telemetry-acked') done.acked = true;
+  else if (event.type === 'twin') done.twin = true;
+  else if (event.type === 'method-request') {
+    engine.respondMethod(now(), event.rid, 200, { method: event.methodName, runtime: 'deno', request: JSON.parse(text(event.body) || 'null') });
+    done.method = true;
+  } else if (event.type === 'disconnected') writes = writes.then(() => socket.closeWrite());
+  else if (event.type === 'connect-failed' || event.type === 'connection-lost') fail(event.type);
+  if (done.acked && done.twin && done.method && engine.isConnected) engine.disconnect(now());
+}
+
+/** Reports why the run ended early and exits non-zero. */
+function fail(why: string): never {
+  console.error(`deno-device: ${why}`);
+  Deno.exit(1);
+}
+
+engine.connect(now(), { password });
+drive();
+for await (const chunk of socket.readable) {
+  engine.receive(now(), chunk);
+  drive();
+}
+await writes;
+clearTimeout(timer);
+clearTimeout(watchdog);
+if (engine.state !== 'closed') fail(`the hub closed the connection while ${engine.state}`);

@@ -1,0 +1,88 @@
+/**
+ * Deno, from the npm package `deno`, with no permission but network access to loopback: the
+ * README's library examples print what they promise, and examples/drivers/deno-device.ts runs a
+ * device over `Deno.connect` against the simulated hub. The libraries come from their built
+ * `dist` through an import map that names nothing else, so any import outside hubwire (a Node
+ * built-in, an npm dependency) fails to resolve.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SimHub } from '@hubwire/sim-hub';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LIBRARY_SECTIONS, outputLines, readmeSnippets } from './support/readme-snippets.ts';
+import { exitedEarly, importMap, locateRuntime, run, WORKSPACE } from './support/runtimes.ts';
+
+const located = locateRuntime('deno');
+const deno = located.runtime;
+const DRIVER = join(WORKSPACE, 'examples/drivers/deno-device.ts');
+/** Everything a program here may do: talk to 127.0.0.1, and never wait on a permission prompt. */
+const SANDBOX = ['--no-config', '--no-prompt', '--allow-net=127.0.0.1'];
+
+describe.skipIf(deno === undefined)(`Deno ${deno?.version ?? `(skipped: ${located.missing})`}`, () => {
+  const snippets = readmeSnippets();
+  let scratch = '';
+  let distMap = '';
+
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'hubwire-deno-'));
+    distMap = join(scratch, 'import-map.json');
+    writeFileSync(distMap, JSON.stringify(importMap('dist')));
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('has README examples for every library', () => {
+    expect(new Set(snippets.map((snippet) => snippet.section))).toEqual(new Set(LIBRARY_SECTIONS));
+    for (const snippet of snippets) expect(snippet.promised.length).toBeGreaterThan(0);
+  });
+
+  snippets.forEach((snippet, index) => {
+    it(`runs README example ${index + 1} (${snippet.section}) and prints what it promises`, async () => {
+      const file = join(scratch, `example-${index + 1}.ts`);
+      writeFileSync(file, snippet.code);
+      const result = await run(deno!.executable, ['run', ...SANDBOX, `--import-map=${distMap}`, file], { cwd: scratch, timeoutMs: 45_000 });
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(outputLines(result.stdout)).toEqual(snippet.promised);
+    }, 60_000);
+  });
+
+  it('type-checks the Deno driver with Deno’s own types', async () => {
+    const sourceMap = join(scratch, 'import-map.src.json');
+    writeFileSync(sourceMap, JSON.stringify(importMap('src')));
+    const result = await run(deno!.executable, ['check', '--no-config', `--import-map=${sourceMap}`, DRIVER], { cwd: scratch, timeoutMs: 45_000 });
+    expect(result.stderr.replace(/^Check .*\n/m, '')).toBe('');
+    expect(result.code).toBe(0);
+  }, 60_000);
+
+  it('drives a device over Deno.connect: SAS connect, telemetry acked, twin read, a method answered', async () => {
+    const hub = new SimHub();
+    try {
+      const { mqttPort } = await hub.start();
+      hub.addDevice({ deviceId: 'deno-device' });
+      const device = run(deno!.executable, ['run', ...SANDBOX, `--import-map=${distMap}`, DRIVER, hub.connectionString('deno-device'), `127.0.0.1:${mqttPort}`], {
+        cwd: scratch,
+        timeoutMs: 45_000,
+      });
+      await Promise.race([hub.waitForConnection('deno-device', { filters: ['$iothub/methods/POST/#'], timeoutMs: 30_000 }), exitedEarly(device)]);
+      expect(hub.connectedDevices()).toMatchObject([{ deviceId: 'deno-device', transport: 'tcp' }]);
+      const answer = await hub.invokeMethod('deno-device', 'reboot', { delaySeconds: 3 }, { timeoutMs: 10_000 });
+      const result = await device;
+
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(answer).toEqual({ status: 200, payload: { method: 'reboot', runtime: 'deno', request: { delaySeconds: 3 } } });
+      const events = outputLines(result.stdout).map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
+      expect(events.map((event) => event.type).sort()).toEqual(
+        ['connected', 'disconnected', 'method-request', 'subscribed', 'telemetry-acked', 'twin'].sort(),
+      );
+      expect(events).toContainEqual(expect.objectContaining({ type: 'twin', status: 200, desiredVersion: 1 }));
+      expect(events).toContainEqual(expect.objectContaining({ type: 'method-request', methodName: 'reboot', body: '{"delaySeconds":3}' }));
+      const telemetry = hub.telemetry((record) => record.deviceId === 'deno-device');
+      expect(telemetry).toMatchObject([{ text: '{"temperature":21.5,"runtime":"deno"}', qos: 1, properties: { contentType: 'application/json' } }]);
+      await hub.waitUntil(() => !hub.isConnected('deno-device'), 5000, 'the Deno device to disconnect');
+    } finally {
+      await hub.close();
+    }
+  }, 60_000);
+});
