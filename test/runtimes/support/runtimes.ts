@@ -72,7 +72,8 @@ export function run(executable: string, args: readonly string[], options: { cwd:
   return new Promise((resolve, reject) => {
     const child = spawn(executable, args, {
       cwd: options.cwd,
-      env: { ...process.env, NO_COLOR: '1' },
+      // No colour codes in what the tests compare; no update checks or telemetry on a closed network.
+      env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', DO_NOT_TRACK: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
