@@ -29,6 +29,8 @@ function consumerOptions(resolution: (typeof RESOLUTIONS)[number]): Record<strin
     types: [],
     strict: true,
     skipLibCheck: false,
+    // Every declaration file of the packages is checked; TypeScript's own lib files need not be.
+    skipDefaultLibCheck: true,
     noEmit: true,
   };
 }

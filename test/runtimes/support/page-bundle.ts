@@ -52,7 +52,7 @@ export interface PageServer {
 
 /** Serves the bundle behind a minimal HTML page. */
 export async function servePage(bundle: PageBundle): Promise<PageServer> {
-  const html = '<!doctype html><meta charset="utf-8"><title>hubwire in the browser</title><script type="module" src="/page.js"></script>';
+  const html = '<!doctype html><meta charset="utf-8"><title>hubwire in the browser</title><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>';
   const server: Server = createServer((request, response) => {
     const [type, body] = request.url === '/page.js' ? ['text/javascript', bundle.code] : request.url === '/' ? ['text/html', html] : ['text/plain', 'not found'];
     response.writeHead(body === 'not found' ? 404 : 200, { 'content-type': `${type}; charset=utf-8` });
