@@ -3,7 +3,7 @@
  * SAS token from its connection string, connects, sends one reading, reads its twin, answers the
  * first direct method, then disconnects. Every engine event is printed as one JSON line.
  *
- *   bun bun-device.ts '<connection string>' 127.0.0.1:<port>
+ *   bun examples/drivers/bun-device.ts '<connection string>' 127.0.0.1:<port>
  *
  * Plain TCP is what the simulated hub speaks; IoT Hub itself wants TLS on 8883, which is
  * `tls: true` in the `Bun.connect` options and the same loop.

@@ -3,7 +3,9 @@
  * from its connection string, connects, sends one reading, reads its twin, answers the first
  * direct method, then disconnects. Every engine event is printed as one JSON line.
  *
- *   deno run --allow-net=127.0.0.1 --import-map=… deno-device.ts '<connection string>' 127.0.0.1:<port>
+ *   npx -y pnpm@10 build   # the libraries' dist, which deno-import-map.json points at
+ *   deno run --allow-net=127.0.0.1 --import-map=examples/drivers/deno-import-map.json \
+ *     examples/drivers/deno-device.ts '<connection string>' 127.0.0.1:<port>
  *
  * Plain TCP is what the simulated hub speaks; IoT Hub itself wants TLS on 8883, which is
  * `Deno.connectTls` in place of `Deno.connect` and the same loop.

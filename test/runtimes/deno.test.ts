@@ -2,16 +2,16 @@
  * Deno, from the npm package `deno`, with no permission but network access to loopback: the
  * README's library examples print what they promise, and examples/drivers/deno-device.ts runs a
  * device over `Deno.connect` against the simulated hub. The libraries come from their built
- * `dist` through an import map that names nothing else, so any import outside hubwire (a Node
- * built-in, an npm dependency) fails to resolve.
+ * `dist` through examples/drivers/deno-import-map.json, which names nothing else, so any import
+ * outside hubwire (a Node built-in, an npm dependency) fails to resolve.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimHub } from '@hubwire/sim-hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIBRARY_SECTIONS, outputLines, readmeSnippets } from './support/readme-snippets.ts';
-import { exitedEarly, importMap, locateRuntime, run, WORKSPACE } from './support/runtimes.ts';
+import { DENO_IMPORT_MAP, exitedEarly, locateRuntime, run, sourceImportMap, WORKSPACE } from './support/runtimes.ts';
 
 const located = locateRuntime('deno');
 const deno = located.runtime;
@@ -22,14 +22,20 @@ const SANDBOX = ['--no-config', '--no-prompt', '--allow-net=127.0.0.1'];
 describe.skipIf(deno === undefined)(`Deno ${deno?.version ?? `(skipped: ${located.missing})`}`, () => {
   const snippets = readmeSnippets();
   let scratch = '';
-  let distMap = '';
 
   beforeAll(() => {
     scratch = mkdtempSync(join(tmpdir(), 'hubwire-deno-'));
-    distMap = join(scratch, 'import-map.json');
-    writeFileSync(distMap, JSON.stringify(importMap('dist')));
   });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('is given the three libraries and nothing else to import', () => {
+    const map = JSON.parse(readFileSync(DENO_IMPORT_MAP, 'utf8')) as { imports: Record<string, string> };
+    expect(map.imports).toEqual({
+      '@hubwire/topics': '../../packages/topics/dist/index.js',
+      '@hubwire/sas': '../../packages/sas/dist/index.js',
+      '@hubwire/core': '../../packages/core/dist/index.js',
+    });
+  });
 
   it('has README examples for every library', () => {
     expect(new Set(snippets.map((snippet) => snippet.section))).toEqual(new Set(LIBRARY_SECTIONS));
@@ -40,7 +46,7 @@ describe.skipIf(deno === undefined)(`Deno ${deno?.version ?? `(skipped: ${locate
     it(`runs README example ${index + 1} (${snippet.section}) and prints what it promises`, async () => {
       const file = join(scratch, `example-${index + 1}.ts`);
       writeFileSync(file, snippet.code);
-      const result = await run(deno!.executable, ['run', ...SANDBOX, `--import-map=${distMap}`, file], { cwd: scratch, timeoutMs: 45_000 });
+      const result = await run(deno!.executable, ['run', ...SANDBOX, `--import-map=${DENO_IMPORT_MAP}`, file], { cwd: scratch, timeoutMs: 45_000 });
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect(outputLines(result.stdout)).toEqual(snippet.promised);
@@ -49,7 +55,7 @@ describe.skipIf(deno === undefined)(`Deno ${deno?.version ?? `(skipped: ${locate
 
   it('type-checks the Deno driver with Deno’s own types', async () => {
     const sourceMap = join(scratch, 'import-map.src.json');
-    writeFileSync(sourceMap, JSON.stringify(importMap('src')));
+    writeFileSync(sourceMap, JSON.stringify(sourceImportMap()));
     const result = await run(deno!.executable, ['check', '--no-config', `--import-map=${sourceMap}`, DRIVER], { cwd: scratch, timeoutMs: 45_000 });
     expect(result.stderr.replace(/^Check .*\n/m, '')).toBe('');
     expect(result.code).toBe(0);
@@ -60,7 +66,7 @@ describe.skipIf(deno === undefined)(`Deno ${deno?.version ?? `(skipped: ${locate
     try {
       const { mqttPort } = await hub.start();
       hub.addDevice({ deviceId: 'deno-device' });
-      const device = run(deno!.executable, ['run', ...SANDBOX, `--import-map=${distMap}`, DRIVER, hub.connectionString('deno-device'), `127.0.0.1:${mqttPort}`], {
+      const device = run(deno!.executable, ['run', ...SANDBOX, `--import-map=${DENO_IMPORT_MAP}`, DRIVER, hub.connectionString('deno-device'), `127.0.0.1:${mqttPort}`], {
         cwd: scratch,
         timeoutMs: 45_000,
       });

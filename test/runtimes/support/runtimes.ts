@@ -108,10 +108,12 @@ export const LIBRARIES = [
   ['@hubwire/core', 'core'],
 ] as const;
 
-/** An import map sending each library to its built `dist/index.js` (or, for type-checking, its source). */
-export function importMap(target: 'dist' | 'src'): { imports: Record<string, string> } {
-  const file = target === 'dist' ? 'dist/index.js' : 'src/index.ts';
+/** The import map examples/drivers ships for Deno: each library's built `dist/index.js`, and nothing else. */
+export const DENO_IMPORT_MAP = join(WORKSPACE, 'examples/drivers/deno-import-map.json');
+
+/** An import map sending each library to its source, for type-checking against Deno's own types. */
+export function sourceImportMap(): { imports: Record<string, string> } {
   return {
-    imports: Object.fromEntries(LIBRARIES.map(([name, folder]) => [name, `file://${join(WORKSPACE, 'packages', folder, file)}`])),
+    imports: Object.fromEntries(LIBRARIES.map(([name, folder]) => [name, `file://${join(WORKSPACE, 'packages', folder, 'src/index.ts')}`])),
   };
 }
