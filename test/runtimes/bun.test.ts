@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimHub } from '@hubwire/sim-hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIBRARY_SECTIONS, outputLines, readmeSnippets } from './support/readme-snippets.ts';
-import { exitedEarly, LIBRARIES, locateRuntime, run, WORKSPACE } from './support/runtimes.ts';
+import { exitedEarly, outputLines, run } from './support/processes.ts';
+import { LIBRARY_SECTIONS, readmeSnippets } from './support/readme-snippets.ts';
+import { locateRuntime } from './support/runtimes.ts';
+import { LIBRARIES, WORKSPACE } from './support/workspace.ts';
 
 const located = locateRuntime('bun');
 const bun = located.runtime;

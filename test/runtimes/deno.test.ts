@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimHub } from '@hubwire/sim-hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIBRARY_SECTIONS, outputLines, readmeSnippets } from './support/readme-snippets.ts';
-import { DENO_IMPORT_MAP, exitedEarly, locateRuntime, run, sourceImportMap, WORKSPACE } from './support/runtimes.ts';
+import { exitedEarly, outputLines, run } from './support/processes.ts';
+import { LIBRARY_SECTIONS, readmeSnippets } from './support/readme-snippets.ts';
+import { DENO_IMPORT_MAP, locateRuntime, sourceImportMap } from './support/runtimes.ts';
+import { WORKSPACE } from './support/workspace.ts';
 
 const located = locateRuntime('deno');
 const deno = located.runtime;

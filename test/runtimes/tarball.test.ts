@@ -9,8 +9,9 @@ import { transformSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicExports, RESOLUTIONS, writeConsumer, type PublicExports } from './support/consumer-types.ts';
 import { packAndInstall, type Installation } from './support/packed.ts';
-import { LIBRARY_SECTIONS, outputLines, readmeSnippets } from './support/readme-snippets.ts';
-import { run, WORKSPACE } from './support/runtimes.ts';
+import { outputLines, run } from './support/processes.ts';
+import { LIBRARY_SECTIONS, readmeSnippets } from './support/readme-snippets.ts';
+import { WORKSPACE } from './support/workspace.ts';
 
 /** The package.json fields a consumer's install, resolver or registry page reads. */
 const CONSUMER_FIELDS = ['name', 'version', 'description', 'license', 'type', 'sideEffects', 'exports', 'files', 'engines', 'dependencies'];

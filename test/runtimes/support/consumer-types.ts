@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { LIBRARIES } from './runtimes.ts';
+import { LIBRARIES } from './workspace.ts';
 
 /** One library's public surface, split into what exists at run time and what is only a type. */
 export interface PublicExports {

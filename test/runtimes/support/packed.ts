@@ -6,7 +6,8 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LIBRARIES, run, WORKSPACE, type Finished } from './runtimes.ts';
+import { run, type Finished } from './processes.ts';
+import { LIBRARIES, WORKSPACE } from './workspace.ts';
 
 /** A packed library: its tarball, the files inside, and its packed package.json. */
 export interface PackedLibrary {

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { WORKSPACE } from './runtimes.ts';
+import { WORKSPACE } from './workspace.ts';
 
 /** The built page script and what went into it. */
 export interface PageBundle {

@@ -36,7 +36,3 @@ export function readmeSnippets(readmeUrl = new URL('../../../README.md', import.
   return snippets;
 }
 
-/** Splits a program's output into lines, without the empty one after the last newline. */
-export function outputLines(stdout: string): string[] {
-  return stdout.split('\n').filter((line, index, lines) => line !== '' || index < lines.length - 1);
-}
