@@ -10,8 +10,11 @@
  * packet's header; `encodePublishHeaderInto` writes only that, for a caller that sends the
  * payload from its own memory.
  */
-import { Slab } from './slab.ts';
+import { MAX_REMAINING_LENGTH } from './fields.ts';
+import { outboundSlab } from './slab.ts';
 import { encodeUtf8Into, utf8Length } from './utf8.ts';
+
+export { MAX_REMAINING_LENGTH } from './fields.ts';
 
 /** A PUBLISH to send; IoT Hub accepts QoS 0 and 1 only (docs/protocol.md §7). */
 export interface PublishInput {
@@ -24,18 +27,11 @@ export interface PublishInput {
   readonly messageId?: number;
 }
 
-/** Largest value the 4-byte remaining-length field can carry (MQTT 3.1.1 §2.2.3). */
-export const MAX_REMAINING_LENGTH = 268_435_455;
-
 /** Largest topic in bytes: its length is a uint16 (MQTT 3.1.1 §1.5.3). */
 const MAX_TOPIC_BYTES = 65_535;
 
-/**
- * Regions for `encodePublish`/`encodePuback` results (see slab.ts for why). Blocks stay at
- * 64 KiB: larger ones fall past glibc's mmap threshold (128 KiB), and page faults on every fresh
- * block then cost more than the allocations the slab saves.
- */
-const slab = new Slab(65_536);
+/** Regions for `encodePublish`/`encodePuback` results (see slab.ts). */
+const slab = outboundSlab;
 
 /** PINGREQ: type 12, remaining length 0 (§3.12). Shared; do not write into it. */
 export const PINGREQ: Uint8Array = Uint8Array.of(0xc0, 0x00);
