@@ -3,7 +3,7 @@
  * tarballs by `npm install` into a fresh project, where the README's examples run under plain
  * `node` and a TypeScript consumer without Node types compiles against every public export.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { transformSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,15 @@ import { WORKSPACE } from './support/workspace.ts';
 /** The package.json fields a consumer's install, resolver or registry page reads. */
 const CONSUMER_FIELDS = ['name', 'version', 'description', 'license', 'type', 'sideEffects', 'exports', 'files', 'engines', 'dependencies'];
 const TSC = join(WORKSPACE, 'node_modules/typescript/bin/tsc');
+
+/** The TypeScript files under `dir`, relative to it. */
+function sourceFiles(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((entry) => {
+    const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+    if (entry.isDirectory()) return sourceFiles(dir, path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
 
 describe('the packed libraries', () => {
   let installation: Installation;
@@ -38,6 +47,15 @@ describe('the packed libraries', () => {
       expect(library.files, library.name).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'README.md', 'LICENSE', 'package.json']));
       expect(library.files.some((file) => /\.test\./.test(file)), library.name).toBe(false);
       expect(readFileSync(join(library.unpacked, 'LICENSE'), 'utf8'), library.name).toBe(license);
+    }
+  });
+
+  it('each tarball’s build matches its sources one to one: nothing stale, nothing missing', () => {
+    for (const library of installation.libraries) {
+      const folder = library.name.replace('@hubwire/', '');
+      const sources = sourceFiles(join(WORKSPACE, 'packages', folder, 'src')).filter((file) => !file.endsWith('.test.ts'));
+      const expected = sources.flatMap((file) => [`dist/${file.replace(/\.ts$/, '.js')}`, `dist/${file.replace(/\.ts$/, '.d.ts')}`]);
+      expect(library.files.filter((file) => file.startsWith('dist/')).sort(), library.name).toEqual(expected.sort());
     }
   });
 
