@@ -292,7 +292,7 @@ describe('encodeConnect limits', () => {
 
   /** Strings near and past the limit, lone surrogates and NULs included. */
   const anyField = fc.oneof(
-    mqttString,
+    { weight: 12, arbitrary: mqttString },
     fc.tuple(unit, fc.integer({ min: 65_530, max: 65_540 })).map(([u, n]) => u.repeat(Math.ceil(n / new TextEncoder().encode(u).length))),
     fc.string({ unit: 'binary', maxLength: 20 }),
     fc.constantFrom('a\ud800', '\udc00', 'x\u0000y', '+', '#', ''),
@@ -301,7 +301,7 @@ describe('encodeConnect limits', () => {
     clientId: anyField,
     username: anyField,
     password: fc.option(anyField, { nil: undefined }),
-    keepAliveSeconds: fc.oneof(fc.integer({ min: -2, max: 65_537 }), fc.double()),
+    keepAliveSeconds: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: -2, max: 65_537 }) }, fc.double()),
     cleanSession: fc.boolean(),
     will: fc.option(
       fc.record({

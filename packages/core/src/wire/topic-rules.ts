@@ -4,20 +4,31 @@
  * wildcard and a filter uses its wildcards only as whole levels.
  */
 import { InvalidIntentError } from '../shared/errors.ts';
-import { stringFieldLength } from './fields.ts';
+import { checkMqttString, shown, stringFieldLength } from './fields.ts';
 
 /**
  * UTF-8 length of the topic name `field` of `packet`, checked: a non-empty [MQTT-4.7.3-1] MQTT string
  * without `+` or `#` [MQTT-3.3.2-2]. Throws `invalid-topic`, or what stringFieldLength throws.
  */
 export function topicNameLength(packet: string, field: string, topic: unknown): number {
-  const bytes = stringFieldLength(packet, field, topic);
-  const name = topic as string;
-  if (bytes === 0) throw new InvalidIntentError('invalid-topic', `${packet} ${field} must not be empty [MQTT-4.7.3-1]`);
-  if (name.includes('+') || name.includes('#')) {
+  checkTopicName(packet, field, topic);
+  return stringFieldLength(packet, field, topic);
+}
+
+/**
+ * Checks a topic name but not its length (the PUBLISH encoder measures while it writes): a string,
+ * non-empty [MQTT-4.7.3-1], without `+` or `#` [MQTT-3.3.2-2], U+0000 [MQTT-1.5.3-2] or a lone
+ * surrogate [MQTT-1.5.3-1]. Throws `invalid-argument`, `invalid-topic` or `invalid-string`.
+ */
+export function checkTopicName(packet: string, field: string, topic: unknown): void {
+  if (typeof topic !== 'string') {
+    throw new InvalidIntentError('invalid-argument', `${packet} ${field} must be a string, got ${shown(topic)}`);
+  }
+  if (topic.length === 0) throw new InvalidIntentError('invalid-topic', `${packet} ${field} must not be empty [MQTT-4.7.3-1]`);
+  if (topic.includes('+') || topic.includes('#')) {
     throw new InvalidIntentError('invalid-topic', `${packet} ${field} must not contain the wildcards + or # [MQTT-3.3.2-2]`);
   }
-  return bytes;
+  checkMqttString(packet, field, topic);
 }
 
 /**
