@@ -11,16 +11,10 @@
 import { DeviceEngine, text, type DeviceEvent } from '@hubwire/core';
 import { createSasToken, deviceResourceUri, parseConnectionString } from '@hubwire/sas';
 
-const [connectionString = '', address = '127.0.0.1:1883'] = Bun.argv.slice(2);
-const cs = parseConnectionString(connectionString);
-const [hostname = '127.0.0.1', port = '1883'] = address.split(':');
+const [connectionString, address = '127.0.0.1:1883'] = Bun.argv.slice(2);
+if (connectionString === undefined) fail('usage: bun-device.ts <connection string> [host:port]');
 const now = (): number => performance.now();
-const password = await createSasToken({
-  resourceUri: deviceResourceUri(cs.hostName, cs.deviceId),
-  key: cs.sharedAccessKey ?? '',
-  expiresAt: Math.floor(Date.now() / 1000) + 3600,
-});
-
+const { cs, password, hostname, port } = await credentials(connectionString, address).catch((error: Error) => fail(error.message));
 const engine = new DeviceEngine({ hostName: cs.hostName, deviceId: cs.deviceId });
 const backlog: Uint8Array[] = [];
 let timer: ReturnType<typeof setTimeout> | undefined;
@@ -31,7 +25,7 @@ const watchdog = setTimeout(() => fail('gave up after 20 s'), 20_000);
 
 const socket = await Bun.connect({
   hostname,
-  port: Number(port),
+  port,
   socket: {
     data(_socket, chunk) {
       engine.receive(now(), chunk);
@@ -41,7 +35,16 @@ const socket = await Bun.connect({
     close: () => closed(),
     error: (_socket, error) => fail(error.message),
   },
-});
+}).catch((error: Error) => fail(`${hostname}:${port}: ${error.message}`));
+
+/** Reads the connection string and the address, and signs a token valid for an hour. */
+async function credentials(connectionString: string, address: string) {
+  const cs = parseConnectionString(connectionString);
+  const [hostname = '127.0.0.1', port = '1883'] = address.split(':');
+  const resourceUri = deviceResourceUri(cs.hostName, cs.deviceId);
+  const password = await createSasToken({ resourceUri, key: cs.sharedAccessKey ?? '', expiresAt: Math.floor(Date.now() / 1000) + 3600 });
+  return { cs, password, hostname, port: Number(port) };
+}
 
 /** After every input: write what the engine queued, hand each event to the app, then arm one timer for the next deadline. */
 function drive(): void {

@@ -13,22 +13,25 @@
 import { DeviceEngine, text, type DeviceEvent } from '@hubwire/core';
 import { createSasToken, deviceResourceUri, parseConnectionString } from '@hubwire/sas';
 
-const [connectionString = '', address = '127.0.0.1:1883'] = Deno.args;
-const cs = parseConnectionString(connectionString);
-const [hostname = '127.0.0.1', port = '1883'] = address.split(':');
+const [connectionString, address = '127.0.0.1:1883'] = Deno.args;
+if (connectionString === undefined) fail('usage: deno-device.ts <connection string> [host:port]');
 const now = (): number => performance.now();
-const password = await createSasToken({
-  resourceUri: deviceResourceUri(cs.hostName, cs.deviceId),
-  key: cs.sharedAccessKey ?? '',
-  expiresAt: Math.floor(Date.now() / 1000) + 3600,
-});
-
+const { cs, password, hostname, port } = await credentials(connectionString, address).catch((error: Error) => fail(error.message));
 const engine = new DeviceEngine({ hostName: cs.hostName, deviceId: cs.deviceId });
-const socket = await Deno.connect({ hostname, port: Number(port) });
+const socket = await Deno.connect({ hostname, port }).catch((error: Error) => fail(`${hostname}:${port}: ${error.message}`));
 const watchdog = setTimeout(() => fail('gave up after 20 s'), 20_000);
 let writes = Promise.resolve();
 let timer: ReturnType<typeof setTimeout> | undefined;
 const done = { acked: false, twin: false, method: false };
+
+/** Reads the connection string and the address, and signs a token valid for an hour. */
+async function credentials(connectionString: string, address: string) {
+  const cs = parseConnectionString(connectionString);
+  const [hostname = '127.0.0.1', port = '1883'] = address.split(':');
+  const resourceUri = deviceResourceUri(cs.hostName, cs.deviceId);
+  const password = await createSasToken({ resourceUri, key: cs.sharedAccessKey ?? '', expiresAt: Math.floor(Date.now() / 1000) + 3600 });
+  return { cs, password, hostname, port: Number(port) };
+}
 
 /** After every input: write what the engine queued, hand each event to the app, then arm one timer for the next deadline. */
 function drive(): void {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimHub } from '@hubwire/sim-hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from './support/closed-port.ts';
 import { exitedEarly, outputLines, run } from './support/processes.ts';
 import { LIBRARY_SECTIONS, readmeSnippets } from './support/readme-snippets.ts';
 import { locateRuntime } from './support/runtimes.ts';
@@ -62,6 +63,16 @@ describe.skipIf(bun === undefined)(`Bun ${bun?.version ?? `(skipped: ${located.m
     expect(result.stdout).toBe('');
     expect(result.code).toBe(0);
   }, 75_000);
+
+  it('the Bun driver says what is wrong, without a stack trace, for a bad connection string or an unreachable hub', async () => {
+    const badString = await run(bun!.executable, [...flags, DRIVER, 'HostName=sim-hub.local'], { cwd: scratch, timeoutMs: 30_000 });
+    expect(badString.code).toBe(1);
+    expect(badString.stderr).toBe('bun-device: connection string has no DeviceId\n');
+    const port = await closedPort();
+    const noHub = await run(bun!.executable, [...flags, DRIVER, 'HostName=sim-hub.local;DeviceId=d;SharedAccessKey=a2V5', `127.0.0.1:${port}`], { cwd: scratch, timeoutMs: 30_000 });
+    expect(noHub.code).toBe(1);
+    expect(noHub.stderr).toMatch(new RegExp(`^bun-device: 127\\.0\\.0\\.1:${port}: .+\\n$`));
+  }, 60_000);
 
   it('drives a device over Bun.connect: SAS connect, telemetry acked, twin read, a method answered', async () => {
     const hub = new SimHub();

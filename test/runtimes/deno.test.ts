@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimHub } from '@hubwire/sim-hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from './support/closed-port.ts';
 import { exitedEarly, outputLines, run } from './support/processes.ts';
 import { LIBRARY_SECTIONS, readmeSnippets } from './support/readme-snippets.ts';
 import { DENO_IMPORT_MAP, locateRuntime, sourceImportMap } from './support/runtimes.ts';
@@ -61,6 +62,16 @@ describe.skipIf(deno === undefined)(`Deno ${deno?.version ?? `(skipped: ${locate
     const result = await run(deno!.executable, ['check', '--no-config', `--import-map=${sourceMap}`, DRIVER], { cwd: scratch, timeoutMs: 45_000 });
     expect(result.stderr.replace(/^Check .*\n/m, '')).toBe('');
     expect(result.code).toBe(0);
+  }, 60_000);
+
+  it('the Deno driver says what is wrong, without a stack trace, for a bad connection string or an unreachable hub', async () => {
+    const badString = await run(deno!.executable, ['run', ...SANDBOX, `--import-map=${DENO_IMPORT_MAP}`, DRIVER, 'HostName=sim-hub.local'], { cwd: scratch, timeoutMs: 30_000 });
+    expect(badString.code).toBe(1);
+    expect(badString.stderr).toBe('deno-device: connection string has no DeviceId\n');
+    const port = await closedPort();
+    const noHub = await run(deno!.executable, ['run', ...SANDBOX, `--import-map=${DENO_IMPORT_MAP}`, DRIVER, 'HostName=sim-hub.local;DeviceId=d;SharedAccessKey=a2V5', `127.0.0.1:${port}`], { cwd: scratch, timeoutMs: 30_000 });
+    expect(noHub.code).toBe(1);
+    expect(noHub.stderr).toMatch(new RegExp(`^deno-device: 127\\.0\\.0\\.1:${port}: .+\\n$`));
   }, 60_000);
 
   it('drives a device over Deno.connect: SAS connect, telemetry acked, twin read, a method answered', async () => {
