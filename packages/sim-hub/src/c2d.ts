@@ -16,6 +16,8 @@ export type DeliveryOutcome =
   | 'delivered'
   /** Not completed before its time to live ran out. */
   | 'expired'
+  /** Removed by the service before completion: its queue was purged or its identity deleted. */
+  | 'purged'
   /** The hub closed first. */
   | 'hub-closed';
 
@@ -125,6 +127,14 @@ export class DeviceBoundQueue<I> {
     let count = this.#waiting.get(clientId)?.length ?? 0;
     for (const [session, inFlight] of this.#inFlight) if (session.clientId === clientId) count += inFlight.size;
     return count;
+  }
+
+  /** Ends every message waiting or in flight for an identity as `purged`; returns how many. */
+  purge(clientId: string): number {
+    const doomed = [...(this.#waiting.get(clientId) ?? [])];
+    for (const [session, inFlight] of this.#inFlight) if (session.clientId === clientId) doomed.push(...inFlight.values());
+    for (const message of doomed) message.settle('purged');
+    return doomed.length;
   }
 
   /** Settles everything as `hub-closed`. */

@@ -25,10 +25,12 @@ import { createHubState, type HubConnection, type HubState, type SimHubStats } f
 import { listenTcp, listenWebSocket, type Listener } from './listeners.ts';
 import { preview } from './log-format.ts';
 import { MethodInvocationError, type MethodResult } from './methods.ts';
-import { clientIdOf, type DeviceSpec, type RegisteredIdentity } from './registry.ts';
+import { clientIdOf, generateKey, type DeviceSpec, type RegisteredIdentity } from './registry.ts';
+import type { ServicePolicy } from './service/auth.ts';
+import { purgeQueue, removeIdentity, updateServiceTwin } from './service/hub-operations.ts';
 import type { Feed } from './rules.ts';
 import type { TelemetryPredicate, TelemetryRecord } from './telemetry-log.ts';
-import type { TwinDocument } from './twin-store.ts';
+import type { ServiceTwinDocument, ServiceTwinUpdate, TwinDocument } from './twin-store.ts';
 import type { Transport } from './wire-tap.ts';
 
 export type { SimHubStats } from './hub-state.ts';
@@ -405,5 +407,60 @@ export class SimHub {
 
   #log(line: string): void {
     this.#onLog?.(line);
+  }
+
+  // ---- service API -----------------------------------------------------------------------
+  // What the REST service side (service/) needs beyond the members above.
+
+  #servicePolicy: ServicePolicy | undefined;
+
+  /** The hub clock in ms since the epoch: what SAS expiry and the registry's timestamps are measured against. */
+  now(): number {
+    return this.#state.clock();
+  }
+
+  /** Every registered device and module, in registration order. */
+  identities(): RegisteredIdentity[] {
+    return this.#state.registry.list();
+  }
+
+  /** Deletes a device with its modules, or one module: connection closed, twin forgotten, queued messages end `purged`. False when not registered. */
+  removeDevice(deviceId: string, moduleId?: string): boolean {
+    return removeIdentity(this.#state, deviceId, moduleId);
+  }
+
+  /** Ends every C2D (or module-input) message queued or in flight for an identity as `purged`; returns how many. Throws RangeError if not registered. */
+  purgeMessages(deviceId: string, moduleId?: string): number {
+    return purgeQueue(this.#state, deviceId, moduleId);
+  }
+
+  /** The twin as the service sees it: tags, desired, reported and the twin version (a copy). Throws RangeError if not registered. */
+  serviceTwin(deviceId: string, moduleId?: string): ServiceTwinDocument {
+    return this.#state.twins.serviceDocument(this.#state.registry.require(deviceId, moduleId).clientId);
+  }
+
+  /**
+   * Service side: writes tags and/or desired properties, merged as patches (null removes) or replaced
+   * with `replace`, all or nothing; a desired change is pushed to the device like updateDesired's.
+   * Throws RangeError for an unknown identity or a refused write.
+   */
+  updateTwin(deviceId: string, update: ServiceTwinUpdate, moduleId?: string): ServiceTwinDocument {
+    return updateServiceTwin(this.#state, deviceId, moduleId, update);
+  }
+
+  /** The shared access policy whose tokens the service API accepts: `iothubowner`, its key generated on first use. */
+  servicePolicy(): ServicePolicy {
+    return (this.#servicePolicy ??= { keyName: 'iothubowner', key: generateKey() });
+  }
+
+  /** `HostName=…;SharedAccessKeyName=iothubowner;SharedAccessKey=…`, for service SDKs, tools and the dashboard. */
+  serviceConnectionString(): string {
+    const { keyName, key } = this.servicePolicy();
+    return `HostName=${this.hostName};SharedAccessKeyName=${keyName};SharedAccessKey=${key}`;
+  }
+
+  /** Calls `listener` after every hub event (connections, messages, twin writes, settled deliveries); returns the function that stops it. */
+  onChange(listener: () => void): () => void {
+    return this.#state.waiters.watch(listener);
   }
 }
