@@ -27,7 +27,12 @@ export type { TwinDocument, TwinSection } from './twin-store.ts';
 
 // DPS
 export { DpsService } from './dps.ts';
-export type { DpsOptions, GroupEnrollmentSpec, IndividualEnrollmentSpec, RegistrationRecord } from './dps.ts';
+export type { DpsOptions, Enrollment, GroupEnrollmentSpec, IndividualEnrollmentSpec, RegistrationRecord } from './dps.ts';
+
+// Service side over HTTP(S): the REST API and the dashboard
+export { createServiceHandler, DPS_API_VERSIONS, HUB_API_VERSIONS, HUB_ERROR_CODES } from './service/index.ts';
+export type { ServiceHandler, ServiceOptions, ServicePolicy } from './service/index.ts';
+export type { ServiceTwinDocument, ServiceTwinUpdate } from './twin-store.ts';
 
 // Packet-level test client
 export { RawMqttClient } from './raw-mqtt-client.ts';

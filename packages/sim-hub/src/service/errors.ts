@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 
-/** IoT Hub error codes the simulator answers with: name → six-digit code (HTTP status × 1000 + detail). */
+/** Error codes the simulator answers with: name → six-digit code (HTTP status × 1000 + detail). */
 export const HUB_ERROR_CODES = {
   InvalidProtocolVersion: 400001,
   ArgumentInvalid: 400004,
@@ -21,6 +21,9 @@ export const HUB_ERROR_CODES = {
   MessageTooLarge: 413001,
   ServiceUnavailable: 503001,
   GatewayTimeout: 504101,
+  // DPS (its error bodies carry the number only; which of the two DPS uses when is unconfirmed).
+  EnrollmentNotFound: 404201,
+  RegistrationNotFound: 404202,
   // Not IoT Hub codes: routes the real service would not have.
   NotFound: 404000,
   MethodNotAllowed: 405000,
