@@ -15,6 +15,8 @@ import { isoTime } from './shapes.ts';
 import { telemetryJson } from './telemetry-api.ts';
 
 const SNAPSHOT_MS = 200;
+/** Snapshots are also compared this often: changes made through the library API (an enrollment added in code) raise no hub event. */
+const RESCAN_MS = 2000;
 const FLUSH_MS = 200;
 const MAX_BATCH = 200;
 /** Identities listed in one `devices` event (the total is always given). */
@@ -90,6 +92,8 @@ export function openLiveFeed(context: RequestContext): typeof ANSWERED {
     snapshotTimer.unref();
   };
   sendSnapshots();
+  const rescan = setInterval(scheduleSnapshots, RESCAN_MS);
+  rescan.unref();
 
   const batch: TelemetryRecord[] = [];
   let skipped = 0;
@@ -120,6 +124,7 @@ export function openLiveFeed(context: RequestContext): typeof ANSWERED {
     for (const stop of stops) stop();
     clearTimeout(snapshotTimer);
     clearInterval(flush);
+    clearInterval(rescan);
     void records.return?.();
   });
   return ANSWERED;

@@ -105,10 +105,11 @@ function valueAt(document: unknown, path: readonly string[]): unknown {
   return value;
 }
 
-/** True when the comparison holds; comparing across types (or with a missing value) is false except for `!=`. */
+/** True when the comparison holds; a missing property compares false to anything (even with `!=`), as in IoT Hub's query language. */
 function holds(document: unknown, comparison: Comparison): boolean {
   const actual = valueAt(document, comparison.path);
   const { operator, value } = comparison;
+  if (actual === undefined) return false;
   if (operator === '=') return actual === value;
   if (operator === '!=') return actual !== value;
   if (typeof actual !== typeof value || (typeof actual !== 'number' && typeof actual !== 'string')) return false;

@@ -116,8 +116,8 @@ export function renderProvisioning() {
     h(
       'div',
       { class: 'grid-2' },
-      h('section', { class: 'panel' }, h('header', {}, h('h2', {}, 'Individual enrollments')), individual, renderEnrollForm('individual')),
-      h('section', { class: 'panel' }, h('header', {}, h('h2', {}, 'Enrollment groups')), groups, renderEnrollForm('group')),
+      h('section', { class: 'panel', id: 'individual-enrollments' }, h('header', {}, h('h2', {}, 'Individual enrollments')), individual, renderEnrollForm('individual')),
+      h('section', { class: 'panel', id: 'enrollment-groups' }, h('header', {}, h('h2', {}, 'Enrollment groups')), groups, renderEnrollForm('group')),
     ),
   );
   return { element, dispose: stop };
