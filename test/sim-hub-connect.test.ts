@@ -153,15 +153,20 @@ describe('connection lifetime', () => {
     expect(hub.isConnected('dev1')).toBe(true);
   });
 
-  it('disconnectDevice closes the socket and the identity is no longer listed', async () => {
+  it('disconnectDevice resolves once the connection is gone; a method invoked then fails 404 at once', async () => {
     hub.addDevice({ deviceId: 'dev1' });
     const client = await tcp();
     await client.connect(await hub.credentials('dev1'));
-    await hub.waitForConnection('dev1');
-    expect(hub.disconnectDevice('dev1')).toBe(true);
+    expect(await client.subscribe([['$iothub/methods/POST/#', 0]])).toEqual([0]);
+    await hub.waitForConnection('dev1', { filters: ['$iothub/methods/POST/#'] });
+    expect(await hub.disconnectDevice('dev1')).toBe(true);
+    expect(hub.isConnected('dev1')).toBe(false);
+    expect(hub.connectedDevices()).toEqual([]);
+    const started = Date.now();
+    await expect(hub.invokeMethod('dev1', 'reboot', null, { timeoutMs: 5000 })).rejects.toMatchObject({ status: 404, code: 'device-offline' });
+    expect(Date.now() - started).toBeLessThan(1000);
     await client.waitClosed();
-    await hub.waitUntil(() => !hub.isConnected('dev1'), 2000, 'dev1 gone');
-    expect(hub.disconnectDevice('dev1')).toBe(false);
+    expect(await hub.disconnectDevice('dev1')).toBe(false);
   });
 
   it('closes a connection once its SAS token expires on the hub clock', async () => {

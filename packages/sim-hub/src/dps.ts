@@ -41,6 +41,15 @@ interface Enrollment {
   readonly payload?: unknown;
 }
 
+/** DPS as written to the state file. */
+export interface StoredDps {
+  readonly idScope: string;
+  readonly individual: readonly (Enrollment & { readonly registrationId: string })[];
+  readonly groups: readonly Enrollment[];
+  readonly registrations: readonly RegistrationRecord[];
+  readonly nextOperation: number;
+}
+
 /** A DPS connection's identity: the registration and the device key it proved. */
 export interface DpsIdentity {
   readonly registrationId: string;
@@ -95,15 +104,17 @@ export class DpsService {
   readonly #registrations: RegistrationRecord[] = [];
   readonly #assign: (deviceId: string, key: string | undefined) => string;
   readonly #clock: () => number;
+  readonly #changed: () => void;
   #nextOperation = 1;
 
-  /** `assign` registers the device on the hub and returns the hub's host name. */
-  constructor(options: DpsOptions, clock: () => number, assign: (deviceId: string, key: string | undefined) => string) {
+  /** `assign` registers the device on the hub and returns the hub's host name; `changed` hears of every change worth saving. */
+  constructor(options: DpsOptions, clock: () => number, assign: (deviceId: string, key: string | undefined) => string, changed: () => void = () => undefined) {
     this.idScope = options.idScope ?? '0ne00SIM0D5';
     this.#retryAfter = options.retryAfterSeconds ?? 1;
     this.#pollsBeforeAssigned = options.pollsBeforeAssigned ?? 1;
     this.#clock = clock;
     this.#assign = assign;
+    this.#changed = changed;
   }
 
   /** Adds (or replaces) an individual enrollment; returns its key (undefined for X.509). */
@@ -116,6 +127,7 @@ export class DpsService {
       ...(spec.deviceId === undefined ? {} : { deviceId: spec.deviceId }),
       ...(spec.payload === undefined ? {} : { payload: spec.payload }),
     });
+    this.#changed();
     return key === undefined ? { registrationId: spec.registrationId } : { registrationId: spec.registrationId, key };
   }
 
@@ -123,6 +135,7 @@ export class DpsService {
   addGroupEnrollment(spec: GroupEnrollmentSpec = {}): { key: string } {
     const key = spec.key ?? generateKey();
     this.#groups.push({ kind: 'group', key, ...(spec.payload === undefined ? {} : { payload: spec.payload }) });
+    this.#changed();
     return { key };
   }
 
@@ -213,6 +226,7 @@ export class DpsService {
       operationId: operation.operationId,
       ...(operation.requestPayload === undefined ? {} : { requestPayload: operation.requestPayload }),
     });
+    this.#changed();
     return {
       operationId: operation.operationId,
       status: 'assigned',
@@ -228,6 +242,34 @@ export class DpsService {
         ...(identity.enrollment.payload === undefined ? {} : { payload: identity.enrollment.payload }),
       },
     };
+  }
+
+  /** Enrollments and finished registrations, whole (fields added later included), for the state file. */
+  export(): StoredDps {
+    return {
+      idScope: this.idScope,
+      individual: [...this.#individual].map(([registrationId, enrollment]) => ({ ...enrollment, registrationId })),
+      groups: this.#groups.map((group) => ({ ...group })),
+      registrations: this.registrations(),
+      nextOperation: this.#nextOperation,
+    };
+  }
+
+  /** Restores what export() saved; throws RangeError for an enrollment that is not one. */
+  import(stored: StoredDps): void {
+    for (const entry of stored.individual) {
+      const { registrationId, ...enrollment } = entry;
+      if (typeof registrationId !== 'string' || !isValidRegistrationId(registrationId) || enrollment.kind !== 'individual') {
+        throw new RangeError(`not an individual enrollment: ${JSON.stringify(entry)}`);
+      }
+      this.#individual.set(registrationId, enrollment);
+    }
+    for (const group of stored.groups) {
+      if (group.kind !== 'group' || typeof group.key !== 'string') throw new RangeError(`not a group enrollment: ${JSON.stringify(group)}`);
+      this.#groups.push(group);
+    }
+    this.#registrations.push(...stored.registrations);
+    this.#nextOperation = Math.max(this.#nextOperation, stored.nextOperation);
   }
 
   /** An error reply in DPS's shape: `{"errorCode":401002,"trackingId":…,"message":…,"timestampUtc":…}`. */

@@ -4,6 +4,7 @@ import { MethodCalls } from './methods.ts';
 import { DeviceRegistry } from './registry.ts';
 import type { HubIdentity } from './rules.ts';
 import type { Session } from './session.ts';
+import { SessionStore } from './session-store.ts';
 import { TelemetryLog } from './telemetry-log.ts';
 import { TwinStore } from './twin-store.ts';
 import { ConditionWaiters } from './waiters.ts';
@@ -44,7 +45,9 @@ export interface HubState {
   readonly registry: DeviceRegistry;
   readonly twins: TwinStore;
   readonly methods: MethodCalls;
-  readonly deviceBound: DeviceBoundQueue<HubConnection>;
+  readonly deviceBound: DeviceBoundQueue;
+  /** MQTT sessions by client id (kept while CleanSession is 0). */
+  readonly sessions: SessionStore;
   readonly telemetry: TelemetryLog;
   /** Conditions re-checked after every event. */
   readonly waiters: ConditionWaiters;
@@ -53,17 +56,28 @@ export interface HubState {
   readonly stats: SimHubStats;
   /** One readable line for onLog. */
   log(line: string): void;
+  /** Something worth saving changed (registry, twins, queues, sessions, enrollments): the state folder is written soon. */
+  changed(): void;
 }
 
-/** A fresh, empty hub state. */
-export function createHubState(hostName: string, clock: () => number, maxTelemetryRecords: number, log: (line: string) => void): HubState {
+/** A fresh, empty hub state; `changed` hears of every change worth saving. */
+export function createHubState(
+  hostName: string,
+  clock: () => number,
+  maxTelemetryRecords: number,
+  log: (line: string) => void,
+  changed: () => void,
+): HubState {
+  const deviceBound = new DeviceBoundQueue(clock, changed, (clientId, packetId) => sessions.get(clientId)?.acknowledge(packetId));
+  const sessions = new SessionStore(changed, (clientId) => deviceBound.requeue(clientId));
   return {
     hostName,
     clock,
-    registry: new DeviceRegistry(),
-    twins: new TwinStore(),
+    registry: new DeviceRegistry(changed),
+    twins: new TwinStore(changed),
     methods: new MethodCalls(),
-    deviceBound: new DeviceBoundQueue<HubConnection>(),
+    deviceBound,
+    sessions,
     telemetry: new TelemetryLog(maxTelemetryRecords),
     waiters: new ConditionWaiters(),
     live: new Map(),
@@ -80,5 +94,6 @@ export function createHubState(hostName: string, clock: () => number, maxTelemet
       dpsAssignments: 0,
     },
     log,
+    changed,
   };
 }

@@ -11,6 +11,16 @@ export type {
   SimHubStats,
 } from './sim-hub.ts';
 
+// Listeners, TLS, state
+export type { ListenerName, SimHubPorts } from './front-doors.ts';
+export { ListenError } from './listeners.ts';
+export type { ListenOptions } from './listeners.ts';
+export { loadOrCreateTls, serverNames, TLS_FILES } from './tls/certificates.ts';
+export type { TlsMaterial } from './tls/certificates.ts';
+export { readStateFile, STATE_FILE, STATE_FORMAT, STATE_VERSION, StateFileError } from './state/state-file.ts';
+export type { HubSnapshot, ServicePolicy } from './state/state-file.ts';
+export { placeholderServiceHandler } from './service-placeholder.ts';
+
 // Registry and CONNECT checks
 export { clientIdOf, generateKey } from './registry.ts';
 export type { DeviceSpec, RegisteredIdentity } from './registry.ts';
@@ -23,7 +33,7 @@ export { MAX_QUEUED_MESSAGES } from './c2d.ts';
 export { MethodInvocationError } from './methods.ts';
 export type { MethodResult } from './methods.ts';
 export type { TelemetryPredicate, TelemetryRecord } from './telemetry-log.ts';
-export type { TwinDocument, TwinSection } from './twin-store.ts';
+export type { TwinDocument, TwinRecord, TwinSection } from './twin-store.ts';
 
 // DPS
 export { DpsService } from './dps.ts';

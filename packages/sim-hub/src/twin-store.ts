@@ -70,10 +70,22 @@ export interface TwinAnswer {
   readonly problem?: string;
 }
 
+/**
+ * A twin as stored: its two property sections, and whatever else the service side keeps on it
+ * (tags, …). The state file saves the whole record, so fields added later persist too.
+ */
+export type TwinRecord = { desired: TwinSection; reported: TwinSection } & JsonObject;
+
 /** Twins by client id (`{d}` or `{d}/{m}`); a twin is created empty, both versions 1, on first use. */
 export class TwinStore {
-  readonly #twins = new Map<string, { desired: TwinSection; reported: TwinSection }>();
+  readonly #twins = new Map<string, TwinRecord>();
+  readonly #changed: () => void;
   #faults = { remaining: 0, status: 429 };
+
+  /** `changed` is called after every change worth saving. */
+  constructor(changed: () => void = () => undefined) {
+    this.#changed = changed;
+  }
 
   /** Fault injection: the next `count` requests answer `status` (429 throttled, 5xx server error) and change nothing. */
   failNext(count: number, status: number): void {
@@ -123,10 +135,25 @@ export class TwinStore {
     if (bytes > MAX_TWIN_SECTION_BYTES) return { problem: `section of ${bytes} bytes exceeds ${MAX_TWIN_SECTION_BYTES}` };
     for (const key of Object.keys(section)) delete section[key];
     Object.assign(section, next);
+    this.#changed();
     return { version: next.$version };
   }
 
-  #twin(clientId: string): { desired: TwinSection; reported: TwinSection } {
+  /** Every twin, whole, by client id, for the state file. */
+  export(): Record<string, TwinRecord> {
+    return Object.fromEntries([...this.#twins].map(([clientId, twin]) => [clientId, plain(twin)]));
+  }
+
+  /** Restores twins saved by export(); throws RangeError naming the first one without both sections and their `$version`s. */
+  import(twins: Record<string, unknown>): void {
+    for (const [clientId, twin] of Object.entries(twins)) {
+      const valid = isJsonObject(twin) && [twin['desired'], twin['reported']].every((section) => isJsonObject(section) && Number.isSafeInteger(section['$version']));
+      if (!valid) throw new RangeError(`twin of ${clientId} is not {desired:{…,$version}, reported:{…,$version}}`);
+      this.#twins.set(clientId, plain(twin) as TwinRecord);
+    }
+  }
+
+  #twin(clientId: string): TwinRecord {
     let twin = this.#twins.get(clientId);
     if (twin === undefined) {
       twin = { desired: { $version: 1 }, reported: { $version: 1 } };
