@@ -143,6 +143,25 @@ describe('subscription rules', () => {
     expect(await device.subscribe([['devices/dev1/modules/m1/#', 1]])).toEqual([0x80]);
   });
 
+  it("grants every module-input filter the device SDKs use, and delivers inputs through the Node SDK's", async () => {
+    hub.addDevice({ deviceId: 'dev1', moduleId: 'm1' });
+    const module = await connected('dev1', 'm1');
+    const granted = await module.subscribe([
+      ['devices/dev1/modules/m1/inputs/#', 1],
+      ['devices/dev1/modules/m1/#', 1],
+      ['devices/+/modules/+/inputs/#', 1],
+      ['devices/dev1/modules/m2/inputs/#', 1],
+      ['devices/dev1/modules/m1/inputs/input1', 1],
+    ]);
+    expect(granted).toEqual([1, 1, 1, 0x80, 0x80]);
+    await module.unsubscribe(['devices/dev1/modules/m1/#', 'devices/+/modules/+/inputs/#']);
+    const receipt = hub.sendModuleInput('dev1', 'm1', 'input1', 'hello module');
+    const message = await module.nextPublish('devices/dev1/modules/m1/inputs/input1/');
+    expect(message.payload!.toString()).toBe('hello module');
+    module.puback(message.messageId!);
+    await expect(receipt).resolves.toMatchObject({ outcome: 'completed' });
+  });
+
   it('counts a re-subscription to a held filter once, updating its granted QoS', async () => {
     const client = await connected();
     const five = await client.subscribe([

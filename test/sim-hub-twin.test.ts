@@ -56,11 +56,13 @@ describe('twin GET and reported PATCH', () => {
     expect(json(await client.nextPublish('$iothub/twin/res/'))).toEqual({ desired: { $version: 1 }, reported: { net: { rssi: -70, ssid: 'lab' }, $version: 3 } });
   });
 
-  it('answers 400 to a patch that is not a JSON object, or uses a forbidden key, without changing the version', async () => {
+  it('answers 400 with an IoT Hub error body to a patch that is not a JSON object, or uses a forbidden key, without changing the version', async () => {
     const client = await twinClient();
     for (const [rid, body] of [['a', 'not json'], ['b', '[1,2]'], ['c', '{"a.b":1}'], ['d', '{"$x":1}']] as const) {
       await client.publish(`$iothub/twin/PATCH/properties/reported/?$rid=${rid}`, body);
-      expect((await client.nextPublish('$iothub/twin/res/')).topic).toBe(`$iothub/twin/res/400/?$rid=${rid}`);
+      const answer = await client.nextPublish('$iothub/twin/res/');
+      expect(answer.topic).toBe(`$iothub/twin/res/400/?$rid=${rid}`);
+      expectErrorBody(answer, 400004);
     }
     expect(hub.twin('dev1').reported.$version).toBe(1);
   });
@@ -121,14 +123,34 @@ describe('fault injection', () => {
     const client = await twinClient();
     hub.failTwinRequests(2, 429);
     await client.publish('$iothub/twin/GET/?$rid=1', '');
-    expect((await client.nextPublish('$iothub/twin/res/')).topic).toBe('$iothub/twin/res/429/?$rid=1');
+    const throttled = await client.nextPublish('$iothub/twin/res/');
+    expect(throttled.topic).toBe('$iothub/twin/res/429/?$rid=1');
+    expectErrorBody(throttled, 429001);
     await client.publish('$iothub/twin/PATCH/properties/reported/?$rid=2', '{"a":1}');
-    expect((await client.nextPublish('$iothub/twin/res/')).topic).toBe('$iothub/twin/res/429/?$rid=2');
+    const throttledPatch = await client.nextPublish('$iothub/twin/res/');
+    expect(throttledPatch.topic).toBe('$iothub/twin/res/429/?$rid=2');
+    expectErrorBody(throttledPatch, 429001);
     expect(hub.twin('dev1').reported.$version).toBe(1);
     await client.publish('$iothub/twin/GET/?$rid=3', '');
     expect((await client.nextPublish('$iothub/twin/res/')).topic).toBe('$iothub/twin/res/200/?$rid=3');
-    hub.failTwinRequests(1, 500);
+    hub.failTwinRequests(2, 500);
     await client.publish('$iothub/twin/GET/?$rid=4', '');
-    expect((await client.nextPublish('$iothub/twin/res/')).topic).toBe('$iothub/twin/res/500/?$rid=4');
+    const failed = await client.nextPublish('$iothub/twin/res/');
+    expect(failed.topic).toBe('$iothub/twin/res/500/?$rid=4');
+    expectErrorBody(failed, 500001);
+    hub.failTwinRequests(1, 503);
+    await client.publish('$iothub/twin/GET/?$rid=5', '');
+    expectErrorBody(await client.nextPublish('$iothub/twin/res/'), 503001);
   });
 });
+
+/** Asserts IoT Hub's error body shape: a device SDK reads `errorCode` to tell failure from success. */
+function expectErrorBody(packet: RawPacket, errorCode: number): void {
+  const body = json(packet) as Record<string, unknown>;
+  expect(Object.keys(body).sort()).toEqual(['errorCode', 'message', 'timestampUtc', 'trackingId']);
+  expect(body['errorCode']).toBe(errorCode);
+  expect(body['message']).toEqual(expect.any(String));
+  expect((body['message'] as string).length).toBeGreaterThan(0);
+  expect(body['trackingId']).toMatch(/^[0-9a-f]{32}$/);
+  expect(new Date(body['timestampUtc'] as string).toISOString()).toBe(body['timestampUtc']);
+}

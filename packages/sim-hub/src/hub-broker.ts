@@ -184,7 +184,7 @@ function recordTelemetry(state: HubState, session: Session<HubConnection>, packe
 /** Answers a twin GET or reported PATCH, only to a connection subscribed to twin responses (docs/protocol.md §9). */
 function answerTwin(state: HubState, session: Session<HubConnection>, kind: 'twin-get' | 'twin-patch-reported', rid: string, body: Uint8Array): void {
   state.stats.twinRequests++;
-  const answer = state.twins.answer(session.clientId, kind, body);
+  const answer = state.twins.answer(session.clientId, kind, body, state.clock());
   const request = kind === 'twin-get' ? 'twin GET' : `reported patch ${preview(body)}`;
   const outcome = `${answer.status}${answer.version === undefined ? '' : ` $version=${answer.version}`}${answer.problem === undefined ? '' : ` (${answer.problem})`}`;
   const qos = session.grantedQos('twin-response');

@@ -28,6 +28,8 @@ export { parseHubUserName } from './hub-auth.ts';
 export type { RefusalCode } from './hub-auth.ts';
 
 // Service-side results
+export { hubErrorBody } from './error-body.ts';
+export type { HubErrorBody } from './error-body.ts';
 export type { DeliveryOutcome, DeliveryReceipt } from './c2d.ts';
 export { MAX_QUEUED_MESSAGES } from './c2d.ts';
 export { MethodInvocationError } from './methods.ts';

@@ -143,6 +143,13 @@ export class RawMqttClient {
     return suback.granted!;
   }
 
+  /** Sends UNSUBSCRIBE; resolves on its UNSUBACK. */
+  async unsubscribe(filters: readonly string[], timeoutMs = 3000): Promise<void> {
+    const messageId = this.#nextId++;
+    this.send({ cmd: 'unsubscribe', messageId, unsubscriptions: [...filters] });
+    await this.next((packet) => packet.cmd === 'unsuback' && packet.messageId === messageId, timeoutMs);
+  }
+
   /** Sends PUBLISH; at QoS 1 resolves after its PUBACK. QoS 2 is sent but not awaited (the hub closes instead). */
   async publish(topic: string, payload: string | Uint8Array, options: { qos?: 0 | 1 | 2; retain?: boolean } = {}, timeoutMs = 3000): Promise<void> {
     const qos = options.qos ?? 0;

@@ -2,6 +2,7 @@
  * Device and module twins: `desired` and `reported`, each with its own `$version` (docs/protocol.md §9).
  * A patch merges member by member; `null` removes a member; versions only increase.
  */
+import { hubErrorBody } from './error-body.ts';
 
 /** A JSON object as stored in a twin section. */
 export type JsonObject = { [key: string]: unknown };
@@ -92,21 +93,26 @@ export class TwinStore {
     this.#faults = { remaining: count, status };
   }
 
-  /** Answers a device's GET (200 + twin) or reported PATCH (204 + `$version`, 400 for a bad patch), docs/protocol.md §9. */
-  answer(clientId: string, kind: 'twin-get' | 'twin-patch-reported', body: Uint8Array): TwinAnswer {
+  /**
+   * Answers a device's GET (200 + twin) or reported PATCH (204 + `$version`, 400 for a bad patch),
+   * docs/protocol.md §9; failures carry IoT Hub's JSON error body (error-body.ts). `nowMs` stamps it.
+   */
+  answer(clientId: string, kind: 'twin-get' | 'twin-patch-reported', body: Uint8Array, nowMs: number = Date.now()): TwinAnswer {
+    const failure = (status: number, problem: string): TwinAnswer => ({ status, body: JSON.stringify(hubErrorBody(status, problem, nowMs)), problem });
     if (this.#faults.remaining > 0) {
       this.#faults.remaining--;
-      return { status: this.#faults.status, body: '' };
+      const { status } = this.#faults;
+      return failure(status, status === 429 ? 'throttled: too many twin requests, retry later' : `the simulated hub was told to fail this request with ${status}`);
     }
     if (kind === 'twin-get') return { status: 200, body: JSON.stringify(this.snapshot(clientId)) };
     let patch: unknown;
     try {
       patch = JSON.parse(new TextDecoder().decode(body));
     } catch {
-      return { status: 400, body: '', problem: 'body is not JSON' };
+      return failure(400, 'the reported patch is not JSON');
     }
     const result = this.patchReported(clientId, patch);
-    return 'problem' in result ? { status: 400, body: '', problem: result.problem } : { status: 204, version: result.version, body: '' };
+    return 'problem' in result ? failure(400, `reported patch refused: ${result.problem}`) : { status: 204, version: result.version, body: '' };
   }
 
   /** A deep copy of the twin (so callers cannot change the store by accident). */
