@@ -100,6 +100,7 @@ export function hubBrokerService(state: HubState): BrokerService<HubConnection> 
       state.waiters.notify();
     },
     subscribed: (session) => {
+      state.stats.subscribes++;
       state.log(`hub: ${session.clientId} subscriptions: ${[...session.subscriptions.keys()].join(', ')}`);
       pumpDeviceBound(state, session);
       state.waiters.notify();
@@ -131,8 +132,12 @@ function handlePublish(state: HubState, session: Session<HubConnection>, packet:
     state.stats.ruleViolations++;
     return verdict.reason;
   }
-  if (packet.qos === 1 && !packet.will) state.stats.pubacksSent++;
   const { topic } = verdict;
+  if (topic.kind === 'telemetry' && packet.qos === 1 && !packet.will && state.faults.telemetryDrops > 0) {
+    state.faults.telemetryDrops--;
+    return 'telemetry dropped before its PUBACK (fault injection)';
+  }
+  if (packet.qos === 1 && !packet.will) state.stats.pubacksSent++;
   switch (topic.kind) {
     case 'telemetry':
       recordTelemetry(state, session, packet, topic.properties);

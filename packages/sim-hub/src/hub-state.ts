@@ -32,6 +32,8 @@ export interface SimHubStats {
   pubacksSent: number;
   /** PUBACKs devices sent for the hub's QoS 1 publishes. */
   pubacksReceived: number;
+  /** SUBSCRIBE packets the hub answered. */
+  subscribes: number;
   twinRequests: number;
   c2dCompleted: number;
   dpsAssignments: number;
@@ -49,6 +51,8 @@ export interface HubState {
   /** MQTT sessions by client id (kept while CleanSession is 0). */
   readonly sessions: SessionStore;
   readonly telemetry: TelemetryLog;
+  /** Fault injection: QoS 1 telemetry messages to drop, closing the connection instead of acknowledging them. */
+  faults: { telemetryDrops: number };
   /** Conditions re-checked after every event. */
   readonly waiters: ConditionWaiters;
   /** Ready connections by client id. */
@@ -81,6 +85,7 @@ export function createHubState(
     telemetry: new TelemetryLog(maxTelemetryRecords),
     waiters: new ConditionWaiters(),
     live: new Map(),
+    faults: { telemetryDrops: 0 },
     stats: {
       connectionsAccepted: 0,
       connectionsRefused: 0,
@@ -89,6 +94,7 @@ export function createHubState(
       telemetryReceived: 0,
       pubacksSent: 0,
       pubacksReceived: 0,
+      subscribes: 0,
       twinRequests: 0,
       c2dCompleted: 0,
       dpsAssignments: 0,

@@ -138,6 +138,11 @@ export class RawMqttClient {
 
   /** Sends CONNECT; resolves with the CONNACK return code. */
   async connect(options: RawConnectOptions, timeoutMs = 3000): Promise<number> {
+    return (await this.connectAck(options, timeoutMs)).returnCode;
+  }
+
+  /** Sends CONNECT; resolves with the CONNACK's return code and session-present flag. */
+  async connectAck(options: RawConnectOptions, timeoutMs = 3000): Promise<{ returnCode: number; sessionPresent: boolean }> {
     this.send({
       cmd: 'connect',
       protocolId: 'MQTT',
@@ -151,8 +156,8 @@ export class RawMqttClient {
         ? {}
         : { will: { topic: options.will.topic, payload: Buffer.from(options.will.payload), qos: options.will.qos, retain: options.will.retain ?? false } }),
     });
-    const connack = await this.next((packet) => packet.cmd === 'connack', timeoutMs);
-    return connack.returnCode!;
+    const connack = (await this.next((packet) => packet.cmd === 'connack', timeoutMs)) as RawPacket & { sessionPresent?: boolean };
+    return { returnCode: connack.returnCode!, sessionPresent: connack.sessionPresent === true };
   }
 
   /** Sends SUBSCRIBE; resolves with the granted list of the SUBACK. */

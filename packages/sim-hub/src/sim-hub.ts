@@ -330,6 +330,14 @@ export class SimHub {
     return result.version;
   }
 
+  /**
+   * Fault injection: the next `count` QoS 1 telemetry messages (any device) are neither recorded nor
+   * acknowledged; the hub closes their connection instead, as when IoT Hub drops a throttled device.
+   */
+  failTelemetry(count: number): void {
+    this.#state.faults.telemetryDrops = count;
+  }
+
   /** Fault injection: the next `count` twin requests (GET or PATCH, any device) are answered with `status` (429, 500, …). */
   failTwinRequests(count: number, status = 429): void {
     this.#state.twins.failNext(count, status);
