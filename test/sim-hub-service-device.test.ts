@@ -123,6 +123,24 @@ describe('twins', () => {
   });
 });
 
+describe('deleting a connected device', () => {
+  it('closes its connection, deletes its modules, forgets its twin, and ends their queued messages purged', async () => {
+    const device = await connectDevice('delete-me', { engineOptions: { cleanSession: false } });
+    await service.hub.waitForConnection('delete-me', { filters: [DESIRED], timeoutMs: WAIT });
+    await service.call('PATCH', '/twins/delete-me', { json: { tags: { doomed: true } } });
+    // A module nobody connects as: its message waits in the queue.
+    service.hub.addDevice({ deviceId: 'delete-me', moduleId: 'sidecar' });
+    const waiting = service.hub.sendModuleInput('delete-me', 'sidecar', 'in1', 'never read');
+    expect((await service.call('DELETE', '/devices/delete-me', { headers: { 'If-Match': '*' } })).status).toBe(204);
+    await device.events.nextOf('connection-lost', WAIT);
+    await service.hub.waitUntil(() => !service.hub.isConnected('delete-me'), WAIT, 'the deleted device to be dropped');
+    expect(await waiting).toMatchObject({ outcome: 'purged', deliveryCount: 0 });
+    expect(service.hub.device('delete-me', 'sidecar')).toBeUndefined();
+    expect((await service.call('PUT', '/devices/delete-me', { json: {} })).status).toBe(200);
+    expect((await service.call('GET', '/twins/delete-me')).json).toMatchObject({ tags: {}, version: 1 });
+  });
+});
+
 describe('direct methods', () => {
   it('maps the device answer to { status, payload }, 404 DeviceNotOnline when offline, and works on modules', async () => {
     await connectDevice('method-1', { onEvent: respondLikeAThermostat });

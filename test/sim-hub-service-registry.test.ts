@@ -162,7 +162,7 @@ describe('the device query', () => {
 
 describe('authentication and request errors', () => {
   it('answers 401 IotHubUnauthorizedAccess without a token, with a wrong key, a foreign policy, an expired token, or an sr for another hub', async () => {
-    const policy = service.hub.servicePolicy();
+    const policy = service.hub.servicePolicy;
     const foreignKey = Buffer.alloc(32, 1).toString('base64');
     const cases: [string, string | null][] = [
       ['no token', null],

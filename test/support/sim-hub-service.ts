@@ -1,12 +1,10 @@
 /**
- * A running simulated hub with its service API mounted on a real `node:http` server on 127.0.0.1
- * (port chosen by the OS), and a small client that signs requests with the hub's service policy.
- * The REST and dashboard tests start one per file and close it in afterAll.
+ * A running simulated hub, its service API on the hub's own plain-HTTP listener on 127.0.0.1 (port
+ * chosen by the OS; the HTTPS one serves the same handler), and a small client that signs requests
+ * with the hub's service policy. The REST and dashboard tests start one per file and close it in afterAll.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createSasToken } from '@hubwire/sas';
-import { createServiceHandler, SimHub, type ServiceHandler, type ServiceOptions, type SimHubAddresses, type SimHubOptions } from '@hubwire/sim-hub';
+import { createServiceHandler, SimHub, type ServiceOptions, type SimHubAddresses, type SimHubOptions } from '@hubwire/sim-hub';
 
 /** An answer as the tests look at it. */
 export interface ServiceAnswer {
@@ -30,7 +28,6 @@ export interface CallOptions {
 export interface ServiceFixture {
   readonly hub: SimHub;
   readonly addresses: SimHubAddresses;
-  readonly handler: ServiceHandler;
   /** `http://127.0.0.1:{port}`. */
   readonly base: string;
   /** A token of the hub's service policy (or of `keyName`/`key`), valid `ttlSeconds` (negative: already expired). */
@@ -42,18 +39,16 @@ export interface ServiceFixture {
 
 /** Starts a hub and its service API. */
 export async function startService(options: { hub?: SimHubOptions; service?: ServiceOptions } = {}): Promise<ServiceFixture> {
-  const hub = new SimHub(options.hub);
+  const serviceOptions = options.service;
+  const hub = new SimHub({ ...options.hub, ...(serviceOptions === undefined ? {} : { service: (simHub: SimHub) => createServiceHandler(simHub, serviceOptions) }) });
   const addresses = await hub.start();
-  const handler = createServiceHandler(hub, options.service);
-  const server: Server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = `http://127.0.0.1:${addresses.httpPort}`;
 
   const token: ServiceFixture['token'] = (overrides = {}) => {
-    const policy = hub.servicePolicy();
+    const policy = hub.servicePolicy;
     return createSasToken({
       resourceUri: overrides.resourceUri ?? hub.hostName,
-      key: overrides.key ?? policy.key,
+      key: overrides.key ?? policy.primaryKey,
       keyName: overrides.keyName ?? policy.keyName,
       expiresAt: Math.floor(Date.now() / 1000) + (overrides.ttlSeconds ?? 600),
     });
@@ -87,16 +82,10 @@ export async function startService(options: { hub?: SimHubOptions; service?: Ser
   return {
     hub,
     addresses,
-    handler,
     base,
     token,
     call,
-    close: async () => {
-      handler.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await hub.close();
-    },
+    close: () => hub.close(),
   };
 }
 

@@ -54,6 +54,15 @@ export interface Enrollment {
   readonly updatedAt: number;
 }
 
+/** DPS as written to the state file. */
+export interface StoredDps {
+  readonly idScope: string;
+  readonly individual: readonly (Enrollment & { readonly registrationId: string })[];
+  readonly groups: readonly Enrollment[];
+  readonly registrations: readonly RegistrationRecord[];
+  readonly nextOperation: number;
+}
+
 /** A DPS connection's identity: the registration and the device key it proved. */
 export interface DpsIdentity {
   readonly registrationId: string;
@@ -113,16 +122,18 @@ export class DpsService {
   readonly #registrations: RegistrationRecord[] = [];
   readonly #assign: (deviceId: string, key: string | undefined) => string;
   readonly #clock: () => number;
+  readonly #changed: () => void;
   #nextOperation = 1;
   #nextGroup = 1;
 
-  /** `assign` registers the device on the hub and returns the hub's host name. */
-  constructor(options: DpsOptions, clock: () => number, assign: (deviceId: string, key: string | undefined) => string) {
+  /** `assign` registers the device on the hub and returns the hub's host name; `changed` hears of every change worth saving. */
+  constructor(options: DpsOptions, clock: () => number, assign: (deviceId: string, key: string | undefined) => string, changed: () => void = () => undefined) {
     this.idScope = options.idScope ?? '0ne00SIM0D5';
     this.#retryAfter = options.retryAfterSeconds ?? 1;
     this.#pollsBeforeAssigned = options.pollsBeforeAssigned ?? 1;
     this.#clock = clock;
     this.#assign = assign;
+    this.#changed = changed;
   }
 
   /** Adds (or replaces) an individual enrollment; returns its key (undefined for X.509). */
@@ -138,12 +149,13 @@ export class DpsService {
       ...(spec.payload === undefined ? {} : { payload: spec.payload }),
       ...this.#stamps(this.#individual.get(spec.registrationId)),
     });
+    this.#changed();
     return key === undefined ? { registrationId: spec.registrationId } : { registrationId: spec.registrationId, key };
   }
 
   /** Adds (or, for a known id, replaces) a symmetric-key group enrollment; returns its id and the group key (derive device keys with deriveGroupKey). */
   addGroupEnrollment(spec: GroupEnrollmentSpec = {}): { enrollmentGroupId: string; key: string } {
-    const enrollmentGroupId = spec.enrollmentGroupId ?? `group-${this.#nextGroup++}`;
+    const enrollmentGroupId = spec.enrollmentGroupId ?? this.#unusedGroupId();
     if (!isValidRegistrationId(enrollmentGroupId)) throw new RangeError(`invalid enrollment group id ${JSON.stringify(enrollmentGroupId)} (docs/protocol.md §13)`);
     const key = spec.key ?? generateKey();
     this.#groups.set(enrollmentGroupId, {
@@ -154,6 +166,7 @@ export class DpsService {
       ...(spec.payload === undefined ? {} : { payload: spec.payload }),
       ...this.#stamps(this.#groups.get(enrollmentGroupId)),
     });
+    this.#changed();
     return { enrollmentGroupId, key };
   }
 
@@ -174,12 +187,12 @@ export class DpsService {
 
   /** Deletes an individual enrollment; false when there was none. Devices it registered stay on the hub. */
   removeIndividualEnrollment(registrationId: string): boolean {
-    return this.#individual.delete(registrationId);
+    return this.#changedIf(this.#individual.delete(registrationId));
   }
 
   /** Deletes a group enrollment; false when there was none. */
   removeGroupEnrollment(enrollmentGroupId: string): boolean {
-    return this.#groups.delete(enrollmentGroupId);
+    return this.#changedIf(this.#groups.delete(enrollmentGroupId));
   }
 
   /** Registrations assigned so far (a registration id that registered again appears once, with its latest assignment). */
@@ -197,7 +210,19 @@ export class DpsService {
     const index = this.#registrations.findIndex((record) => record.registrationId === registrationId);
     if (index === -1) return false;
     this.#registrations.splice(index, 1);
-    return true;
+    return this.#changedIf(true);
+  }
+
+  /** Tells the state file about a change that happened; returns `happened`. */
+  #changedIf(happened: boolean): boolean {
+    if (happened) this.#changed();
+    return happened;
+  }
+
+  /** `group-N` for the first N not taken (restored groups keep their names). */
+  #unusedGroupId(): string {
+    while (this.#groups.has(`group-${this.#nextGroup}`)) this.#nextGroup++;
+    return `group-${this.#nextGroup++}`;
   }
 
   /** Creation time kept from the enrollment being replaced, update time now. */
@@ -295,6 +320,7 @@ export class DpsService {
       assignedAt,
       ...(operation.requestPayload === undefined ? {} : { requestPayload: operation.requestPayload }),
     });
+    this.#changed();
     return {
       operationId: operation.operationId,
       status: 'assigned',
@@ -312,11 +338,54 @@ export class DpsService {
     };
   }
 
+  /** Enrollments and finished registrations, whole (fields added later included), for the state file. */
+  export(): StoredDps {
+    return {
+      idScope: this.idScope,
+      individual: [...this.#individual].map(([registrationId, enrollment]) => ({ ...enrollment, registrationId })),
+      groups: [...this.#groups.values()].map((group) => ({ ...group })),
+      registrations: this.registrations(),
+      nextOperation: this.#nextOperation,
+    };
+  }
+
+  /** Restores what export() saved; throws RangeError for an enrollment that is not one. */
+  import(stored: StoredDps): void {
+    // State files written before enrollments had ids and times get them here.
+    const now = this.#clock();
+    for (const entry of stored.individual) {
+      const { registrationId, ...enrollment } = entry;
+      if (typeof registrationId !== 'string' || !isValidRegistrationId(registrationId) || enrollment.kind !== 'individual') {
+        throw new RangeError(`not an individual enrollment: ${JSON.stringify(entry)}`);
+      }
+      this.#individual.set(registrationId, { ...enrollment, id: registrationId, ...stampsOr(enrollment, now) });
+    }
+    for (const group of stored.groups) {
+      if (group.kind !== 'group' || typeof group.key !== 'string') throw new RangeError(`not a group enrollment: ${JSON.stringify(group)}`);
+      const id = typeof group.id === 'string' && isValidRegistrationId(group.id) ? group.id : this.#unusedGroupId();
+      this.#groups.set(id, { ...group, id, ...stampsOr(group, now) });
+    }
+    this.#registrations.push(
+      ...stored.registrations.map((record) => ({
+        ...record,
+        createdAt: Number.isFinite(record.createdAt) ? record.createdAt : now,
+        assignedAt: Number.isFinite(record.assignedAt) ? record.assignedAt : now,
+      })),
+    );
+    this.#nextOperation = Math.max(this.#nextOperation, stored.nextOperation);
+  }
+
   /** An error reply in DPS's shape: `{"errorCode":401002,"trackingId":…,"message":…,"timestampUtc":…}`. */
   #error(status: number, rid: string, errorCode: number, message: string): DpsReply {
     const body = { errorCode, trackingId: `sim-${rid}`, message, timestampUtc: new Date(this.#clock()).toISOString() };
     return { topic: dpsResponseTopic(status, rid), body: JSON.stringify(body) };
   }
+}
+
+/** An enrollment's times as saved, or `now` for a state file written before they existed. */
+function stampsOr(enrollment: Partial<Pick<Enrollment, 'createdAt' | 'updatedAt'>>, now: number): { createdAt: number; updatedAt: number } {
+  const createdAt = Number.isFinite(enrollment.createdAt) ? enrollment.createdAt! : now;
+  return { createdAt, updatedAt: Number.isFinite(enrollment.updatedAt) ? enrollment.updatedAt! : createdAt };
 }
 
 /** The keys that sign valid tokens for an enrollment: its primary, then its secondary. */

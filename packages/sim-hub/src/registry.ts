@@ -58,6 +58,12 @@ export function clientIdOf(deviceId: string, moduleId?: string): string {
 /** Devices and modules by client id. */
 export class DeviceRegistry {
   readonly #identities = new Map<string, RegisteredIdentity>();
+  readonly #changed: () => void;
+
+  /** `changed` is called after every change worth saving. */
+  constructor(changed: () => void = () => undefined) {
+    this.#changed = changed;
+  }
 
   /** Registers (or re-registers, replacing the key) an identity; throws RangeError on an invalid id or a module of an unknown device. */
   add(spec: DeviceSpec): RegisteredIdentity {
@@ -79,6 +85,7 @@ export class DeviceRegistry {
       generationId,
     };
     this.#identities.set(clientId, identity);
+    this.#changed();
     return identity;
   }
 
@@ -101,6 +108,7 @@ export class DeviceRegistry {
       ? [clientIdOf(deviceId, moduleId)]
       : [...this.#identities.values()].filter((identity) => identity.deviceId === deviceId).map((identity) => identity.clientId);
     for (const clientId of removed) this.#identities.delete(clientId);
+    this.#changed();
     return removed;
   }
 
@@ -118,5 +126,26 @@ export class DeviceRegistry {
       ...(moduleId === undefined ? {} : { moduleId }),
       ...(identity.key === undefined ? { x509: true as const } : { sharedAccessKey: identity.key }),
     });
+  }
+
+  /** Every identity, whole (fields added later included), for the state file. */
+  export(): RegisteredIdentity[] {
+    return this.list();
+  }
+
+  /** Restores identities saved by export(); throws RangeError naming the first one that is not valid. */
+  import(identities: readonly unknown[]): void {
+    for (const entry of identities) {
+      const identity = entry as Partial<RegisteredIdentity> | null;
+      const deviceId = identity?.deviceId;
+      const moduleId = identity?.moduleId;
+      const valid = typeof deviceId === 'string' && isValidDeviceId(deviceId)
+        && (moduleId === undefined || (typeof moduleId === 'string' && isValidModuleId(moduleId)))
+        && identity?.clientId === clientIdOf(deviceId, moduleId)
+        && (identity.x509 === true ? identity.key === undefined : identity.x509 === false && typeof identity.key === 'string');
+      if (!valid) throw new RangeError(`not a registered identity: ${JSON.stringify(entry)}`);
+      // Identities saved before generation ids existed get one now.
+      this.#identities.set(identity.clientId!, { ...(identity as RegisteredIdentity), generationId: identity.generationId ?? generationIdNow() });
+    }
   }
 }

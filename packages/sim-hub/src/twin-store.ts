@@ -3,6 +3,7 @@
  * plus the service-only `tags` and the twin `version` that tag and desired writes advance.
  * A patch merges member by member; `null` removes a member; versions only increase.
  */
+import { hubErrorBody } from './error-body.ts';
 
 /** A JSON object as stored in a twin section. */
 export type JsonObject = { [key: string]: unknown };
@@ -38,7 +39,11 @@ export interface ServiceTwinUpdate {
   readonly replace?: boolean;
 }
 
-interface TwinRecord {
+/**
+ * A twin as stored: its two property sections, the service-only tags and the twin version. The
+ * state file saves the whole record, so fields added later persist too.
+ */
+export interface TwinRecord {
   desired: TwinSection;
   reported: TwinSection;
   tags: JsonObject;
@@ -98,28 +103,39 @@ export interface TwinAnswer {
 /** Twins by client id (`{d}` or `{d}/{m}`); a twin is created empty, every version 1, on first use. */
 export class TwinStore {
   readonly #twins = new Map<string, TwinRecord>();
+  readonly #changed: () => void;
   #faults = { remaining: 0, status: 429 };
+
+  /** `changed` is called after every change worth saving. */
+  constructor(changed: () => void = () => undefined) {
+    this.#changed = changed;
+  }
 
   /** Fault injection: the next `count` requests answer `status` (429 throttled, 5xx server error) and change nothing. */
   failNext(count: number, status: number): void {
     this.#faults = { remaining: count, status };
   }
 
-  /** Answers a device's GET (200 + twin) or reported PATCH (204 + `$version`, 400 for a bad patch), docs/protocol.md §9. */
-  answer(clientId: string, kind: 'twin-get' | 'twin-patch-reported', body: Uint8Array): TwinAnswer {
+  /**
+   * Answers a device's GET (200 + twin) or reported PATCH (204 + `$version`, 400 for a bad patch),
+   * docs/protocol.md §9; failures carry IoT Hub's JSON error body (error-body.ts). `nowMs` stamps it.
+   */
+  answer(clientId: string, kind: 'twin-get' | 'twin-patch-reported', body: Uint8Array, nowMs: number = Date.now()): TwinAnswer {
+    const failure = (status: number, problem: string): TwinAnswer => ({ status, body: JSON.stringify(hubErrorBody(status, problem, nowMs)), problem });
     if (this.#faults.remaining > 0) {
       this.#faults.remaining--;
-      return { status: this.#faults.status, body: '' };
+      const { status } = this.#faults;
+      return failure(status, status === 429 ? 'throttled: too many twin requests, retry later' : `the simulated hub was told to fail this request with ${status}`);
     }
     if (kind === 'twin-get') return { status: 200, body: JSON.stringify(this.snapshot(clientId)) };
     let patch: unknown;
     try {
       patch = JSON.parse(new TextDecoder().decode(body));
     } catch {
-      return { status: 400, body: '', problem: 'body is not JSON' };
+      return failure(400, 'the reported patch is not JSON');
     }
     const result = this.patchReported(clientId, patch);
-    return 'problem' in result ? { status: 400, body: '', problem: result.problem } : { status: 204, version: result.version, body: '' };
+    return 'problem' in result ? failure(400, `reported patch refused: ${result.problem}`) : { status: 204, version: result.version, body: '' };
   }
 
   /** A deep copy of the twin (so callers cannot change the store by accident). */
@@ -134,6 +150,7 @@ export class TwinStore {
     const next = nextSection(twin.reported, patch, false);
     if ('problem' in next) return next;
     twin.reported = next.section;
+    this.#changed();
     return { version: next.section.$version };
   }
 
@@ -164,12 +181,33 @@ export class TwinStore {
     if (desired !== undefined) twin.desired = desired.section;
     if (tags !== undefined) twin.tags = tags.tags;
     twin.version++;
+    this.#changed();
     return desired === undefined ? { version: twin.version } : { version: twin.version, desiredVersion: desired.section.$version };
   }
 
   /** Forgets a twin (its identity was deleted); a later use starts a fresh one. */
   remove(clientId: string): void {
-    this.#twins.delete(clientId);
+    if (this.#twins.delete(clientId)) this.#changed();
+  }
+
+  /** Every twin, whole, by client id, for the state file. */
+  export(): Record<string, TwinRecord> {
+    return Object.fromEntries([...this.#twins].map(([clientId, twin]) => [clientId, plain(twin)]));
+  }
+
+  /** Restores twins saved by export(); throws RangeError naming the first one without both sections and their `$version`s. */
+  import(twins: Record<string, unknown>): void {
+    for (const [clientId, twin] of Object.entries(twins)) {
+      const valid = isJsonObject(twin) && [twin['desired'], twin['reported']].every((section) => isJsonObject(section) && Number.isSafeInteger(section['$version']));
+      if (!valid) throw new RangeError(`twin of ${clientId} is not {desired:{…,$version}, reported:{…,$version}}`);
+      const record = plain(twin) as Partial<TwinRecord> & Pick<TwinRecord, 'desired' | 'reported'>;
+      // Twins saved before tags and the twin version existed start them afresh.
+      this.#twins.set(clientId, {
+        ...record,
+        tags: isJsonObject(record.tags) ? record.tags : {},
+        version: Number.isSafeInteger(record.version) ? record.version! : 1,
+      });
+    }
   }
 
   #twin(clientId: string): TwinRecord {

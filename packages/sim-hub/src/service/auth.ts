@@ -11,10 +11,11 @@
 import type { IncomingMessage } from 'node:http';
 import { createSasToken, resourceCovers, verifySasToken } from '@hubwire/sas';
 
-/** A shared access policy: its name (`skn`) and base64 key. */
+/** A shared access policy: its name (`skn`) and base64 keys (tokens signed with either are good). */
 export interface ServicePolicy {
   readonly keyName: string;
-  readonly key: string;
+  readonly primaryKey: string;
+  readonly secondaryKey?: string;
 }
 
 /** Lifetime of a token the local session hands out. */
@@ -29,10 +30,12 @@ export async function tokenProblem(
   nowSeconds: number,
 ): Promise<string | undefined> {
   if (authorization === undefined || authorization === '') return 'no Authorization header (a SharedAccessSignature token is required)';
-  const verdict = await verifySasToken(authorization.trim(), policy.key, nowSeconds);
+  const token = authorization.trim();
+  let verdict = await verifySasToken(token, policy.primaryKey, nowSeconds);
+  if (!verdict.ok && verdict.reason === 'bad-signature' && policy.secondaryKey !== undefined) verdict = await verifySasToken(token, policy.secondaryKey, nowSeconds);
   if (!verdict.ok) {
     // A token signed by another policy fails its signature; naming the policy helps more than "bad signature".
-    if (verdict.reason === 'bad-signature') return `the token is not signed with the key of policy ${policy.keyName}`;
+    if (verdict.reason === 'bad-signature') return `the token is not signed with a key of policy ${policy.keyName}`;
     return `the token is ${verdict.reason === 'malformed' ? 'not a SharedAccessSignature token' : verdict.reason}: ${verdict.detail}`;
   }
   if (verdict.token.keyName !== policy.keyName) {
@@ -48,7 +51,7 @@ export async function tokenProblem(
 
 /** A token for the policy, valid for `ttlSeconds` from `nowSeconds`, scoped to the whole hub. */
 export function serviceToken(policy: ServicePolicy, hostName: string, nowSeconds: number, ttlSeconds = LOCAL_SESSION_TTL_SECONDS): Promise<string> {
-  return createSasToken({ resourceUri: hostName, key: policy.key, keyName: policy.keyName, expiresAt: nowSeconds + ttlSeconds });
+  return createSasToken({ resourceUri: hostName, key: policy.primaryKey, keyName: policy.keyName, expiresAt: nowSeconds + ttlSeconds });
 }
 
 /** True for a peer address on the loopback interface (IPv4 127/8, IPv6 ::1, or IPv4-mapped loopback). */

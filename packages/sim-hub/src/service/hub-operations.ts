@@ -8,11 +8,12 @@ import type { HubState } from '../hub-state.ts';
 import { preview } from '../log-format.ts';
 import type { ServiceTwinDocument, ServiceTwinUpdate } from '../twin-store.ts';
 
-/** Removes a device with its modules (or one module): connection closed, twin forgotten, queued messages purged. */
+/** Removes a device with its modules (or one module): connection closed, kept session and twin forgotten, queued messages purged. */
 export function removeIdentity(state: HubState, deviceId: string, moduleId?: string): boolean {
   const removed = state.registry.remove(deviceId, moduleId);
   for (const clientId of removed) {
     state.live.get(clientId)?.close('identity deleted by the service');
+    state.sessions.remove(clientId);
     state.twins.remove(clientId);
     state.deviceBound.purge(clientId);
     state.log(`hub: deleted ${clientId}`);

@@ -21,7 +21,6 @@ import { DashboardFiles } from './static-files.ts';
 import { telemetryRoutes } from './telemetry-api.ts';
 import { twinRoutes } from './twins-api.ts';
 
-export type { ServicePolicy } from './auth.ts';
 export { DPS_API_VERSIONS, HUB_API_VERSIONS } from './router.ts';
 export { HUB_ERROR_CODES } from './errors.ts';
 
@@ -29,7 +28,7 @@ export { HUB_ERROR_CODES } from './errors.ts';
 export interface ServiceOptions {
   /** Shared access policy name tokens must carry as `skn` (default: the hub's, `iothubowner`). */
   readonly policyName?: string;
-  /** Base64 key of that policy (default: `hub.servicePolicy().key`, which `hub.serviceConnectionString()` also uses). */
+  /** Base64 key of that policy, replacing the hub's two (default: `hub.servicePolicy`'s primary and secondary key; `hub.serviceConnectionString()` names the primary). */
   readonly policyKey?: string;
   /**
    * Lets a browser on this machine open the dashboard with one click (POST /simhub/session answers a
@@ -50,8 +49,10 @@ const ROUTER = new Router([...deviceRoutes, ...messageRoutes, ...twinRoutes, ...
 
 /** Creates the handler for `hub`. */
 export function createServiceHandler(hub: SimHub, options: ServiceOptions = {}): ServiceHandler {
-  const hubPolicy = hub.servicePolicy();
-  const policy: ServicePolicy = { keyName: options.policyName ?? hubPolicy.keyName, key: options.policyKey ?? hubPolicy.key };
+  const hubPolicy = hub.servicePolicy;
+  const policy: ServicePolicy = options.policyKey === undefined
+    ? { keyName: options.policyName ?? hubPolicy.keyName, primaryKey: hubPolicy.primaryKey, secondaryKey: hubPolicy.secondaryKey }
+    : { keyName: options.policyName ?? hubPolicy.keyName, primaryKey: options.policyKey };
   const runtime: ServiceRuntime = {
     hub,
     presence: new Presence(hub),
