@@ -7,7 +7,7 @@ import { identityHref } from './devices.js';
 /** A form that creates an enrollment and shows its key once. */
 function renderEnrollForm(kind) {
   const id = h('input', { placeholder: kind === 'individual' ? 'registration-id' : 'group-id', 'aria-label': kind === 'individual' ? 'Registration id' : 'Enrollment group id' });
-  const deviceId = h('input', { placeholder: 'device id (default: registration id)', 'aria-label': 'Device id' });
+  const deviceId = h('input', { placeholder: 'device id (optional)', 'aria-label': 'Device id' });
   const button = h('button', { type: 'button', class: 'small' }, kind === 'individual' ? 'Add enrollment' : 'Add group');
   const output = h('div', { class: 'result' });
   button.addEventListener('click', async () => {
