@@ -106,6 +106,34 @@ describe('hubwire-fleet against a shared hub', () => {
     expect([readSummary(join(dir, 'a.json')).telemetry.acked, readSummary(join(dir, 'b.json')).telemetry.acked]).toEqual([20, 20]);
   });
 
+  it('creates its devices through the hub\'s service REST API over HTTPS, and reuses them on a second run', async () => {
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, addresses.caPem);
+    const common = [
+      '--service-connection-string', hub.serviceConnectionString(), '--service-url', `https://127.0.0.1:${addresses.httpsPort}`, '--ca', ca,
+      '--hub', `127.0.0.1:${addresses.mqttsPort}`, '--id-pattern', 'svc-{n}', '--devices', '4', '--messages', '1', '--connect-rate', '0', '--progress', 'none',
+    ];
+    const wrongKey = hub.serviceConnectionString().replace(/SharedAccessKey=[^;]+/, `SharedAccessKey=${Buffer.alloc(32, 3).toString('base64')}`);
+    const [first, refused] = await Promise.all([
+      runFleetCli([...common, '--summary-json', join(dir, 'svc1.json'), '--report', join(dir, 'svc1.html')]),
+      runFleetCli(['--service-connection-string', wrongKey, ...common.slice(2)]),
+    ]);
+    expect(refused.code).toBe(1);
+    expectCleanError(refused.stderr, /^hubwire-fleet: the IoT Hub service refused the service connection string \(HTTP 401\)/);
+    expect([first.code, first.stderr]).toEqual([0, '']);
+    const ids = ['svc-0', 'svc-1', 'svc-2', 'svc-3'];
+    const keys = ids.map((id) => hub.device(id)?.key);
+    expect(keys.every((key) => typeof key === 'string' && key.length > 0)).toBe(true); // created by PUT, not by this test
+    expect(hub.telemetry((r) => r.deviceId.startsWith('svc-')).map((r) => r.deviceId).sort()).toEqual(ids);
+    expect(readSummary(join(dir, 'svc1.json')).telemetry.acked).toBe(4);
+
+    // The devices exist now: PUT answers 409, the tool reads them back and connects with the same keys.
+    const second = await runFleetCli([...common, '--summary-json', join(dir, 'svc2.json'), '--report', join(dir, 'svc2.html')]);
+    expect([second.code, second.stderr]).toEqual([0, '']);
+    expect(ids.map((id) => hub.device(id)?.key)).toEqual(keys);
+    expect(readSummary(join(dir, 'svc2.json')).telemetry.acked).toBe(4);
+  });
+
   it('ends with one line and exit 1 when the hub refuses the credentials', async () => {
     const wrong = join(dir, 'wrong.txt');
     hub.addDevice({ deviceId: 'refused-1' });

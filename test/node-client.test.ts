@@ -1,13 +1,12 @@
 /**
  * HubClient (the promise-and-callbacks client of @hubwire/node) against the simulated IoT Hub over
- * real loopback sockets: TLS with a generated CA in front of the hub, WebSocket, plain TCP, and
- * DPS then hub. Every wait is bounded; every client and server is closed in `afterAll`.
+ * real loopback sockets: TLS and WebSocket over TLS (the hub's generated CA), plain WebSocket and
+ * TCP, and DPS then hub. Every wait is bounded; every client and server is closed in `afterAll`.
  */
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HubClient, HubClientError, type HubClientOptions } from '@hubwire/node';
 import { SimHub, type SimHubAddresses } from '@hubwire/sim-hub';
-import { makeTestCertificates, startTlsFront, type TestCertificates, type TlsFront } from './support/tls-front.ts';
 
 const WAIT = 5000;
 
@@ -20,8 +19,6 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 describe('HubClient against the simulated hub', () => {
   const hub = new SimHub({ dps: { retryAfterSeconds: 1, pollsBeforeAssigned: 1 } });
   let addresses: SimHubAddresses;
-  let certificates: TestCertificates;
-  let front: TlsFront;
   const clients: HubClient[] = [];
 
   /** Registers `deviceId` (once) and connects it over TLS unless `options` say otherwise. */
@@ -30,8 +27,8 @@ describe('HubClient against the simulated hub', () => {
     const client = await HubClient.connect({
       connectionString: hub.connectionString(deviceId),
       host: '127.0.0.1',
-      port: front.port,
-      ca: certificates.ca,
+      port: addresses.mqttsPort,
+      ca: addresses.caPem,
       connectTimeoutMs: WAIT,
       backoff: { baseMs: 50, maxMs: 200 },
       ...options,
@@ -42,13 +39,10 @@ describe('HubClient against the simulated hub', () => {
 
   beforeAll(async () => {
     addresses = await hub.start();
-    certificates = await makeTestCertificates();
-    front = await startTlsFront(certificates, addresses.mqttPort);
   });
 
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close()));
-    await front.close();
     await hub.close();
   });
 
@@ -60,6 +54,7 @@ describe('HubClient against the simulated hub', () => {
     expect(record[0]?.text).toBe('{"t":21.5}');
     expect(record[0]?.properties.application['room']).toBe('lab');
     expect(client.isConnected).toBe(true);
+    expect(hub.connectedDevices().find((c) => c.deviceId === 'tls-device')?.transport).toBe('tls');
   });
 
   it('reads the twin, patches reported properties and hears desired patches', async () => {
@@ -103,7 +98,7 @@ describe('HubClient against the simulated hub', () => {
     const client = await connect('flaky-device');
     const statuses: string[] = [];
     client.onStatus((status) => statuses.push(status));
-    expect(hub.disconnectDevice('flaky-device')).toBe(true);
+    expect(await hub.disconnectDevice('flaky-device')).toBe(true);
     await until(() => statuses.includes('reconnecting'), 'the client to notice');
     const sent = client.sendTelemetry('after the drop'); // queued while offline, sent after CONNACK
     await sent;
@@ -111,12 +106,13 @@ describe('HubClient against the simulated hub', () => {
     expect(hub.telemetry((r) => r.deviceId === 'flaky-device').map((r) => r.text)).toEqual(['after the drop']);
   });
 
-  it('connects over WebSocket and plain TCP as well', async () => {
+  it('connects over WebSocket over TLS, plain WebSocket and plain TCP as well', async () => {
+    const wss = await connect('wss-device', { transport: 'websocket', port: addresses.wssPort });
     const ws = await connect('ws-device', { transport: 'websocket', secure: false, port: addresses.wsPort });
     const tcp = await connect('tcp-device', { transport: 'tcp', port: addresses.mqttPort });
-    await Promise.all([ws.sendTelemetry('over ws'), tcp.sendTelemetry('over tcp')]);
+    await Promise.all([wss.sendTelemetry('over wss'), ws.sendTelemetry('over ws'), tcp.sendTelemetry('over tcp')]);
     const transports = new Map(hub.connectedDevices().map((c) => [c.deviceId, c.transport]));
-    expect([transports.get('ws-device'), transports.get('tcp-device')]).toEqual(['ws', 'tcp']);
+    expect([transports.get('wss-device'), transports.get('ws-device'), transports.get('tcp-device')]).toEqual(['wss', 'ws', 'tcp']);
   });
 
   it('registers through DPS with a group key, then talks to the assigned hub', async () => {
@@ -148,7 +144,7 @@ describe('HubClient against the simulated hub', () => {
     it('connect-refused with the CONNACK reason for a wrong key', async () => {
       hub.addDevice({ deviceId: 'wrong-key' });
       const wrong = hub.connectionString('wrong-key').replace(/SharedAccessKey=[^;]+/, `SharedAccessKey=${Buffer.alloc(32, 7).toString('base64')}`);
-      const error = await HubClient.connect({ connectionString: wrong, host: '127.0.0.1', port: front.port, ca: certificates.ca }).catch((e: unknown) => e);
+      const error = await HubClient.connect({ connectionString: wrong, host: '127.0.0.1', port: addresses.mqttsPort, ca: addresses.caPem }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(HubClientError);
       expect(error).toMatchObject({ code: 'connect-refused', reason: 'not-authorized', returnCode: 5 });
     });
@@ -162,7 +158,7 @@ describe('HubClient against the simulated hub', () => {
       const base = { connectionString: hub.connectionString('nowhere'), host: '127.0.0.1' };
       await expect(HubClient.connect({ ...base, port: closedPort, transport: 'tcp' })).rejects.toMatchObject({ code: 'unreachable', message: /ECONNREFUSED/ });
       // The system CAs do not include the test CA: the handshake must fail, not fall back.
-      await expect(HubClient.connect({ ...base, port: front.port })).rejects.toMatchObject({ code: 'unreachable', message: /certificate/i });
+      await expect(HubClient.connect({ ...base, port: addresses.mqttsPort })).rejects.toMatchObject({ code: 'unreachable', message: /certificate/i });
     });
 
     it('invalid-argument for a broken connection string and a body over 256 KB', async () => {

@@ -1,9 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
+import { loadOrCreateTls, serverNames } from '@hubwire/sim-hub';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tcpConnector } from './tcp.ts';
 
@@ -85,31 +82,17 @@ describe('tcpConnector', () => {
     await expect(tcpConnector({ host: '127.0.0.1', port })(recorder())).rejects.toThrow();
   });
 
-  const openssl = ['/usr/bin/openssl', '/usr/local/bin/openssl'].find((p) => existsSync(p));
-  describe.skipIf(openssl === undefined)('over TLS', () => {
-    /** A self-signed certificate for `hub.test` made with openssl. */
-    function selfSigned(): { key: string; cert: string } {
-      const dir = mkdtempSync(join(tmpdir(), 'hubwire-tls-'));
-      try {
-        execFileSync(openssl as string, [
-          'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=hub.test',
-          '-addext', 'subjectAltName=DNS:hub.test', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-        ], { stdio: 'ignore' });
-        return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    }
-
+  describe('over TLS', () => {
     it('connects when the certificate matches the servername and refuses when it does not', async () => {
-      const { key, cert } = selfSigned();
+      // A CA and a server certificate for hub.test (and the loopback names) it signed.
+      const { key, cert, ca } = await loadOrCreateTls(undefined, serverNames(['hub.test']));
       const server = createTlsServer({ key, cert }, (socket) => socket.on('data', (chunk) => socket.write(chunk)));
       servers.push(server);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const port = (server.address() as { port: number }).port;
 
       const seen = recorder();
-      const stream = await tcpConnector({ host: '127.0.0.1', port, tls: { servername: 'hub.test', ca: cert } })(seen);
+      const stream = await tcpConnector({ host: '127.0.0.1', port, tls: { servername: 'hub.test', ca } })(seen);
       expect(stream.label).toBe(`tls 127.0.0.1:${port}`);
       stream.write([Uint8Array.of(0xc0, 0x00)]);
       await until(() => seen.data.length === 2, 'echo over TLS');
@@ -117,7 +100,7 @@ describe('tcpConnector', () => {
       stream.close();
 
       await expect(
-        tcpConnector({ host: '127.0.0.1', port, tls: { servername: 'other.test', ca: cert } })(recorder()),
+        tcpConnector({ host: '127.0.0.1', port, tls: { servername: 'other.test', ca } })(recorder()),
       ).rejects.toThrow(/other\.test|altnames|Hostname/i);
       await expect(tcpConnector({ host: '127.0.0.1', port, tls: { servername: 'hub.test' } })(recorder())).rejects.toThrow();
     });
