@@ -8,7 +8,8 @@ import { parseDuration, parseSize } from './units.ts';
 describe('fleet flags', () => {
   it('reads the acceptance command with its defaults', () => {
     const config = parseFlags(['--devices', '2000', '--duration', '20s']);
-    expect(config).toMatchObject({ devices: 2000, durationMs: 20_000, transport: 'tls', qos: 1, inflight: 16, start: 0, source: { kind: 'embedded', dps: false } });
+    expect(config).toMatchObject({ devices: 2000, durationMs: 20_000, drainMs: 5000, transport: 'tls', qos: 1, inflight: 16, start: 0, source: { kind: 'embedded', dps: false } });
+    expect(parseFlags(['--duration', '5s', '--drain', '0'])).toMatchObject({ durationMs: 5000, drainMs: 0 });
   });
 
   it('names the flag and what it wants for every mistake', () => {
@@ -17,6 +18,7 @@ describe('fleet flags', () => {
       [['--devices', '2.5'], /--devices: "2.5" must be an integer from 1/],
       [['--qos', '2'], /--qos: "2" must be an integer from 0 to 1/],
       [['--duration', 'soon'], /--duration: "soon" is not a duration/],
+      [['--drain', '-1s'], /--drain: "-1s" is not a duration/],
       [['--transport', 'udp'], /--transport: "udp" must be one of tls, wss, tcp, ws/],
       [['--id-pattern', 'dev'], /--id-pattern: "dev" needs \{n\}/],
       [['--id-pattern', 'a b {n}'], /not a valid device id/],

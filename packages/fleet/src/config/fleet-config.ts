@@ -44,6 +44,8 @@ export interface FleetConfig {
   readonly serviceRate: number;
   readonly durationMs?: number;
   readonly messages?: number;
+  /** After the duration: how long to wait for the acknowledgements still in flight (0: not at all). */
+  readonly drainMs: number;
   readonly keepAliveSeconds: number;
   readonly metricsPort?: number;
   readonly metricsHost: string;

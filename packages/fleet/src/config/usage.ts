@@ -28,6 +28,7 @@ Load
   --inflight N             QoS 1 messages awaiting PUBACK per device (default 16)
   --duration D             run for D (e.g. 20s, 5m; default 30s unless --messages)
   --messages N             stop after N messages per device (all acknowledged)
+  --drain D                after --duration: stop sending, wait up to D for outstanding PUBACKs (default 5s)
   --keep-alive S           MQTT keep-alive seconds (default 240)
 Behaviour
   --twin-report            answer every desired patch with a reported patch (value, ac 200, av version)

@@ -31,6 +31,12 @@ export class FleetMetrics {
   everConnected = 0;
   sent = 0;
   acked = 0;
+  /** QoS 1 messages sent and not acknowledged yet. */
+  awaitingAck = 0;
+  /** Devices that sent all their `--messages` and had them all acknowledged. */
+  devicesDone = 0;
+  /** QoS 1 messages still unacknowledged when the run stopped. */
+  unackedAtEnd = 0;
   reconnects = 0;
   c2dReceived = 0;
   methodsAnswered = 0;

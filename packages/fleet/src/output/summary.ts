@@ -37,7 +37,15 @@ export interface FleetSummary {
     readonly size: number;
   };
   readonly devices: { readonly target: number; readonly everConnected: number; readonly connectedAtEnd: number; readonly reconnects: number; readonly rampSeconds: number | null };
-  readonly telemetry: { readonly sent: number; readonly acked: number; readonly sentPerSecond: number; readonly ackedPerSecond: number; readonly inflightWaits: number };
+  readonly telemetry: {
+    readonly sent: number;
+    readonly acked: number;
+    /** QoS 1 messages still unacknowledged when the run stopped (after `--drain`). */
+    readonly unacked: number;
+    readonly sentPerSecond: number;
+    readonly ackedPerSecond: number;
+    readonly inflightWaits: number;
+  };
   readonly connectLatencyMs: LatencySummary;
   readonly ackLatencyMs: LatencySummary;
   readonly errors: Readonly<Record<string, number>>;
@@ -80,6 +88,7 @@ export function summarize(result: FleetResult): FleetSummary {
     telemetry: {
       sent: metrics.sent,
       acked: metrics.acked,
+      unacked: metrics.unackedAtEnd,
       sentPerSecond: round(metrics.sent / activeSeconds, 1),
       ackedPerSecond: round(metrics.acked / activeSeconds, 1),
       inflightWaits: metrics.inflightWaits,
@@ -117,7 +126,8 @@ export function summaryText(summary: FleetSummary): string {
     l.count === 0 ? 'none' : `p50 ${ms(l.p50)}  p95 ${ms(l.p95)}  p99 ${ms(l.p99)}  max ${ms(l.max)}  (${count(l.count)})`;
   lines.push(`hubwire-fleet summary — ${summary.hub}, ${seconds(summary.elapsedSeconds * 1000)}`);
   row('devices', `${count(summary.devices.everConnected)}/${count(summary.devices.target)} connected (${count(summary.devices.connectedAtEnd)} at the end), ${count(summary.devices.reconnects)} reconnects` + (summary.devices.rampSeconds === null ? '' : `, all in ${summary.devices.rampSeconds} s`));
-  row('telemetry', `${count(summary.telemetry.sent)} sent, ${count(summary.telemetry.acked)} acknowledged (QoS ${summary.settings.qos})`);
+  const unacked = summary.telemetry.unacked === 0 ? '' : `, ${count(summary.telemetry.unacked)} still unacknowledged when the run stopped`;
+  row('telemetry', `${count(summary.telemetry.sent)} sent, ${count(summary.telemetry.acked)} acknowledged (QoS ${summary.settings.qos})${unacked}`);
   row('throughput', `${count(summary.telemetry.sentPerSecond)} sent/s, ${count(summary.telemetry.ackedPerSecond)} acked/s`);
   row('connect latency', lat(summary.connectLatencyMs));
   row('ack latency', lat(summary.ackLatencyMs));

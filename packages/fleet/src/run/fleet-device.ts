@@ -30,6 +30,8 @@ export class FleetDevice implements WheelItem {
   #reconnectAt = Infinity;
   #sentCount = 0;
   #blocked = false;
+  #sending = true;
+  #countedDone = false;
   /** Send times of unacknowledged QoS 1 messages, as [id, ms] pairs in send order. */
   #unacked: number[] = [];
   #backoff: ReconnectBackoff | undefined;
@@ -61,6 +63,13 @@ export class FleetDevice implements WheelItem {
   /** Opens the first connection. */
   start(): void {
     void this.#open();
+  }
+
+  /** Sends no more telemetry (the run's time is up); acknowledgements still count while it drains. */
+  finishSending(): void {
+    this.#sending = false;
+    this.#nextSendAt = Infinity;
+    this.#blocked = false;
   }
 
   /** Stops sending and reconnecting; DISCONNECT when connected, then closes the stream. */
@@ -276,7 +285,7 @@ export class FleetDevice implements WheelItem {
     const engine = this.engine as DeviceEngine;
     if (!engine.isConnected) return;
     const limit = config.messagesPerDevice;
-    if (limit !== undefined && this.#sentCount >= limit) {
+    if (!this.#sending || (limit !== undefined && this.#sentCount >= limit)) {
       this.#nextSendAt = Infinity;
       return;
     }
@@ -288,7 +297,10 @@ export class FleetDevice implements WheelItem {
     this.#blocked = false;
     try {
       const { id } = engine.publishTelemetry(now, context.payload(this, this.#sentCount), context.telemetryOptions);
-      if (config.qos === 1) this.#unacked.push(id, now);
+      if (config.qos === 1) {
+        this.#unacked.push(id, now);
+        context.metrics.awaitingAck++;
+      }
       this.#sentCount++;
       context.metrics.sent++;
     } catch (error) {
@@ -296,7 +308,17 @@ export class FleetDevice implements WheelItem {
     }
     // Keep the cadence: the next message is one interval after this one was due, not after now.
     this.#nextSendAt = Math.max(this.#nextSendAt + config.intervalMs, now - config.intervalMs);
-    if (limit !== undefined && this.#sentCount >= limit) this.#nextSendAt = Infinity;
+    if (limit !== undefined && this.#sentCount >= limit) {
+      this.#nextSendAt = Infinity;
+      this.#countDone();
+    }
+  }
+
+  /** Counts this device into `devicesDone` once it has sent its `--messages` and all were acknowledged. */
+  #countDone(): void {
+    if (this.#countedDone || !this.done) return;
+    this.#countedDone = true;
+    this.#context.metrics.devicesDone++;
   }
 
   #acked(id: number, now: number): void {
@@ -305,10 +327,13 @@ export class FleetDevice implements WheelItem {
     let i = 0;
     while (i < unacked.length && unacked[i] !== id) i += 2;
     if (i >= unacked.length) return;
-    this.#context.metrics.ackLatency.record(now - (unacked[i + 1] as number));
-    this.#context.metrics.acked++;
+    const metrics = this.#context.metrics;
+    metrics.ackLatency.record(now - (unacked[i + 1] as number));
+    metrics.acked++;
+    metrics.awaitingAck--;
     unacked.splice(i, 2);
     if (this.#blocked) this.#sendDue(now);
+    else if (unacked.length === 0) this.#countDone();
   }
 
   #closeStream(): void {

@@ -2,7 +2,9 @@
  * A fleet run from start to summary: identities (and the embedded hub), a first device that must
  * connect (so a wrong key or an unreachable hub ends the run at once with a clear message), the
  * ramp at `--connect-rate`, one interval that advances the shared timer wheel and samples the
- * timeline, and the end (duration reached or every device done): DISCONNECT, teardown, summary.
+ * timeline, and the end: every device done (`--messages`), or the duration reached, sending
+ * stopped and up to `--drain` for the acknowledgements still in flight; then DISCONNECT,
+ * teardown, summary.
  */
 import { deriveGroupKey } from '@hubwire/sas';
 import { dpsAuth, hubConnector, provision, ProvisioningError } from '@hubwire/node';
@@ -17,11 +19,14 @@ import { connectorsFor } from './connectors.ts';
 import type { FleetContext } from './fleet-context.ts';
 import { errorKind, FleetDevice } from './fleet-device.ts';
 import { InProcessHub } from './in-process-hub.ts';
+import { Ramp } from './ramp.ts';
 import { ServiceLoad } from './service-load.ts';
 import { TimerWheel } from './timer-wheel.ts';
 
 /** Wheel resolution: deadlines fire at most this late. */
 const TICK_MS = 10;
+/** CPU time a tick may spend starting devices; the rest of the tick is for the devices already running. */
+const RAMP_BUDGET_MS = 8;
 
 /** What a run reports as it goes. */
 export interface FleetHooks {
@@ -78,7 +83,8 @@ export async function runFleet(config: FleetConfig, hooks: FleetHooks): Promise<
     },
     metrics,
     wheel,
-    engineOptions: { keepAliveSeconds: config.keepAliveSeconds, maxInFlight: Math.max(config.inflight, 1), maxQueued: Math.max(config.inflight, 16) },
+    // Rid prefixes need no cryptographic randomness, and crypto.getRandomValues (the default) was 6 % of a 40 000-device profile.
+    engineOptions: { keepAliveSeconds: config.keepAliveSeconds, maxInFlight: Math.max(config.inflight, 1), maxQueued: Math.max(config.inflight, 16), random: Math.random },
     telemetryOptions: { qos: config.qos, contentType: 'application/json', contentEncoding: 'utf-8' },
     now,
     random: Math.random,
@@ -105,14 +111,14 @@ export async function runFleet(config: FleetConfig, hooks: FleetHooks): Promise<
     await firstDevice(devices[0] as FleetDevice, context, config, hooks);
     hooks.onStart?.(metrics, sampler);
     serviceLoad = embedded !== undefined && config.serviceRate > 0 ? new ServiceLoad(embedded.hub, devices, config.serviceRate) : undefined;
+    const ramp = new Ramp(devices.length, config.connectRate, RAMP_BUDGET_MS, now, 1);
+    ramp.begin(t0);
     const ended = new Promise<void>((resolve) => {
-      let started = 1;
       let lastSecond = t0;
+      let drainingSince: number | undefined;
       timer = setInterval(() => {
         const at = now();
-        // The ramp: as many new connections as the rate allows by now (all at once for rate 0).
-        const due = config.connectRate === 0 ? devices.length : Math.min(devices.length, 1 + Math.floor(((at - t0) / 1000) * config.connectRate));
-        for (; started < due; started++) (devices[started] as FleetDevice).start();
+        if (drainingSince === undefined) ramp.advance(at, (index) => (devices[index] as FleetDevice).start());
         wheel.advance(at, (device) => device.wake(at));
         if (at - lastSecond >= 1000) {
           lastSecond = at;
@@ -121,15 +127,25 @@ export async function runFleet(config: FleetConfig, hooks: FleetHooks): Promise<
           serviceLoad?.tick();
           hooks.onSecond?.(metrics, at - t0);
         }
-        const timeUp = config.durationMs !== undefined && at - t0 >= config.durationMs;
-        const allDone = config.messages !== undefined && started === devices.length && devices.every((d) => d.done);
-        if (timeUp || allDone) resolve();
+        if (drainingSince !== undefined) {
+          if (metrics.awaitingAck === 0 || at - drainingSince >= config.drainMs) resolve();
+          return;
+        }
+        if (config.messages !== undefined && ramp.done && metrics.devicesDone === devices.length) return resolve();
+        if (config.durationMs !== undefined && at - t0 >= config.durationMs) {
+          // Time is up: no new messages, but those in flight get `--drain` to be acknowledged.
+          for (const device of devices) device.finishSending();
+          if (metrics.awaitingAck === 0 || config.drainMs === 0) return resolve();
+          drainingSince = at;
+          hooks.log(`time is up: sending stopped, waiting up to ${config.drainMs / 1000} s for ${metrics.awaitingAck} acknowledgements`);
+        }
       }, TICK_MS);
     });
     await ended;
   } finally {
     if (timer !== undefined) clearInterval(timer);
     metrics.connectedAtEnd = metrics.connected;
+    metrics.unackedAtEnd = metrics.awaitingAck;
     metrics.sample((now() - t0) / 1000); // the last point still shows the fleet connected
     for (const device of devices) device.stop();
     await serviceLoad?.settle();

@@ -1,7 +1,8 @@
 /**
  * A simulated network without sockets, for measuring what the engines themselves cost: every
- * device gets a ByteStream whose bytes go, through one shared queue drained on the next
- * macrotask, to a minimal IoT Hub responder, and its answers come back the same way. The
+ * device gets a ByteStream whose bytes go, through a first-in first-out queue worked on in
+ * time-bounded slices (one macrotask each), to a minimal IoT Hub responder, and its answers come
+ * back through a second queue the same way. The
  * responder accepts any well-formed CONNECT (the device side is what is measured, so tokens are
  * signed but not checked), grants subscriptions at QoS ≤ 1, acknowledges QoS 1 telemetry,
  * answers twin GET and reported PATCH, and PINGREQ. Devices get a PUBLISH per twin request only.
@@ -15,8 +16,51 @@ const TWIN_GET = '$iothub/twin/GET/?$rid=';
 const TWIN_PATCH = '$iothub/twin/PATCH/properties/reported/?$rid=';
 const TWIN_BODY = new TextEncoder().encode('{"desired":{"$version":1},"reported":{"$version":1}}');
 const EMPTY = new Uint8Array(0);
-/** Deliveries per macrotask before yielding to timers and I/O. */
-const BATCH = 20_000;
+/**
+ * Work per macrotask: packets are moved in rounds of ROUND per direction until SLICE_MS has
+ * passed, then the hub yields to timers and I/O (the fleet's timer wheel, its progress line,
+ * /metrics) and carries on in the next turn. Without the bound, a queue of tens of thousands of
+ * packets would hold the event loop for seconds while every timer waits.
+ */
+const SLICE_MS = 20;
+const ROUND = 256;
+
+/** A first-in first-out queue of (link, bytes) pairs; taking from the head is O(1). */
+class PacketQueue {
+  #items: (Link | Uint8Array)[] = [];
+  #head = 0;
+
+  get length(): number {
+    return (this.#items.length - this.#head) >> 1;
+  }
+
+  push(link: Link, bytes: Uint8Array): void {
+    this.#items.push(link, bytes);
+  }
+
+  /** Hands up to `max` pairs to `take` in order; returns how many. */
+  take(max: number, take: (link: Link, bytes: Uint8Array) => void): number {
+    let n = 0;
+    // `take` may push onto this queue: those wait for a later call, behind what is here now.
+    const end = Math.min(this.#items.length, this.#head + 2 * max);
+    while (this.#head < end) {
+      const link = this.#items[this.#head] as Link;
+      const bytes = this.#items[this.#head + 1] as Uint8Array;
+      this.#items[this.#head] = this.#items[this.#head + 1] = undefined as unknown as Link;
+      this.#head += 2;
+      n++;
+      take(link, bytes);
+    }
+    if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#head = 0;
+    } else if (this.#head > 65_536 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return n;
+  }
+}
 
 /** One simulated connection. */
 class Link {
@@ -37,8 +81,8 @@ export interface InProcessHubStats {
 /** The in-process network and hub. */
 export class InProcessHub {
   readonly stats: InProcessHubStats = { connects: 0, telemetry: 0, twinRequests: 0 };
-  #toHub: (Link | Uint8Array)[] = [];
-  #toDevices: (Link | Uint8Array)[] = [];
+  readonly #toHub = new PacketQueue();
+  readonly #toDevices = new PacketQueue();
   #scheduled = false;
   readonly #decoder = new TextDecoder();
 
@@ -72,22 +116,24 @@ export class InProcessHub {
     setImmediate(() => this.#drain());
   }
 
+  /** Packets waiting in either direction. */
+  get queued(): number {
+    return this.#toHub.length + this.#toDevices.length;
+  }
+
   #drain(): void {
     this.#scheduled = false;
-    let budget = BATCH;
-    // Swap the queues first: what handlers write while this runs waits for the next turn.
-    const toHub = this.#toHub;
-    this.#toHub = [];
-    for (let i = 0; i < toHub.length; i += 2) this.#receive(toHub[i] as Link, toHub[i + 1] as Uint8Array);
-    const toDevices = this.#toDevices;
-    this.#toDevices = [];
-    let i = 0;
-    for (; i < toDevices.length && budget > 0; i += 2, budget--) {
-      const link = toDevices[i] as Link;
-      if (link.open) link.device.onData(toDevices[i + 1] as Uint8Array);
-    }
-    if (i < toDevices.length) this.#toDevices = toDevices.slice(i).concat(this.#toDevices);
-    if (this.#toHub.length > 0 || this.#toDevices.length > 0) this.#schedule();
+    const until = performance.now() + SLICE_MS;
+    const receive = (link: Link, bytes: Uint8Array): void => this.#receive(link, bytes);
+    const deliver = (link: Link, bytes: Uint8Array): void => {
+      if (link.open) link.device.onData(bytes);
+    };
+    // Both directions in turn, so answers keep flowing while devices keep writing.
+    let moved: number;
+    do {
+      moved = this.#toHub.take(ROUND, receive) + this.#toDevices.take(ROUND, deliver);
+    } while (moved > 0 && performance.now() < until);
+    if (this.queued > 0) this.#schedule();
   }
 
   #send(link: Link, bytes: Uint8Array): void {
