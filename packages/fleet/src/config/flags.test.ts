@@ -18,7 +18,7 @@ describe('fleet flags', () => {
       [['--devices', '2.5'], /--devices: "2.5" must be an integer from 1/],
       [['--qos', '2'], /--qos: "2" must be an integer from 0 to 1/],
       [['--duration', 'soon'], /--duration: "soon" is not a duration/],
-      [['--drain', '-1s'], /--drain: "-1s" is not a duration/],
+      [['--drain=soon'], /--drain: "soon" is not a duration/],
       [['--transport', 'udp'], /--transport: "udp" must be one of tls, wss, tcp, ws/],
       [['--id-pattern', 'dev'], /--id-pattern: "dev" needs \{n\}/],
       [['--id-pattern', 'a b {n}'], /not a valid device id/],
