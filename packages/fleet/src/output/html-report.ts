@@ -20,8 +20,8 @@ export function htmlReport(summary: FleetSummary): string {
   const throughput = lineChart(
     'Throughput',
     [
-      { name: 'sent/s', color: BLUE, points: t.map((p) => [p.t, p.sent]) },
       { name: 'acknowledged/s', color: GREEN, points: t.map((p) => [p.t, p.acked]) },
+      { name: 'sent/s', color: BLUE, dashed: true, points: t.map((p) => [p.t, p.sent]) },
       ...(t.some((p) => p.errors > 0) ? [{ name: 'errors/s', color: RED, points: t.map((p) => [p.t, p.errors] as const) }] : []),
     ],
     'messages per second',
@@ -34,11 +34,16 @@ export function htmlReport(summary: FleetSummary): string {
   const errors = Object.entries(summary.errors);
   const cards = [
     card('devices connected', `${count(summary.devices.everConnected)} / ${count(summary.devices.target)}`, summary.devices.rampSeconds === null ? 'not all connected' : `all within ${summary.devices.rampSeconds} s`),
-    card('acknowledged / s', count(summary.telemetry.ackedPerSecond), `${count(summary.telemetry.acked)} of ${count(summary.telemetry.sent)} sent`),
+    card(
+      'acknowledged / s',
+      count(summary.telemetry.ackedPerSecond),
+      `${count(summary.telemetry.acked)} of ${count(summary.telemetry.sent)} sent` + (summary.telemetry.unacked > 0 ? `, ${count(summary.telemetry.unacked)} unacknowledged` : ''),
+      summary.telemetry.unacked > 0,
+    ),
     card('ack latency p99', summary.ackLatencyMs.count === 0 ? '–' : ms(summary.ackLatencyMs.p99), `p50 ${ms(summary.ackLatencyMs.p50)}`),
     card('connect latency p99', summary.connectLatencyMs.count === 0 ? '–' : ms(summary.connectLatencyMs.p99), `p50 ${ms(summary.connectLatencyMs.p50)}`),
     card('errors', count(summary.errorTotal), `${count(summary.devices.reconnects)} reconnects`, summary.errorTotal > 0),
-    card('heap peak', megabytes(p.heapPeakBytes), `${count(p.heapPerDeviceBytes)} B per device`),
+    card('heap peak', megabytes(p.heapPeakBytes), `${count(p.heapPerDeviceBytes)} B per device${summary.hub.startsWith('embedded') ? ' (with the hub)' : ''}`),
   ];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -57,7 +62,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 10px}
 .chart{background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:8px}
 .chart svg{width:100%;height:auto;display:block}
 svg .grid{stroke:#e5e7eb;stroke-width:1}svg .tick{fill:#6b7280;font-size:11px}svg .axis{fill:#4b5563;font-size:12px}
-svg .legend{fill:#374151;font-size:12px}svg .title{fill:#111827;font-size:13px;font-weight:600}svg .marker{stroke:#111827;stroke-dasharray:3 3;stroke-width:1}
+svg .legend{fill:#374151;font-size:12px}svg .title{fill:#111827;font-size:13px;font-weight:600}svg .marker{stroke:#111827;stroke-dasharray:3 3;stroke-width:1}svg .tag{fill:#111827;font-size:10px}
 svg title{font-size:12px}
 table{border-collapse:collapse;background:#fff;border:1px solid #e5e7eb;border-radius:10px;overflow:hidden;min-width:480px}
 td,th{padding:6px 12px;border-bottom:1px solid #f0f1f3;text-align:left;font-variant-numeric:tabular-nums}
@@ -65,7 +70,7 @@ th{background:#f9fafb;font-weight:600}.tables{display:flex;gap:16px;flex-wrap:wr
 </style></head>
 <body><main>
 <h1>hubwire-fleet: ${count(summary.devices.target)} devices, ${summary.elapsedSeconds.toFixed(1)} s</h1>
-<p class="sub">${escape(summary.hub)} · started ${escape(summary.startedAt)} · ${escape(s.transport)} · QoS ${s.qos} · ${s.rate} msg/s per device</p>
+<p class="sub">${escape(summary.hub)} ${summary.hub.includes(s.transport) ? '' : ` · ${escape(s.transport)}`} · started ${escape(summary.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))} · QoS ${s.qos} · ${s.rate} msg/s per device</p>
 <div class="cards">${cards.join('')}</div>
 <h2>Over time</h2>
 <div class="charts"><div class="chart">${connected}</div><div class="chart">${throughput}</div></div>
@@ -80,6 +85,7 @@ ${table(['setting', 'value'], [
     ['transport', s.transport],
     ['connect rate', s.connectRate === 0 ? 'unlimited' : `${s.connectRate}/s`],
     ['telemetry', `${s.rate}/s per device, QoS ${s.qos}, in flight ≤ ${s.inflight}${s.size > 0 ? `, ${s.size} B` : ''}`],
+    ['acknowledged', `${count(summary.telemetry.acked)} of ${count(summary.telemetry.sent)}; ${count(summary.telemetry.unacked)} still unacknowledged when the run stopped`],
     ['process', `CPU ${p.cpuUserSeconds.toFixed(1)} s user + ${p.cpuSystemSeconds.toFixed(1)} s system (${p.cpuPercent.toFixed(0)} % of a core), RSS peak ${megabytes(p.rssPeakBytes)}`],
     ['behaviours', `${count(summary.behaviours.desiredReceived)} desired patches, ${count(summary.behaviours.reportedPatched)} reported, ${count(summary.behaviours.methodsAnswered)} methods answered, ${count(summary.behaviours.c2dReceived)} C2D`],
   ])}

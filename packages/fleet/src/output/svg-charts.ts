@@ -11,6 +11,8 @@ export interface Series {
   readonly points: readonly (readonly [x: number, y: number])[];
   /** Fill the area under the line. */
   readonly area?: boolean;
+  /** Draw it dashed (a series that often lies on top of another, such as sent under acknowledged). */
+  readonly dashed?: boolean;
 }
 
 const W = 640;
@@ -43,48 +45,80 @@ export function lineChart(title: string, series: readonly Series[], yUnit: strin
       const first = s.points[0] as readonly [number, number];
       parts.push(`<path d="${path}L${x(last[0]).toFixed(1)},${y(0)}L${x(first[0]).toFixed(1)},${y(0)}Z" fill="${s.color}" opacity="0.15"/>`);
     }
-    parts.push(`<path d="${path}" fill="none" stroke="${s.color}" stroke-width="2" stroke-linejoin="round"/>`);
+    parts.push(`<path d="${path}" fill="none" stroke="${s.color}" stroke-width="2" stroke-linejoin="round"${s.dashed === true ? ' stroke-dasharray="6 4"' : ''}/>`);
     // Legends right-aligned on the title's line, last series rightmost.
     const lx = W - PAD.right - (series.length - i) * 130;
-    parts.push(`<rect x="${lx}" y="12" width="12" height="4" fill="${s.color}"/><text x="${lx + 16}" y="18" class="legend">${escape(s.name)}</text>`);
+    const swatch = s.dashed === true ? `<rect x="${lx}" y="12" width="5" height="4" fill="${s.color}"/><rect x="${lx + 8}" y="12" width="5" height="4" fill="${s.color}"/>` : `<rect x="${lx}" y="12" width="13" height="4" fill="${s.color}"/>`;
+    parts.push(`${swatch}<text x="${lx + 17}" y="18" class="legend">${escape(s.name)}</text>`);
   });
   return `${parts.join('')}</svg>`;
 }
 
-/** A histogram of latency buckets on a log10 x axis, with p50/p95/p99 markers. */
+/** Bars per decade on a histogram chart: the 100 recording buckets per decade would draw needles. */
+const BINS_PER_DECADE = 20;
+
+/** Merges recording buckets into BINS_PER_DECADE bins per decade, for drawing. */
+export function displayBins(buckets: readonly HistogramBucket[]): HistogramBucket[] {
+  const bins = new Map<number, number>();
+  for (const b of buckets) {
+    // The bucket's geometric middle decides its bin, so a bucket is never split or counted twice.
+    const key = Math.floor(Math.log10(Math.sqrt(Math.max(b.from, 1e-6) * b.to)) * BINS_PER_DECADE);
+    bins.set(key, (bins.get(key) ?? 0) + b.count);
+  }
+  return [...bins]
+    .sort((a, b) => a[0] - b[0])
+    .map(([key, count]) => ({ from: 10 ** (key / BINS_PER_DECADE), to: 10 ** ((key + 1) / BINS_PER_DECADE), count }));
+}
+
+/** A histogram of latency buckets on a log10 x axis, with p50/p95/p99 markers named in the legend. */
 export function histogramChart(title: string, buckets: readonly HistogramBucket[], markers: readonly { name: string; value: number }[], color: string): string {
+  // One more line at the top than a line chart: the percentiles, under the title.
+  const top = PAD.top + 12;
   const parts: string[] = [frame(title)];
-  if (buckets.length === 0) {
+  const bins = displayBins(buckets.filter((b) => b.count > 0));
+  if (bins.length === 0) {
     parts.push(`<text x="${W / 2}" y="${H / 2}" class="axis" text-anchor="middle">no samples</text>`);
     return `${parts.join('')}</svg>`;
   }
-  const lo = Math.floor(Math.log10(Math.max((buckets[0] as HistogramBucket).to, 1e-3)) - 0.05);
-  const hi = Math.ceil(Math.log10((buckets[buckets.length - 1] as HistogramBucket).to) + 0.05);
-  const span = Math.max(hi - lo, 1);
+  const lo = Math.floor(Math.log10((bins[0] as HistogramBucket).from) + 1e-9);
+  const hi = Math.max(Math.ceil(Math.log10((bins[bins.length - 1] as HistogramBucket).to) - 1e-9), lo + 1);
+  const span = hi - lo;
   const x = (ms: number): number => PAD.left + ((Math.log10(Math.max(ms, 10 ** lo)) - lo) / span) * (W - PAD.left - PAD.right);
-  const yMax = niceCeiling(Math.max(...buckets.map((b) => b.count)));
-  const y = (v: number): number => H - PAD.bottom - (v / yMax) * (H - PAD.top - PAD.bottom);
-  for (const tick of ticks(yMax)) {
+  const yMax = niceCeiling(Math.max(...bins.map((b) => b.count)), true);
+  const y = (v: number): number => H - PAD.bottom - (v / yMax) * (H - top - PAD.bottom);
+  for (const tick of ticks(yMax, true)) {
     parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(tick)}" y2="${y(tick)}" class="grid"/>`);
     parts.push(`<text x="${PAD.left - 6}" y="${y(tick) + 4}" class="tick" text-anchor="end">${label(tick)}</text>`);
   }
   for (let decade = lo; decade <= hi; decade++) {
     const value = 10 ** decade;
-    parts.push(`<line x1="${x(value)}" x2="${x(value)}" y1="${PAD.top}" y2="${H - PAD.bottom}" class="grid"/>`);
-    parts.push(`<text x="${x(value)}" y="${H - PAD.bottom + 16}" class="tick" text-anchor="middle">${msLabel(value)}</text>`);
+    // The last label ends at the axis' end instead of running off the chart.
+    const anchor = decade === hi ? 'end' : 'middle';
+    parts.push(`<line x1="${x(value)}" x2="${x(value)}" y1="${top}" y2="${H - PAD.bottom}" class="grid"/>`);
+    parts.push(`<text x="${x(value)}" y="${H - PAD.bottom + 16}" class="tick" text-anchor="${anchor}">${msLabel(value)}</text>`);
   }
-  for (const b of buckets) {
-    const left = x(Math.max(b.from, 10 ** lo));
-    const width = Math.max(x(b.to) - left - 0.5, 1);
+  parts.push('<g class="bars">');
+  for (const b of bins) {
+    const left = x(b.from);
+    const width = Math.max(x(b.to) - left - 1, 1);
     parts.push(`<rect x="${left.toFixed(1)}" y="${y(b.count).toFixed(1)}" width="${width.toFixed(1)}" height="${(y(0) - y(b.count)).toFixed(1)}" fill="${color}"><title>${msLabel(b.from)}–${msLabel(b.to)}: ${b.count}</title></rect>`);
   }
-  markers.forEach((m, i) => {
+  parts.push('</g>');
+  // Marker lines carry a short tag at the top; the values are in the legend, where they cannot collide.
+  let lastTagX = -Infinity;
+  let row = 0;
+  markers.forEach((m) => {
     const mx = x(m.value);
-    parts.push(`<line x1="${mx}" x2="${mx}" y1="${PAD.top + 6}" y2="${H - PAD.bottom}" class="marker"/>`);
-    parts.push(`<text x="${mx + 3}" y="${PAD.top + 14 + i * 12}" class="legend">${escape(m.name)} ${msLabel(m.value)}</text>`);
+    row = mx - lastTagX < 34 ? row + 1 : 0;
+    lastTagX = mx;
+    const anchor = mx > W - PAD.right - 30 ? 'end' : 'start';
+    parts.push(`<line x1="${mx.toFixed(1)}" x2="${mx.toFixed(1)}" y1="${top}" y2="${H - PAD.bottom}" class="marker"/>`);
+    parts.push(`<text x="${(anchor === 'end' ? mx - 3 : mx + 3).toFixed(1)}" y="${top + 11 + row * 12}" class="tag" text-anchor="${anchor}">${escape(m.name)}</text>`);
   });
+  const legend = markers.map((m) => `${m.name} ${msLabel(m.value)}`).join(' · ');
+  parts.push(`<text x="${PAD.left}" y="36" class="legend">${escape(legend)}</text>`);
   parts.push(`<text x="${(PAD.left + W - PAD.right) / 2}" y="${H - 6}" class="axis" text-anchor="middle">latency (log scale)</text>`);
-  parts.push(`<text x="14" y="${(PAD.top + H - PAD.bottom) / 2}" class="axis" text-anchor="middle" transform="rotate(-90 14 ${(PAD.top + H - PAD.bottom) / 2})">count</text>`);
+  parts.push(`<text x="14" y="${(top + H - PAD.bottom) / 2}" class="axis" text-anchor="middle" transform="rotate(-90 14 ${(top + H - PAD.bottom) / 2})">count</text>`);
   return `${parts.join('')}</svg>`;
 }
 
@@ -92,18 +126,23 @@ function frame(title: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escape(title)}"><title>${escape(title)}</title><text x="${PAD.left}" y="18" class="title">${escape(title)}</text>`;
 }
 
-/** Rounds up to 1, 2 or 5 × 10^n. */
-function niceCeiling(value: number): number {
-  const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 5, 10]) if (value <= step * power) return step * power;
-  return 10 * power;
+/** The axis maximum for `value`: the next multiple of its tick step (at least 5 for counts, so their ticks stay whole). */
+function niceCeiling(value: number, whole = false): number {
+  if (whole && value <= 5) return 5;
+  const step = tickStep(value);
+  return Math.ceil(value / step - 1e-9) * step;
 }
 
-/** About five round ticks from 0 to max. */
-function ticks(max: number): number[] {
+/** A round step (1, 2 or 5 × 10^n) giving about five ticks up to `max`. */
+function tickStep(max: number): number {
   const raw = max / 5;
   const power = 10 ** Math.floor(Math.log10(raw));
-  const step = ([1, 2, 5, 10].find((s) => s * power >= raw) ?? 10) * power;
+  return ([1, 2, 5, 10].find((s) => s * power >= raw) ?? 10) * power;
+}
+
+/** About five round ticks from 0 to max (whole numbers only when `whole`). */
+function ticks(max: number, whole = false): number[] {
+  const step = Math.max(tickStep(max), whole ? 1 : 0);
   const out: number[] = [];
   for (let v = 0; v <= max + step / 1000; v += step) out.push(Math.round(v * 1e6) / 1e6);
   return out;

@@ -105,6 +105,7 @@ export async function runFleet(config: FleetConfig, hooks: FleetHooks): Promise<
   const startedAt = new Date();
   const t0 = now();
   metrics.t0 = t0;
+  metrics.sample(0); // the charts start at zero, not at the first full second
   let timer: ReturnType<typeof setInterval> | undefined;
   let serviceLoad: ServiceLoad | undefined;
   try {
@@ -146,7 +147,9 @@ export async function runFleet(config: FleetConfig, hooks: FleetHooks): Promise<
     if (timer !== undefined) clearInterval(timer);
     metrics.connectedAtEnd = metrics.connected;
     metrics.unackedAtEnd = metrics.awaitingAck;
-    metrics.sample((now() - t0) / 1000); // the last point still shows the fleet connected
+    // The last point still shows the fleet connected; over a sliver of a second its rates would be noise.
+    const lastT = metrics.timeline[metrics.timeline.length - 1]?.t ?? 0;
+    if ((now() - t0) / 1000 - lastT >= 0.5) metrics.sample((now() - t0) / 1000);
     for (const device of devices) device.stop();
     await serviceLoad?.settle();
     // Let DISCONNECTs leave before the hub goes away.
