@@ -75,6 +75,15 @@ describe('tcpConnector', () => {
     expect(received).toEqual([0xe0, 0x00]);
   });
 
+  it('binds the given source address, so one host can open more connections to a hub than one address has ports', async () => {
+    const peers: string[] = [];
+    const port = await listen(createServer((socket) => peers.push(socket.remoteAddress ?? '')));
+    const streams = await Promise.all(['127.0.0.2', '127.0.0.3'].map((localAddress) => tcpConnector({ host: '127.0.0.1', port, localAddress })(recorder())));
+    await until(() => peers.length === 2, 'both connections');
+    expect(peers.sort()).toEqual(['127.0.0.2', '127.0.0.3']);
+    for (const stream of streams) stream.close();
+  });
+
   it('rejects when nothing listens', async () => {
     const port = await listen(createServer());
     servers.pop()?.close();

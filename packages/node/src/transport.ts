@@ -28,18 +28,21 @@ export interface HubEndpoint {
   readonly servername?: string;
   /** Give up opening a stream after this long (default 30 000 ms). */
   readonly connectTimeoutMs?: number;
+  /** TLS and TCP: the source address to bind (e.g. one of several 127.0.0.x towards a local hub). */
+  readonly localAddress?: string;
 }
 
 /** Returns a Connector for `endpoint`; TLS and WSS verify the server certificate (against `ca` when given). */
 export function hubConnector(endpoint: HubEndpoint): Connector {
   const transport = endpoint.transport ?? 'tls';
   const timeout = endpoint.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: endpoint.connectTimeoutMs };
-  if (transport === 'tcp') return tcpConnector({ host: endpoint.host, tls: false, ...portOf(endpoint), ...timeout });
+  const local = endpoint.localAddress === undefined ? {} : { localAddress: endpoint.localAddress };
+  if (transport === 'tcp') return tcpConnector({ host: endpoint.host, tls: false, ...portOf(endpoint), ...timeout, ...local });
   const tls = {
     ...(endpoint.servername === undefined ? {} : { servername: endpoint.servername }),
     ...(endpoint.ca === undefined ? {} : { ca: endpoint.ca }),
   };
-  if (transport === 'tls') return tcpConnector({ host: endpoint.host, tls, ...portOf(endpoint), ...timeout });
+  if (transport === 'tls') return tcpConnector({ host: endpoint.host, tls, ...portOf(endpoint), ...timeout, ...local });
   const secure = endpoint.secure ?? true;
   return webSocketConnector({
     url: iotHubWebSocketUrl(endpoint.host, { secure, ...portOf(endpoint) }),
