@@ -64,6 +64,13 @@ describe('hubwire-fleet against its embedded hub', () => {
     expect(summary.ackLatencyMs.p99).toBeLessThanOrEqual(summary.ackLatencyMs.max);
     expect(summary.errorTotal).toBe(0);
     expect(summary.process.heapPeakBytes).toBeGreaterThan(0);
+    // The duration counts from the end of the ramp: 8 s with all 200 started.
+    expect(run.stdout).toMatch(/^ramp done in \d+\.\d s: \d+ connected, \d+ connecting; running for 8 s from now$/m);
+    expect(summary.telemetry.fullFleet?.seconds).toBeGreaterThanOrEqual(8);
+    expect(summary.telemetry.fullFleet?.seconds).toBeLessThan(9);
+    // The embedded hub ran on its own thread and reported its cost.
+    expect(summary.hubThread?.busyPercent).toBeGreaterThan(0);
+    expect(summary.hubThread?.heapBytes).toBeGreaterThan(1_000_000);
     expect(summary.timeline.length).toBeGreaterThanOrEqual(4);
 
     const html = readFileSync(reportPath, 'utf8');

@@ -30,6 +30,8 @@ export interface FleetConfig {
   readonly inProcess: boolean;
   /** New connections per second (0: as fast as the machine goes). */
   readonly connectRate: number;
+  /** Connections opening at once, at most (0: no limit): the ramp waits for CONNACKs beyond it. */
+  readonly maxConnecting: number;
   /** Telemetry messages per second per device. */
   readonly rate: number;
   /** Body size in bytes (0: as the template renders). */

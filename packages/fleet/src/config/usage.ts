@@ -20,13 +20,14 @@ Hub and identities (default: an embedded simulated hub that registers the device
   --ca FILE                trust these PEM certificates instead of the system's
   --in-process             no sockets: every engine talks to an in-process hub through memory
 Load
-  --connect-rate N         connections opened per second (default 100; 0 = unlimited)
+  --connect-rate N         connections opened per second (default 50; 0 = unlimited)
+  --max-connecting N       connections opening at once, at most (default 100; 0 = unlimited)
   --rate N                 telemetry messages per second per device (default 1; 0 = none)
   --size BYTES             body size, padded with spaces (e.g. 200, 16k)
   --payload T              body template: {id} {n} {seq} {now} {rand:18-26}
   --qos 0|1                telemetry QoS (default 1)
   --inflight N             QoS 1 messages awaiting PUBACK per device (default 16)
-  --duration D             run for D (e.g. 20s, 5m; default 30s unless --messages)
+  --duration D             run the whole fleet for D once the ramp is done (e.g. 20s, 5m; default 30s unless --messages)
   --messages N             stop after N messages per device (all acknowledged)
   --drain D                after --duration: stop sending, wait up to D for outstanding PUBACKs (default 5s)
   --keep-alive S           MQTT keep-alive seconds (default 240)

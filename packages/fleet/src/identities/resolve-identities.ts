@@ -29,7 +29,7 @@ export async function resolveIdentities(config: FleetConfig, log: (line: string)
     case 'embedded': {
       if (config.inProcess) return { identities: fleetIds(config).map((deviceId) => ({ deviceId, hostName: 'in-process.local', key: IN_PROCESS_KEY })) };
       const embedded = await startEmbeddedHub(fleetIds(config), config.transport, source.dps);
-      log(`embedded simulated hub ${embedded.hub.hostName} on ${embedded.host}:${embedded.port} (${config.transport}${source.dps ? ', devices register through DPS' : ''})`);
+      log(`embedded simulated hub ${embedded.hostName} on ${embedded.host}:${embedded.port} (${config.transport}${source.dps ? ', devices register through DPS' : ''})`);
       return { identities: embedded.identities, embedded };
     }
     case 'file':

@@ -25,6 +25,8 @@ export class FleetMetrics {
   target = 0;
   /** Devices connected right now. */
   connected = 0;
+  /** Devices opening a connection right now (stream, TLS handshake, DPS, CONNECT → CONNACK). */
+  connecting = 0;
   /** Devices connected when the run ended (before they disconnected). */
   connectedAtEnd = 0;
   /** Devices that connected at least once. */
@@ -46,6 +48,10 @@ export class FleetMetrics {
   t0 = 0;
   /** Ms from the start until every device had connected once. */
   rampDoneAt: number | undefined;
+  /** When the ramp ended (every device started), on the fleet's clock (ms). */
+  fullFleetSince: number | undefined;
+  /** Telemetry sent and acknowledged by then, and how long the full fleet ran. */
+  fullFleet: { sentBefore: number; ackedBefore: number; ms: number; sent: number; acked: number } | undefined;
   /** Times a device had a message due but its in-flight window was full. */
   inflightWaits = 0;
   readonly errors = new Map<string, number>();
@@ -59,6 +65,19 @@ export class FleetMetrics {
   firstConnected(now: number): void {
     this.everConnected++;
     if (this.everConnected === this.target) this.rampDoneAt = now - this.t0;
+  }
+
+  /** Marks the end of the ramp: the full-fleet phase, which `--duration` times, starts at `now`. */
+  fullFleetStarted(now: number): void {
+    this.fullFleetSince = now;
+    this.fullFleet = { sentBefore: this.sent, ackedBefore: this.acked, ms: 0, sent: 0, acked: 0 };
+  }
+
+  /** Marks the end of sending: what the full fleet sent and had acknowledged in its `ms`. */
+  fullFleetEnded(now: number): void {
+    if (this.fullFleet === undefined || this.fullFleetSince === undefined) return;
+    const phase = this.fullFleet;
+    this.fullFleet = { ...phase, ms: now - this.fullFleetSince, sent: this.sent - phase.sentBefore, acked: this.acked - phase.ackedBefore };
   }
 
   /** Counts one error of `kind` (e.g. `connect-refused: not-authorized`). */

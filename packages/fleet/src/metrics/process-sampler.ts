@@ -1,4 +1,8 @@
-/** The fleet process's own cost: heap and RSS (current and peak) and CPU time since the start. */
+/**
+ * The fleet process's own cost: heap and RSS (current and peak), CPU time since the start, and how
+ * busy the fleet's own thread was (CPU time also counts the embedded hub's thread, TLS and GC).
+ */
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 /** Process figures for the summary. */
 export interface ProcessFigures {
@@ -9,12 +13,15 @@ export interface ProcessFigures {
   readonly cpuSystemSeconds: number;
   /** CPU time over wall time, in % of one core. */
   readonly cpuPercent: number;
+  /** Share of wall time the fleet's event loop was busy, in %: near 100 means the devices wait for their thread. */
+  readonly fleetThreadBusyPercent: number;
 }
 
 /** Samples memory once a second and CPU since construction. */
 export class ProcessSampler {
   readonly #startCpu = process.cpuUsage();
   readonly #startAt = performance.now();
+  readonly #startLoop: EventLoopUtilization = performance.eventLoopUtilization();
   #heapPeak = 0;
   #rssPeak = 0;
   #heap = 0;
@@ -38,6 +45,7 @@ export class ProcessSampler {
       cpuUserSeconds: cpu.user / 1e6,
       cpuSystemSeconds: cpu.system / 1e6,
       cpuPercent: ((cpu.user + cpu.system) / 1e6 / wallSeconds) * 100,
+      fleetThreadBusyPercent: performance.eventLoopUtilization(this.#startLoop).utilization * 100,
     };
   }
 }

@@ -36,14 +36,14 @@ export function htmlReport(summary: FleetSummary): string {
     card('devices connected', `${count(summary.devices.everConnected)} / ${count(summary.devices.target)}`, summary.devices.rampSeconds === null ? 'not all connected' : `all within ${summary.devices.rampSeconds} s`),
     card(
       'acknowledged / s',
-      count(summary.telemetry.ackedPerSecond),
+      count(summary.telemetry.fullFleet?.ackedPerSecond ?? summary.telemetry.ackedPerSecond),
       `${count(summary.telemetry.acked)} of ${count(summary.telemetry.sent)} sent` + (summary.telemetry.unacked > 0 ? `, ${count(summary.telemetry.unacked)} unacknowledged` : ''),
       summary.telemetry.unacked > 0,
     ),
     card('ack latency p99', summary.ackLatencyMs.count === 0 ? '–' : ms(summary.ackLatencyMs.p99), `p50 ${ms(summary.ackLatencyMs.p50)}`),
     card('connect latency p99', summary.connectLatencyMs.count === 0 ? '–' : ms(summary.connectLatencyMs.p99), `p50 ${ms(summary.connectLatencyMs.p50)}`),
     card('errors', count(summary.errorTotal), `${count(summary.devices.reconnects)} reconnects`, summary.errorTotal > 0),
-    card('heap peak', megabytes(p.heapPeakBytes), `${count(p.heapPerDeviceBytes)} B per device${summary.hub.startsWith('embedded') ? ' (with the hub)' : ''}`),
+    card('heap peak', megabytes(p.heapPeakBytes), `${count(p.heapPerDeviceBytes)} B per device`),
   ];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -86,6 +86,8 @@ ${table(['setting', 'value'], [
     ['connect rate', s.connectRate === 0 ? 'unlimited' : `${s.connectRate}/s`],
     ['telemetry', `${s.rate}/s per device, QoS ${s.qos}, in flight ≤ ${s.inflight}${s.size > 0 ? `, ${s.size} B` : ''}`],
     ['acknowledged', `${count(summary.telemetry.acked)} of ${count(summary.telemetry.sent)}; ${count(summary.telemetry.unacked)} still unacknowledged when the run stopped`],
+    ['fleet thread', `busy ${p.fleetThreadBusyPercent.toFixed(0)} % of the time, heap peak ${megabytes(p.heapPeakBytes)}`],
+    ...(summary.hubThread === undefined ? [] : [['embedded hub thread', `busy ${summary.hubThread.busyPercent.toFixed(0)} % of the time, heap ${megabytes(summary.hubThread.heapBytes)}`]]),
     ['process', `CPU ${p.cpuUserSeconds.toFixed(1)} s user + ${p.cpuSystemSeconds.toFixed(1)} s system (${p.cpuPercent.toFixed(0)} % of a core), RSS peak ${megabytes(p.rssPeakBytes)}`],
     ['behaviours', `${count(summary.behaviours.desiredReceived)} desired patches, ${count(summary.behaviours.reportedPatched)} reported, ${count(summary.behaviours.methodsAnswered)} methods answered, ${count(summary.behaviours.c2dReceived)} C2D`],
   ])}

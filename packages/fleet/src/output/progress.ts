@@ -35,6 +35,7 @@ export class Progress {
     const point = metrics.timeline[metrics.timeline.length - 1];
     const text =
       `${(elapsedMs / 1000).toFixed(0).padStart(4)} s  connected ${count(metrics.connected)}/${count(metrics.target)}` +
+      (metrics.connecting > 0 ? ` (+${count(metrics.connecting)})` : '') +
       `  sent ${count(point?.sent ?? 0)}/s  acked ${count(point?.acked ?? 0)}/s` +
       `  total ${count(metrics.sent)}/${count(metrics.acked)}  errors ${count(metrics.errorCount)}  reconnects ${count(metrics.reconnects)}`;
     if (this.#live) {

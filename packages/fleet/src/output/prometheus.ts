@@ -20,8 +20,10 @@ export function prometheusText(metrics: FleetMetrics, sampler: ProcessSampler): 
   };
   metric('hubwire_fleet_devices_target', 'gauge', 'Devices the run simulates.', [`hubwire_fleet_devices_target ${metrics.target}`]);
   metric('hubwire_fleet_devices_connected', 'gauge', 'Devices connected now.', [`hubwire_fleet_devices_connected ${metrics.connected}`]);
+  metric('hubwire_fleet_devices_connecting', 'gauge', 'Devices opening a connection now (socket, TLS, CONNECT until CONNACK).', [`hubwire_fleet_devices_connecting ${metrics.connecting}`]);
   metric('hubwire_fleet_telemetry_sent_total', 'counter', 'Telemetry messages sent.', [`hubwire_fleet_telemetry_sent_total ${metrics.sent}`]);
   metric('hubwire_fleet_telemetry_acked_total', 'counter', 'QoS 1 telemetry messages acknowledged by the hub.', [`hubwire_fleet_telemetry_acked_total ${metrics.acked}`]);
+  metric('hubwire_fleet_telemetry_awaiting_ack', 'gauge', 'QoS 1 telemetry messages sent and not acknowledged yet.', [`hubwire_fleet_telemetry_awaiting_ack ${metrics.awaitingAck}`]);
   metric('hubwire_fleet_reconnects_total', 'counter', 'Connections made again after one was lost.', [`hubwire_fleet_reconnects_total ${metrics.reconnects}`]);
   metric(
     'hubwire_fleet_errors_total',

@@ -45,6 +45,8 @@ export interface FleetSummary {
     readonly sentPerSecond: number;
     readonly ackedPerSecond: number;
     readonly inflightWaits: number;
+    /** While every device was started (the `--duration` phase): its length and rates. */
+    readonly fullFleet?: { readonly seconds: number; readonly sentPerSecond: number; readonly ackedPerSecond: number };
   };
   readonly connectLatencyMs: LatencySummary;
   readonly ackLatencyMs: LatencySummary;
@@ -53,6 +55,8 @@ export interface FleetSummary {
   readonly behaviours: { readonly c2dReceived: number; readonly desiredReceived: number; readonly reportedPatched: number; readonly methodsAnswered: number };
   readonly service?: { readonly desiredSent: number; readonly methodCalls: number; readonly methodLatencyMs: LatencySummary; readonly methodFailures: Readonly<Record<string, number>> };
   readonly process: ProcessFigures & { readonly heapPerDeviceBytes: number };
+  /** The embedded hub's thread (not there for another hub, or in process). */
+  readonly hubThread?: { readonly busyPercent: number; readonly heapBytes: number };
   readonly timeline: readonly TimelinePoint[];
 }
 
@@ -92,6 +96,15 @@ export function summarize(result: FleetResult): FleetSummary {
       sentPerSecond: round(metrics.sent / activeSeconds, 1),
       ackedPerSecond: round(metrics.acked / activeSeconds, 1),
       inflightWaits: metrics.inflightWaits,
+      ...(metrics.fullFleet === undefined || metrics.fullFleet.ms === 0
+        ? {}
+        : {
+            fullFleet: {
+              seconds: round(metrics.fullFleet.ms / 1000, 2),
+              sentPerSecond: round(metrics.fullFleet.sent / (metrics.fullFleet.ms / 1000), 1),
+              ackedPerSecond: round(metrics.fullFleet.acked / (metrics.fullFleet.ms / 1000), 1),
+            },
+          }),
     },
     connectLatencyMs: latency(metrics.connectLatency),
     ackLatencyMs: latency(metrics.ackLatency),
@@ -114,6 +127,7 @@ export function summarize(result: FleetResult): FleetSummary {
           },
         }),
     process: { ...figures, heapPerDeviceBytes: Math.round(figures.heapPeakBytes / Math.max(metrics.target, 1)) },
+    ...(result.hubThread === undefined ? {} : { hubThread: { busyPercent: round(result.hubThread.busyPercent, 1), heapBytes: result.hubThread.heapBytes } }),
     timeline: metrics.timeline,
   };
 }
@@ -128,7 +142,9 @@ export function summaryText(summary: FleetSummary): string {
   row('devices', `${count(summary.devices.everConnected)}/${count(summary.devices.target)} connected (${count(summary.devices.connectedAtEnd)} at the end), ${count(summary.devices.reconnects)} reconnects` + (summary.devices.rampSeconds === null ? '' : `, all in ${summary.devices.rampSeconds} s`));
   const unacked = summary.telemetry.unacked === 0 ? '' : `, ${count(summary.telemetry.unacked)} still unacknowledged when the run stopped`;
   row('telemetry', `${count(summary.telemetry.sent)} sent, ${count(summary.telemetry.acked)} acknowledged (QoS ${summary.settings.qos})${unacked}`);
-  row('throughput', `${count(summary.telemetry.sentPerSecond)} sent/s, ${count(summary.telemetry.ackedPerSecond)} acked/s`);
+  const full = summary.telemetry.fullFleet;
+  const whole = `${count(summary.telemetry.sentPerSecond)} sent/s, ${count(summary.telemetry.ackedPerSecond)} acked/s`;
+  row('throughput', full === undefined ? whole : `${count(full.sentPerSecond)} sent/s, ${count(full.ackedPerSecond)} acked/s in ${full.seconds} s with the whole fleet started; ${whole} over the run`);
   row('connect latency', lat(summary.connectLatencyMs));
   row('ack latency', lat(summary.ackLatencyMs));
   if (summary.service !== undefined) row('method round trip', `${lat(summary.service.methodLatencyMs)}; ${count(summary.service.desiredSent)} desired patches sent`);
@@ -139,7 +155,9 @@ export function summaryText(summary: FleetSummary): string {
   const errors = Object.entries(summary.errors);
   row('errors', errors.length === 0 ? 'none' : errors.map(([kind, n]) => `${kind} × ${count(n)}`).join(', '));
   const p = summary.process;
-  row('process', `heap ${megabytes(p.heapUsedBytes)} (peak ${megabytes(p.heapPeakBytes)}, ${count(p.heapPerDeviceBytes)} B/device), RSS peak ${megabytes(p.rssPeakBytes)}, CPU ${p.cpuUserSeconds.toFixed(1)} s user + ${p.cpuSystemSeconds.toFixed(1)} s system (${p.cpuPercent.toFixed(0)} % of a core)`);
+  row('fleet', `heap ${megabytes(p.heapUsedBytes)} (peak ${megabytes(p.heapPeakBytes)}, ${count(p.heapPerDeviceBytes)} B/device), thread busy ${p.fleetThreadBusyPercent.toFixed(0)} %`);
+  if (summary.hubThread !== undefined) row('embedded hub', `heap ${megabytes(summary.hubThread.heapBytes)}, thread busy ${summary.hubThread.busyPercent.toFixed(0)} %`);
+  row('process', `RSS peak ${megabytes(p.rssPeakBytes)}, CPU ${p.cpuUserSeconds.toFixed(1)} s user + ${p.cpuSystemSeconds.toFixed(1)} s system (${p.cpuPercent.toFixed(0)} % of a core)`);
   return lines.join('\n');
 }
 

@@ -21,6 +21,8 @@ export class FleetDevice implements WheelItem {
   engine: DeviceEngine | undefined;
   #stream: ByteStream | undefined;
   #opening = false;
+  /** Counted in `metrics.connecting`: opening a stream, or waiting for CONNACK. */
+  #connecting = false;
   #stopped = false;
   #renewing = false;
   #wasConnected = false;
@@ -75,6 +77,7 @@ export class FleetDevice implements WheelItem {
   /** Stops sending and reconnecting; DISCONNECT when connected, then closes the stream. */
   stop(): void {
     this.#stopped = true;
+    this.#connectEnded();
     this.#context.wheel.schedule(this, undefined);
     const engine = this.engine;
     if (engine?.isConnected === true) {
@@ -103,6 +106,10 @@ export class FleetDevice implements WheelItem {
     if (this.#opening || this.#stopped) return;
     this.#opening = true;
     const context = this.#context;
+    if (!this.#connecting) {
+      this.#connecting = true;
+      context.metrics.connecting++;
+    }
     let stream: ByteStream | undefined;
     try {
       if (this.identity.hostName === undefined) this.identity = await context.provision(this.identity);
@@ -129,6 +136,7 @@ export class FleetDevice implements WheelItem {
       this.#pump();
     } catch (error) {
       if (this.#stopped) return; // the run ended mid-connect: not the hub's failure
+      this.#connectEnded();
       context.metrics.error(`open-failed: ${errorKind(error)}`);
       context.onOpenFailed?.(this, error);
       this.#scheduleReconnect('connection-lost');
@@ -179,6 +187,7 @@ export class FleetDevice implements WheelItem {
     const now = context.now();
     switch (event.type) {
       case 'connected':
+        this.#connectEnded();
         metrics.connectLatency.record(now - this.#connectStartedAt);
         metrics.connected++;
         this.#countedConnected = true;
@@ -193,12 +202,14 @@ export class FleetDevice implements WheelItem {
         context.onConnected?.(this);
         break;
       case 'connect-failed':
+        this.#connectEnded();
         metrics.error(`connect-refused: ${event.reason}`);
         context.onRefused?.(this, event.reason, event.returnCode);
         this.#closeStream();
         this.#scheduleReconnect(event.reason);
         break;
       case 'connection-lost':
+        this.#connectEnded();
         this.#leftConnected();
         if (!this.#stopped) metrics.error(`connection-lost: ${event.reason}`);
         this.#closeStream();
@@ -259,6 +270,13 @@ export class FleetDevice implements WheelItem {
     engine.respondMethod(this.#context.now(), rid, status, body as object);
     this.#context.metrics.methodsAnswered++;
     this.#pump();
+  }
+
+  /** Counts this device out of `connecting` if it was counted in. */
+  #connectEnded(): void {
+    if (!this.#connecting) return;
+    this.#connecting = false;
+    this.#context.metrics.connecting--;
   }
 
   /** Counts this device out of `connected` if it was counted in. */

@@ -2,15 +2,16 @@
  * A fleet run from start to summary: identities (and the embedded hub), a first device that must
  * connect (so a wrong key or an unreachable hub ends the run at once with a clear message), the
  * ramp at `--connect-rate`, one interval that advances the shared timer wheel and samples the
- * timeline, and the end: every device done (`--messages`), or the duration reached, sending
- * stopped and up to `--drain` for the acknowledgements still in flight; then DISCONNECT,
- * teardown, summary.
+ * timeline, and the end: every device done (`--messages`), or `--duration` after the ramp
+ * ended (every device started), sending stopped and up to `--drain` for the acknowledgements
+ * still in flight; then DISCONNECT, teardown, summary.
  */
 import { deriveGroupKey } from '@hubwire/sas';
 import { dpsAuth, hubConnector, provision, ProvisioningError } from '@hubwire/node';
 import { FleetConnectError } from '../config/config-error.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { PayloadTemplate } from '../config/payload-template.ts';
+import type { HubThreadStats } from '../hub/hub-protocol.ts';
 import { resolveIdentities } from '../identities/resolve-identities.ts';
 import type { DeviceIdentity } from '../identities/identity.ts';
 import { FleetMetrics } from '../metrics/fleet-metrics.ts';
@@ -49,6 +50,8 @@ export interface FleetResult {
   readonly rampMs: number | undefined;
   readonly serviceLoad?: ServiceLoad;
   readonly hubLabel: string;
+  /** The embedded hub's thread: how busy it was and its heap, read just before it closed. */
+  readonly hubThread?: HubThreadStats;
 }
 
 /** Runs the fleet `config` describes; rejects with FleetConfigError or FleetConnectError for a run that cannot start. */
@@ -108,10 +111,11 @@ export async function runFleet(config: FleetConfig, hooks: FleetHooks): Promise<
   metrics.sample(0); // the charts start at zero, not at the first full second
   let timer: ReturnType<typeof setInterval> | undefined;
   let serviceLoad: ServiceLoad | undefined;
+  let hubThread: HubThreadStats | undefined;
   try {
     await firstDevice(devices[0] as FleetDevice, context, config, hooks);
     hooks.onStart?.(metrics, sampler);
-    serviceLoad = embedded !== undefined && config.serviceRate > 0 ? new ServiceLoad(embedded.hub, devices, config.serviceRate) : undefined;
+    serviceLoad = embedded !== undefined && config.serviceRate > 0 ? new ServiceLoad(embedded.service, devices, config.serviceRate) : undefined;
     const ramp = new Ramp(devices.length, config.connectRate, RAMP_BUDGET_MS, now, 1);
     ramp.begin(t0);
     const ended = new Promise<void>((resolve) => {
@@ -119,7 +123,10 @@ export async function runFleet(config: FleetConfig, hooks: FleetHooks): Promise<
       let drainingSince: number | undefined;
       timer = setInterval(() => {
         const at = now();
-        if (drainingSince === undefined) ramp.advance(at, (index) => (devices[index] as FleetDevice).start());
+        if (drainingSince === undefined) {
+          const room = config.maxConnecting === 0 ? Infinity : config.maxConnecting - metrics.connecting;
+          ramp.advance(at, (index) => (devices[index] as FleetDevice).start(), room);
+        }
         wheel.advance(at, (device) => device.wake(at));
         if (at - lastSecond >= 1000) {
           lastSecond = at;
@@ -133,9 +140,16 @@ export async function runFleet(config: FleetConfig, hooks: FleetHooks): Promise<
           return;
         }
         if (config.messages !== undefined && ramp.done && metrics.devicesDone === devices.length) return resolve();
-        if (config.durationMs !== undefined && at - t0 >= config.durationMs) {
+        if (metrics.fullFleetSince === undefined && ramp.done) {
+          metrics.fullFleetStarted(at);
+          const timed = config.durationMs === undefined ? '' : `; running for ${config.durationMs / 1000} s from now`;
+          hooks.log(`ramp done in ${((at - t0) / 1000).toFixed(1)} s: ${metrics.connected} connected, ${metrics.connecting} connecting${timed}`);
+        }
+        const since = metrics.fullFleetSince;
+        if (config.durationMs !== undefined && since !== undefined && at - since >= config.durationMs) {
           // Time is up: no new messages, but those in flight get `--drain` to be acknowledged.
           for (const device of devices) device.finishSending();
+          metrics.fullFleetEnded(at);
           if (metrics.awaitingAck === 0 || config.drainMs === 0) return resolve();
           drainingSince = at;
           hooks.log(`time is up: sending stopped, waiting up to ${config.drainMs / 1000} s for ${metrics.awaitingAck} acknowledgements`);
@@ -152,6 +166,7 @@ export async function runFleet(config: FleetConfig, hooks: FleetHooks): Promise<
     if ((now() - t0) / 1000 - lastT >= 0.5) metrics.sample((now() - t0) / 1000);
     for (const device of devices) device.stop();
     await serviceLoad?.settle();
+    hubThread = await embedded?.stats().catch(() => undefined);
     // Let DISCONNECTs leave before the hub goes away.
     await new Promise((resolve) => setTimeout(resolve, 200));
     await embedded?.close();
@@ -167,6 +182,7 @@ export async function runFleet(config: FleetConfig, hooks: FleetHooks): Promise<
     rampMs: metrics.rampDoneAt,
     ...(serviceLoad === undefined ? {} : { serviceLoad }),
     hubLabel,
+    ...(hubThread === undefined ? {} : { hubThread }),
   };
 }
 

@@ -4,7 +4,8 @@
  * the rest waiting for the next tick. Starting a device costs real CPU (an engine, a signed SAS
  * token, a CONNECT or a TLS handshake begun), so starting 20 000 in one go would hold the event
  * loop for seconds: no answer read, no timer fired, no progress shown, and connect latencies that
- * measure the tool's own queue instead of the hub.
+ * measure the tool's own queue instead of the hub. The caller also caps how many connections may
+ * be opening at once (`--max-connecting`), so the ramp goes no faster than the hub answers.
  */
 
 /** Starts devices `0 … total - 1` over time. */
@@ -43,12 +44,15 @@ export class Ramp {
     this.#t0 = t0;
   }
 
-  /** Starts the devices due at `at` (ms) by calling `start(index)`, until the budget is spent; returns how many it started. */
-  advance(at: number, start: (index: number) => void): number {
+  /**
+   * Starts the devices due at `at` (ms) by calling `start(index)`, at most `room` of them, until
+   * the budget is spent; returns how many it started.
+   */
+  advance(at: number, start: (index: number) => void, room = Infinity): number {
     const due = this.#rate === 0 ? this.#total : Math.min(this.#total, 1 + Math.floor(((at - this.#t0) / 1000) * this.#rate));
     const until = this.#clock() + this.#budgetMs;
     let n = 0;
-    while (this.#started < due) {
+    while (this.#started < due && n < room) {
       start(this.#started++);
       n++;
       // The clock is read every 16 starts: cheap next to a start, close enough to the budget.

@@ -3,7 +3,7 @@
  * patches and N direct-method calls on randomly chosen connected devices, so the devices' twin
  * and method behaviours are exercised and the method round trip is measured.
  */
-import { MethodInvocationError, type SimHub } from '@hubwire/sim-hub';
+import type { ServiceSide } from '../hub/embedded-hub.ts';
 import { LatencyHistogram } from '../metrics/histogram.ts';
 import type { FleetDevice } from './fleet-device.ts';
 
@@ -13,14 +13,14 @@ export class ServiceLoad {
   desiredSent = 0;
   methodCalls = 0;
   readonly methodFailures = new Map<string, number>();
-  readonly #hub: SimHub;
+  readonly #hub: ServiceSide;
   readonly #devices: readonly FleetDevice[];
   readonly #rate: number;
   readonly #pending = new Set<Promise<void>>();
   #carry = 0;
 
   /** Calls `rate` times a second of each kind on devices of `devices`. */
-  constructor(hub: SimHub, devices: readonly FleetDevice[], rate: number) {
+  constructor(hub: ServiceSide, devices: readonly FleetDevice[], rate: number) {
     this.#hub = hub;
     this.#devices = devices;
     this.#rate = rate;
@@ -40,11 +40,12 @@ export class ServiceLoad {
       const started = performance.now();
       this.methodCalls++;
       const call = this.#hub
-        .invokeMethod(deviceId, 'ping', { at: Date.now() }, { timeoutMs: 10_000 })
+        .invokeMethod(deviceId, 'ping', { at: Date.now() }, 10_000)
         .then(
           () => this.methodLatency.record(performance.now() - started),
           (error: unknown) => {
-            const kind = error instanceof MethodInvocationError ? error.code : 'error';
+            const code = (error as { code?: unknown }).code;
+            const kind = typeof code === 'string' ? code : 'error';
             this.methodFailures.set(kind, (this.methodFailures.get(kind) ?? 0) + 1);
           },
         )
@@ -62,7 +63,7 @@ export class ServiceLoad {
   #pick(): FleetDevice | undefined {
     for (let tries = 0; tries < 8; tries++) {
       const device = this.#devices[Math.floor(Math.random() * this.#devices.length)];
-      if (device !== undefined && this.#hub.isConnected(device.identity.deviceId)) return device;
+      if (device?.engine?.isConnected === true) return device;
     }
     return undefined;
   }
