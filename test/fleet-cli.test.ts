@@ -68,9 +68,10 @@ describe('hubwire-fleet against its embedded hub', () => {
     expect(run.stdout).toMatch(/^ramp done in \d+\.\d s: \d+ connected, \d+ connecting; running for 8 s from now$/m);
     expect(summary.telemetry.fullFleet?.seconds).toBeGreaterThanOrEqual(8);
     expect(summary.telemetry.fullFleet?.seconds).toBeLessThan(9);
-    // The embedded hub ran on its own thread and reported its cost.
-    expect(summary.hubThread?.busyPercent).toBeGreaterThan(0);
-    expect(summary.hubThread?.heapBytes).toBeGreaterThan(1_000_000);
+    // The embedded hub ran in its own process and reported its cost.
+    expect(summary.hubProcess?.busyPercent).toBeGreaterThan(0);
+    expect(summary.hubProcess?.cpuPercent).toBeGreaterThan(0);
+    expect(summary.hubProcess?.heapBytes).toBeGreaterThan(1_000_000);
     expect(summary.timeline.length).toBeGreaterThanOrEqual(4);
 
     const html = readFileSync(reportPath, 'utf8');

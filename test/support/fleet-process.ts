@@ -1,8 +1,8 @@
 /**
  * Runs `hubwire-fleet` as a child process the way a user's shell does — the package's bin, which
- * runs the build (its embedded hub lives on a worker thread, and TypeScript loaders do not reach
- * into worker threads on Node 20): arguments in, exit code, stdout and stderr out. A build older
- * than the sources is refused with the command that fixes it, rather than tested.
+ * runs the build (its embedded hub is a process forked from the build, where a TypeScript loader
+ * would not follow): arguments in, exit code, stdout and stderr out. A build older than the
+ * sources is refused with the command that fixes it, rather than tested.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';

@@ -26,6 +26,7 @@ describe('fleet flags', () => {
       [['--dps-id-scope', '0ne0001'], /needs both --dps-id-scope and --dps-group-key/],
       [['--in-process', '--connection-strings', 'x.json'], /--in-process simulates its own hub/],
       [['--frobnicate'], /Unknown option '--frobnicate'/],
+      [['--source-addresses', '127.0.0.9-127.0.0.2'], /--source-addresses: "127.0.0.9-127.0.0.2" must be an IPv4 address or a range/],
       [['--ca', '/nonexistent/ca.pem'], /--ca: cannot read \/nonexistent\/ca.pem \(ENOENT\)/],
     ];
     for (const [argv, message] of cases) {
@@ -40,6 +41,11 @@ describe('fleet flags', () => {
     const first = new Set(Array.from({ length: 100 }, (_, i) => format(0 + i)));
     const second = Array.from({ length: 100 }, (_, i) => format(100 + i));
     expect(second.some((id) => first.has(id))).toBe(false);
+  });
+
+  it('reads source addresses as lists and ranges', () => {
+    expect(parseFlags(['--source-addresses', '127.0.0.2-127.0.0.4,10.0.0.7'])).toMatchObject({ sourceAddresses: ['127.0.0.2', '127.0.0.3', '127.0.0.4', '10.0.0.7'] });
+    expect(parseFlags(['--source-addresses', '127.0.0.5-7'])).toMatchObject({ sourceAddresses: ['127.0.0.5', '127.0.0.6', '127.0.0.7'] });
   });
 
   it('reads durations and sizes as typed', () => {

@@ -22,6 +22,7 @@ const OPTIONS = {
   'service-connection-string': { type: 'string' },
   'service-url': { type: 'string' },
   hub: { type: 'string' },
+  'source-addresses': { type: 'string' },
   transport: { type: 'string' },
   ca: { type: 'string' },
   'in-process': { type: 'boolean' },
@@ -97,6 +98,7 @@ export function parseFlags(argv: readonly string[]): FleetConfig | 'help' {
     idPattern: pattern,
     source,
     ...(hub === undefined ? {} : { hub }),
+    ...(values['source-addresses'] === undefined ? {} : { sourceAddresses: addressList(values['source-addresses']) }),
     transport,
     ...(caPath === undefined ? {} : { ca: readText(caPath, '--ca') }),
     inProcess,
@@ -144,6 +146,21 @@ function identitySource(values: Record<string, string | boolean | undefined>): I
     return { kind: 'service', connectionString: service, ...(url === undefined ? {} : { url }) };
   }
   return { kind: 'embedded', dps: values['embedded-dps'] === true };
+}
+
+/** `A,B` and ranges `127.0.0.2-127.0.0.9` (the last number varies) → the IPv4 addresses; throws FleetConfigError. */
+export function addressList(text: string): string[] {
+  const out: string[] = [];
+  for (const part of text.split(',')) {
+    const match = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.)(\d{1,3})(?:-(?:\1)?(\d{1,3}))?$/.exec(part.trim());
+    const first = Number(match?.[2]);
+    const last = match?.[3] === undefined ? first : Number(match[3]);
+    if (match === null || first > 255 || last > 255 || last < first) {
+      throw new FleetConfigError(`--source-addresses: "${part}" must be an IPv4 address or a range like 127.0.0.2-127.0.0.9`);
+    }
+    for (let n = first; n <= last; n++) out.push(`${match[1]}${n}`);
+  }
+  return out;
 }
 
 /** `host` or `host:port`; throws FleetConfigError naming `flag`. */

@@ -22,6 +22,8 @@ export interface FleetConfig {
   readonly source: IdentitySource;
   /** Where sockets go instead of each identity's host (host and optional port). */
   readonly hub?: { readonly host: string; readonly port?: number };
+  /** Source addresses to connect from, one device after another (TCP and TLS). */
+  readonly sourceAddresses?: readonly string[];
   /** tls (MQTT over TLS), wss (MQTT over WebSocket over TLS), tcp and ws (the same without TLS). */
   readonly transport: FleetTransport;
   /** PEM of certificates to trust instead of the system's. */

@@ -18,6 +18,7 @@ Hub and identities (default: an embedded simulated hub that registers the device
   --hub H[:PORT]           where sockets go instead of the identities' host
   --transport T            tls (default: MQTT over TLS), wss (MQTT over WebSocket over TLS), tcp, ws (no TLS)
   --ca FILE                trust these PEM certificates instead of the system's
+  --source-addresses LIST  connect from these addresses in turn, e.g. 127.0.0.2-127.0.0.9 (TCP, TLS)
   --in-process             no sockets: every engine talks to an in-process hub through memory
 Load
   --connect-rate N         connections opened per second (default 50; 0 = unlimited)

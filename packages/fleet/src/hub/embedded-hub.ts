@@ -1,15 +1,16 @@
 /**
  * The simulated hub a fleet starts when it is given none: @hubwire/sim-hub on 127.0.0.1 with its
  * own TLS listeners (a generated CA), so the default transport is the real service's — MQTT over
- * TLS, or WebSocket over TLS, with the certificate verified against that CA. It runs on a worker
- * thread (hub-worker.ts), so the service and the devices each have an event loop, and a core, of
- * their own; the fleet reaches it through sockets, like any hub, and through a few messages for
- * the service side.
+ * TLS, or WebSocket over TLS, with the certificate verified against that CA. It runs in a child
+ * process (hub-process.ts), so the service and the devices each have an event loop (and, on two
+ * cores, a core) and an open-file limit of their own; the fleet reaches it through sockets, like
+ * any hub, and through a few IPC messages for the service side and the hub's own figures.
  */
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { FleetTransport } from '../config/fleet-config.ts';
 import type { DeviceIdentity } from '../identities/identity.ts';
-import type { HubReady, HubReply, HubRequest, HubThreadStats, HubWorkerData } from './hub-protocol.ts';
+import type { HubReady, HubReply, HubRequest, HubStats } from './hub-protocol.ts';
 
 /** A request before it is numbered. */
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
@@ -34,20 +35,29 @@ export interface EmbeddedHub {
   /** Identities for the fleet's device ids. */
   readonly identities: DeviceIdentity[];
   readonly service: ServiceSide;
-  /** The hub thread's own cost so far. */
-  stats(): Promise<HubThreadStats>;
-  /** Closes the hub and ends its thread. */
+  /** The hub process's own cost so far. */
+  stats(): Promise<HubStats>;
+  /** Closes the hub and ends its process. */
   close(): Promise<void>;
 }
 
-/** Starts a hub on its own thread, registering `ids` (or one DPS group enrollment when `dps`); devices reach it with `transport`. */
+/** Starts a hub in its own process, registering `ids` (or one DPS group enrollment when `dps`); devices reach it with `transport`. */
 export async function startEmbeddedHub(ids: readonly string[], transport: FleetTransport, dps: boolean): Promise<EmbeddedHub> {
-  // TypeScript loaders such as tsx do not reach into worker threads on Node 20: the thread needs the build.
-  if (import.meta.url.endsWith('.ts')) throw new Error('the embedded hub runs on a worker thread from the built package: run `pnpm build` and start dist/cli.js');
-  const worker = new Worker(new URL('./hub-worker.js', import.meta.url), { workerData: { ids, transport, dps } satisfies HubWorkerData });
+  // TypeScript loaders such as tsx are not carried into a forked process: it runs the build.
+  if (import.meta.url.endsWith('.ts')) throw new Error('the embedded hub runs as a process from the built package: run `pnpm build` and start dist/cli.js');
+  const child = fork(fileURLToPath(new URL('./hub-process.js', import.meta.url)), [], {
+    // Structured clone for tens of thousands of ids and keys; no inherited flags (--cpu-prof, inspectors).
+    serialization: 'advanced',
+    execArgv: [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   let exited: Error | undefined;
+  const post = (message: HubRequest): void => {
+    if (child.connected) child.send(message);
+  };
+  post({ op: 'start', ids, transport, dps });
 
   const ready = await new Promise<Extract<HubReady, { type: 'ready' }>>((resolve, reject) => {
     const onMessage = (message: HubReady): void => {
@@ -59,13 +69,13 @@ export async function startEmbeddedHub(ids: readonly string[], transport: FleetT
       settle();
       reject(error);
     };
-    const onExit = (code: number): void => onError(new Error(`the embedded hub's thread ended (exit ${code}) before it listened`));
+    const onExit = (code: number | null): void => onError(new Error(`the embedded hub's process ended (exit ${code}) before it listened`));
     const settle = (): void => {
-      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      child.off('message', onMessage).off('error', onError).off('exit', onExit);
     };
-    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+    child.on('message', onMessage).on('error', onError).on('exit', onExit);
   });
-  worker.on('message', (message: HubReply) => {
+  child.on('message', (message: HubReply) => {
     const call = pending.get(message.id);
     if (call === undefined) return;
     pending.delete(message.id);
@@ -77,15 +87,15 @@ export async function startEmbeddedHub(ids: readonly string[], transport: FleetT
     for (const call of pending.values()) call.reject(error);
     pending.clear();
   };
-  worker.on('error', (error) => ended(error));
-  worker.on('exit', (code) => ended(new Error(`the embedded hub's thread ended (exit ${code})`)));
+  child.on('error', (error) => ended(error));
+  child.on('exit', (code) => ended(new Error(`the embedded hub's process ended (exit ${code})`)));
 
   const request = <T>(message: WithoutId<Extract<HubRequest, { id: number }>>): Promise<T> => {
     if (exited !== undefined) return Promise.reject(exited);
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      worker.postMessage({ ...message, id });
+      post({ ...message, id } as HubRequest);
     });
   };
 
@@ -101,16 +111,20 @@ export async function startEmbeddedHub(ids: readonly string[], transport: FleetT
     ca: ready.ca,
     identities,
     service: {
-      updateDesired: (deviceId, patch) => {
-        if (exited === undefined) worker.postMessage({ op: 'desired', deviceId, patch } satisfies HubRequest);
-      },
+      updateDesired: (deviceId, patch) => post({ op: 'desired', deviceId, patch }),
       invokeMethod: (deviceId, name, payload, timeoutMs) => request({ op: 'method', deviceId, name, payload, timeoutMs }),
     },
-    stats: () => request<HubThreadStats>({ op: 'stats' }),
+    stats: () => request<HubStats>({ op: 'stats' }),
     close: () =>
       (closing ??= (async () => {
         if (exited === undefined) await request({ op: 'close' }).catch(() => undefined);
-        await worker.terminate();
+        if (child.exitCode === null) {
+          const gone = new Promise((resolve) => child.once('exit', resolve));
+          // A hub that does not leave after closing is ended.
+          const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+          await gone;
+          clearTimeout(timer);
+        }
       })()),
   };
 }

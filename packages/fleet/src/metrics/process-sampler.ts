@@ -1,6 +1,6 @@
 /**
  * The fleet process's own cost: heap and RSS (current and peak), CPU time since the start, and how
- * busy the fleet's own thread was (CPU time also counts the embedded hub's thread, TLS and GC).
+ * busy its event loop was (CPU time also counts V8's and libuv's helper threads).
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
@@ -13,7 +13,7 @@ export interface ProcessFigures {
   readonly cpuSystemSeconds: number;
   /** CPU time over wall time, in % of one core. */
   readonly cpuPercent: number;
-  /** Share of wall time the fleet's event loop was busy, in %: near 100 means the devices wait for their thread. */
+  /** Share of wall time the fleet's event loop was busy, in %: near 100 means the devices wait for it. */
   readonly fleetThreadBusyPercent: number;
 }
 

@@ -86,9 +86,10 @@ ${table(['setting', 'value'], [
     ['connect rate', s.connectRate === 0 ? 'unlimited' : `${s.connectRate}/s`],
     ['telemetry', `${s.rate}/s per device, QoS ${s.qos}, in flight ≤ ${s.inflight}${s.size > 0 ? `, ${s.size} B` : ''}`],
     ['acknowledged', `${count(summary.telemetry.acked)} of ${count(summary.telemetry.sent)}; ${count(summary.telemetry.unacked)} still unacknowledged when the run stopped`],
-    ['fleet thread', `busy ${p.fleetThreadBusyPercent.toFixed(0)} % of the time, heap peak ${megabytes(p.heapPeakBytes)}`],
-    ...(summary.hubThread === undefined ? [] : [['embedded hub thread', `busy ${summary.hubThread.busyPercent.toFixed(0)} % of the time, heap ${megabytes(summary.hubThread.heapBytes)}`]]),
-    ['process', `CPU ${p.cpuUserSeconds.toFixed(1)} s user + ${p.cpuSystemSeconds.toFixed(1)} s system (${p.cpuPercent.toFixed(0)} % of a core), RSS peak ${megabytes(p.rssPeakBytes)}`],
+    ['fleet process', `CPU ${p.cpuUserSeconds.toFixed(1)} s user + ${p.cpuSystemSeconds.toFixed(1)} s system (${p.cpuPercent.toFixed(0)} % of a core), event loop busy ${p.fleetThreadBusyPercent.toFixed(0)} %, heap peak ${megabytes(p.heapPeakBytes)}, RSS peak ${megabytes(p.rssPeakBytes)}`],
+    ...(summary.hubProcess === undefined
+      ? []
+      : [['embedded hub process', `CPU ${summary.hubProcess.cpuPercent.toFixed(0)} % of a core, event loop busy ${summary.hubProcess.busyPercent.toFixed(0)} %, heap ${megabytes(summary.hubProcess.heapBytes)}, RSS ${megabytes(summary.hubProcess.rssBytes)}`]]),
     ['behaviours', `${count(summary.behaviours.desiredReceived)} desired patches, ${count(summary.behaviours.reportedPatched)} reported, ${count(summary.behaviours.methodsAnswered)} methods answered, ${count(summary.behaviours.c2dReceived)} C2D`],
   ])}
 </div>

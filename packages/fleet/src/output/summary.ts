@@ -55,8 +55,8 @@ export interface FleetSummary {
   readonly behaviours: { readonly c2dReceived: number; readonly desiredReceived: number; readonly reportedPatched: number; readonly methodsAnswered: number };
   readonly service?: { readonly desiredSent: number; readonly methodCalls: number; readonly methodLatencyMs: LatencySummary; readonly methodFailures: Readonly<Record<string, number>> };
   readonly process: ProcessFigures & { readonly heapPerDeviceBytes: number };
-  /** The embedded hub's thread (not there for another hub, or in process). */
-  readonly hubThread?: { readonly busyPercent: number; readonly heapBytes: number };
+  /** The embedded hub's process (not there for another hub, or in process). */
+  readonly hubProcess?: { readonly busyPercent: number; readonly cpuPercent: number; readonly heapBytes: number; readonly rssBytes: number };
   readonly timeline: readonly TimelinePoint[];
 }
 
@@ -127,7 +127,16 @@ export function summarize(result: FleetResult): FleetSummary {
           },
         }),
     process: { ...figures, heapPerDeviceBytes: Math.round(figures.heapPeakBytes / Math.max(metrics.target, 1)) },
-    ...(result.hubThread === undefined ? {} : { hubThread: { busyPercent: round(result.hubThread.busyPercent, 1), heapBytes: result.hubThread.heapBytes } }),
+    ...(result.hubProcess === undefined
+      ? {}
+      : {
+          hubProcess: {
+            busyPercent: round(result.hubProcess.busyPercent, 1),
+            cpuPercent: round(result.hubProcess.cpuPercent, 1),
+            heapBytes: result.hubProcess.heapBytes,
+            rssBytes: result.hubProcess.rssBytes,
+          },
+        }),
     timeline: metrics.timeline,
   };
 }
@@ -155,9 +164,9 @@ export function summaryText(summary: FleetSummary): string {
   const errors = Object.entries(summary.errors);
   row('errors', errors.length === 0 ? 'none' : errors.map(([kind, n]) => `${kind} × ${count(n)}`).join(', '));
   const p = summary.process;
-  row('fleet', `heap ${megabytes(p.heapUsedBytes)} (peak ${megabytes(p.heapPeakBytes)}, ${count(p.heapPerDeviceBytes)} B/device), thread busy ${p.fleetThreadBusyPercent.toFixed(0)} %`);
-  if (summary.hubThread !== undefined) row('embedded hub', `heap ${megabytes(summary.hubThread.heapBytes)}, thread busy ${summary.hubThread.busyPercent.toFixed(0)} %`);
-  row('process', `RSS peak ${megabytes(p.rssPeakBytes)}, CPU ${p.cpuUserSeconds.toFixed(1)} s user + ${p.cpuSystemSeconds.toFixed(1)} s system (${p.cpuPercent.toFixed(0)} % of a core)`);
+  row('fleet process', `heap ${megabytes(p.heapUsedBytes)} (peak ${megabytes(p.heapPeakBytes)}, ${count(p.heapPerDeviceBytes)} B/device), RSS peak ${megabytes(p.rssPeakBytes)}, CPU ${p.cpuUserSeconds.toFixed(1)} s user + ${p.cpuSystemSeconds.toFixed(1)} s system (${p.cpuPercent.toFixed(0)} % of a core), event loop busy ${p.fleetThreadBusyPercent.toFixed(0)} %`);
+  const hub = summary.hubProcess;
+  if (hub !== undefined) row('embedded hub process', `heap ${megabytes(hub.heapBytes)}, RSS ${megabytes(hub.rssBytes)}, CPU ${hub.cpuPercent.toFixed(0)} % of a core, event loop busy ${hub.busyPercent.toFixed(0)} %`);
   return lines.join('\n');
 }
 

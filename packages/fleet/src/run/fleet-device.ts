@@ -117,7 +117,7 @@ export class FleetDevice implements WheelItem {
       const engine = (this.engine ??= new DeviceEngine({ ...context.engineOptions, hostName: hostName as string, deviceId }));
       const auth = this.#auth(hostName as string);
       this.#connectStartedAt = context.now();
-      stream = await context.connectorFor(this.identity.gatewayHostName ?? (hostName as string))({
+      stream = await context.connectorFor(this.identity.gatewayHostName ?? (hostName as string), this.index)({
         onData: (chunk) => {
           if (this.#stream !== stream) return;
           engine.receive(context.now(), chunk);

@@ -11,7 +11,7 @@ import { dpsAuth, hubConnector, provision, ProvisioningError } from '@hubwire/no
 import { FleetConnectError } from '../config/config-error.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { PayloadTemplate } from '../config/payload-template.ts';
-import type { HubThreadStats } from '../hub/hub-protocol.ts';
+import type { HubStats } from '../hub/hub-protocol.ts';
 import { resolveIdentities } from '../identities/resolve-identities.ts';
 import type { DeviceIdentity } from '../identities/identity.ts';
 import { FleetMetrics } from '../metrics/fleet-metrics.ts';
@@ -21,6 +21,7 @@ import type { FleetContext } from './fleet-context.ts';
 import { errorKind, FleetDevice } from './fleet-device.ts';
 import { InProcessHub } from './in-process-hub.ts';
 import { Ramp } from './ramp.ts';
+import { planSources } from './socket-limits.ts';
 import { ServiceLoad } from './service-load.ts';
 import { TimerWheel } from './timer-wheel.ts';
 
@@ -50,8 +51,8 @@ export interface FleetResult {
   readonly rampMs: number | undefined;
   readonly serviceLoad?: ServiceLoad;
   readonly hubLabel: string;
-  /** The embedded hub's thread: how busy it was and its heap, read just before it closed. */
-  readonly hubThread?: HubThreadStats;
+  /** The embedded hub's process: its CPU, memory and busy share, read just before it closed. */
+  readonly hubProcess?: HubStats;
 }
 
 /** Runs the fleet `config` describes; rejects with FleetConfigError or FleetConnectError for a run that cannot start. */
@@ -67,7 +68,11 @@ export async function runFleet(config: FleetConfig, hooks: FleetHooks): Promise<
           const connector = network.connector();
           return () => connector;
         })()
-      : connectorsFor(config, embedded === undefined ? undefined : { host: embedded.host, port: embedded.port, ca: embedded.ca });
+      : connectorsFor(
+          config,
+          embedded === undefined ? undefined : { host: embedded.host, port: embedded.port, ca: embedded.ca },
+          planSources(config.devices, embedded?.host ?? config.hub?.host, config.sourceAddresses, hooks.log),
+        );
   const hubLabel = network !== undefined ? 'in-process simulated network (no sockets)' : embedded !== undefined ? `embedded simulated hub, ${config.transport}` : config.hub?.host ?? identities[0]?.hostName ?? identities[0]?.dps?.host ?? '?';
   const now = (): number => performance.now();
   const wheel = new TimerWheel<FleetDevice>(now(), TICK_MS);
@@ -111,7 +116,7 @@ export async function runFleet(config: FleetConfig, hooks: FleetHooks): Promise<
   metrics.sample(0); // the charts start at zero, not at the first full second
   let timer: ReturnType<typeof setInterval> | undefined;
   let serviceLoad: ServiceLoad | undefined;
-  let hubThread: HubThreadStats | undefined;
+  let hubProcess: HubStats | undefined;
   try {
     await firstDevice(devices[0] as FleetDevice, context, config, hooks);
     hooks.onStart?.(metrics, sampler);
@@ -166,7 +171,7 @@ export async function runFleet(config: FleetConfig, hooks: FleetHooks): Promise<
     if ((now() - t0) / 1000 - lastT >= 0.5) metrics.sample((now() - t0) / 1000);
     for (const device of devices) device.stop();
     await serviceLoad?.settle();
-    hubThread = await embedded?.stats().catch(() => undefined);
+    hubProcess = await embedded?.stats().catch(() => undefined);
     // Let DISCONNECTs leave before the hub goes away.
     await new Promise((resolve) => setTimeout(resolve, 200));
     await embedded?.close();
@@ -182,7 +187,7 @@ export async function runFleet(config: FleetConfig, hooks: FleetHooks): Promise<
     rampMs: metrics.rampDoneAt,
     ...(serviceLoad === undefined ? {} : { serviceLoad }),
     hubLabel,
-    ...(hubThread === undefined ? {} : { hubThread }),
+    ...(hubProcess === undefined ? {} : { hubProcess }),
   };
 }
 

@@ -1,26 +1,29 @@
 /**
- * The embedded hub's thread: a @hubwire/sim-hub on 127.0.0.1 with its own TLS listeners and
+ * The embedded hub's process: a @hubwire/sim-hub on 127.0.0.1 with its own TLS listeners and
  * generated CA, the fleet's devices registered in it (or one DPS group enrollment), and the few
- * service calls a fleet makes (desired patches, direct methods) answered over the message port.
+ * service calls a fleet makes (desired patches, direct methods) answered over the IPC channel.
+ * It ends with the fleet: when the channel closes, so does the hub.
  */
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { MethodInvocationError, SimHub } from '@hubwire/sim-hub';
-import type { HubReady, HubReply, HubRequest, HubThreadStats, HubWorkerData } from './hub-protocol.ts';
+import type { HubReady, HubReply, HubRequest, HubStart, HubStats } from './hub-protocol.ts';
 
-if (parentPort === null) throw new Error('hub-worker.ts runs as a worker thread');
-const port: MessagePort = parentPort;
-const data = workerData as HubWorkerData;
-/** Busy time counts from the moment the hub listens, not from its start-up (certificates, modules). */
+const send = (message: HubReady | HubReply): void => {
+  if (process.connected) process.send?.(message);
+};
+if (process.send === undefined) throw new Error('hub-process.ts runs as a child process with an IPC channel (fork)');
+/** Busy time and CPU count from the moment the hub listens, not from its start-up (certificates, modules). */
 let since = performance.eventLoopUtilization();
+let cpuSince = process.cpuUsage();
+let wallSince = performance.now();
 
 // Telemetry records are kept for tests; a fleet only needs the hub to acknowledge.
 const hub = new SimHub({ maxTelemetryRecords: 1000, dps: { retryAfterSeconds: 1, pollsBeforeAssigned: 0 } });
 
-const reply = (message: HubReply): void => port.postMessage(message);
+const reply = (message: HubReply): void => send(message);
 
-async function start(): Promise<void> {
+async function start(data: HubStart): Promise<void> {
   try {
     const addresses = await hub.start();
     const [devicePort, dpsPort] = {
@@ -43,16 +46,21 @@ async function start(): Promise<void> {
       ...(groupKey === undefined ? {} : { groupKey }),
     };
     since = performance.eventLoopUtilization();
-    port.postMessage(ready);
+    cpuSince = process.cpuUsage();
+    wallSince = performance.now();
+    send(ready);
   } catch (error) {
     await hub.close();
-    port.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies HubReady);
-    port.close();
+    send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+    process.disconnect();
   }
 }
 
-port.on('message', (request: HubRequest) => {
+process.on('message', (request: HubRequest) => {
   switch (request.op) {
+    case 'start':
+      void start(request);
+      break;
     case 'desired':
       if (hub.isConnected(request.deviceId)) hub.updateDesired(request.deviceId, request.patch);
       break;
@@ -68,9 +76,12 @@ port.on('message', (request: HubRequest) => {
       );
       break;
     case 'stats': {
-      const result: HubThreadStats = {
+      const cpu = process.cpuUsage(cpuSince);
+      const result: HubStats = {
         busyPercent: performance.eventLoopUtilization(since).utilization * 100,
+        cpuPercent: ((cpu.user + cpu.system) / 1000 / Math.max(performance.now() - wallSince, 1)) * 100,
         heapBytes: getHeapStatistics().used_heap_size,
+        rssBytes: process.memoryUsage.rss(),
         connected: hub.connectedDevices().length,
       };
       reply({ type: 'reply', id: request.id, result });
@@ -79,10 +90,11 @@ port.on('message', (request: HubRequest) => {
     case 'close':
       void hub.close().then(() => {
         reply({ type: 'reply', id: request.id, result: null });
-        port.close();
+        process.disconnect();
       });
       break;
   }
 });
 
-void start();
+// The fleet went away (ended, crashed, killed): nothing is left to serve.
+process.on('disconnect', () => void hub.close().finally(() => process.exit(0)));
