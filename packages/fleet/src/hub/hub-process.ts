@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { MethodInvocationError, SimHub } from '@hubwire/sim-hub';
+import { residentSetSize } from '../metrics/process-sampler.ts';
 import type { HubReady, HubReply, HubRequest, HubStart, HubStats } from './hub-protocol.ts';
 
 const send = (message: HubReady | HubReply): void => {
@@ -81,7 +82,7 @@ process.on('message', (request: HubRequest) => {
         busyPercent: performance.eventLoopUtilization(since).utilization * 100,
         cpuPercent: ((cpu.user + cpu.system) / 1000 / Math.max(performance.now() - wallSince, 1)) * 100,
         heapBytes: getHeapStatistics().used_heap_size,
-        rssBytes: process.memoryUsage.rss(),
+        rssBytes: residentSetSize() ?? 0,
         connected: hub.connectedDevices().length,
       };
       reply({ type: 'reply', id: request.id, result });

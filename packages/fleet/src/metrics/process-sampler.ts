@@ -3,6 +3,24 @@
  * busy its event loop was (CPU time also counts V8's and libuv's helper threads).
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
+
+/**
+ * Resident set size, or undefined when it cannot be read: Node reads it from /proc, which takes a
+ * file descriptor — and a fleet at its open-file limit has none to spare.
+ */
+export function residentSetSize(): number | undefined {
+  try {
+    return process.memoryUsage.rss();
+  } catch {
+    return undefined;
+  }
+}
+
+/** V8 heap in use; needs no file descriptor. */
+export function heapUsed(): number {
+  return getHeapStatistics().used_heap_size;
+}
 
 /** Process figures for the summary. */
 export interface ProcessFigures {
@@ -25,13 +43,19 @@ export class ProcessSampler {
   #heapPeak = 0;
   #rssPeak = 0;
   #heap = 0;
+  #rss = 0;
 
   /** Takes one memory sample. */
   sample(): void {
-    const memory = process.memoryUsage();
-    this.#heap = memory.heapUsed;
-    this.#heapPeak = Math.max(this.#heapPeak, memory.heapUsed);
-    this.#rssPeak = Math.max(this.#rssPeak, memory.rss);
+    this.#heap = heapUsed();
+    this.#heapPeak = Math.max(this.#heapPeak, this.#heap);
+    this.#rss = residentSetSize() ?? this.#rss;
+    this.#rssPeak = Math.max(this.#rssPeak, this.#rss);
+  }
+
+  /** The last sample: heap and resident set size in bytes. */
+  get memory(): { heapUsed: number; rss: number } {
+    return { heapUsed: this.#heap, rss: this.#rss };
   }
 
   /** The figures so far. */

@@ -16,7 +16,10 @@ const PURPLE = '#7c3aed';
 /** Renders the report page. */
 export function htmlReport(summary: FleetSummary): string {
   const t = summary.timeline;
-  const connected = lineChart('Connected devices', [{ name: 'connected', color: BLUE, area: true, points: t.map((p) => [p.t, p.connected]) }], 'devices');
+  const full = summary.telemetry.fullFleet;
+  // Where the timed phase begins and ends, on both time charts.
+  const phases = full === undefined ? [] : [{ x: full.startSecond, label: 'ramp done' }, { x: full.startSecond + full.seconds, label: 'time up' }];
+  const connected = lineChart('Connected devices', [{ name: 'connected', color: BLUE, area: true, points: t.map((p) => [p.t, p.connected]) }], 'devices', phases);
   const throughput = lineChart(
     'Throughput',
     [
@@ -25,6 +28,7 @@ export function htmlReport(summary: FleetSummary): string {
       ...(t.some((p) => p.errors > 0) ? [{ name: 'errors/s', color: RED, points: t.map((p) => [p.t, p.errors] as const) }] : []),
     ],
     'messages per second',
+    phases,
   );
   const ack = histogramChart('Acknowledgement latency (PUBLISH → PUBACK)', summary.ackLatencyMs.buckets, markers(summary.ackLatencyMs), GREEN);
   const connect = histogramChart('Connect latency (socket open → CONNACK)', summary.connectLatencyMs.buckets, markers(summary.connectLatencyMs), ORANGE);

@@ -34,7 +34,7 @@ export function prometheusText(metrics: FleetMetrics, sampler: ProcessSampler): 
   histogram(out, 'hubwire_fleet_connect_latency_seconds', 'From opening the socket to CONNACK.', metrics.connectLatency);
   histogram(out, 'hubwire_fleet_ack_latency_seconds', 'From PUBLISH to PUBACK.', metrics.ackLatency);
   const figures = sampler.figures();
-  const memory = process.memoryUsage();
+  const memory = sampler.memory;
   metric('hubwire_fleet_process_heap_bytes', 'gauge', 'V8 heap in use.', [`hubwire_fleet_process_heap_bytes ${memory.heapUsed}`]);
   metric('hubwire_fleet_process_rss_bytes', 'gauge', 'Resident set size.', [`hubwire_fleet_process_rss_bytes ${memory.rss}`]);
   metric('hubwire_fleet_process_cpu_seconds_total', 'counter', 'CPU time used since the start.', [

@@ -46,7 +46,7 @@ export interface FleetSummary {
     readonly ackedPerSecond: number;
     readonly inflightWaits: number;
     /** While every device was started (the `--duration` phase): its length and rates. */
-    readonly fullFleet?: { readonly seconds: number; readonly sentPerSecond: number; readonly ackedPerSecond: number };
+    readonly fullFleet?: { readonly startSecond: number; readonly seconds: number; readonly sentPerSecond: number; readonly ackedPerSecond: number };
   };
   readonly connectLatencyMs: LatencySummary;
   readonly ackLatencyMs: LatencySummary;
@@ -100,6 +100,7 @@ export function summarize(result: FleetResult): FleetSummary {
         ? {}
         : {
             fullFleet: {
+              startSecond: round(((metrics.fullFleetSince ?? metrics.t0) - metrics.t0) / 1000, 2),
               seconds: round(metrics.fullFleet.ms / 1000, 2),
               sentPerSecond: round(metrics.fullFleet.sent / (metrics.fullFleet.ms / 1000), 1),
               ackedPerSecond: round(metrics.fullFleet.acked / (metrics.fullFleet.ms / 1000), 1),

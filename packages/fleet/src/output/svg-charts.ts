@@ -19,8 +19,8 @@ const W = 640;
 const H = 260;
 const PAD = { left: 64, right: 16, top: 36, bottom: 40 };
 
-/** A line chart of `series` over x (seconds). */
-export function lineChart(title: string, series: readonly Series[], yUnit: string): string {
+/** A line chart of `series` over x (seconds), with optional labelled vertical marks (phases of the run). */
+export function lineChart(title: string, series: readonly Series[], yUnit: string, marks: readonly { x: number; label: string }[] = []): string {
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
   const xMax = Math.max(1, ...xs);
@@ -34,6 +34,11 @@ export function lineChart(title: string, series: readonly Series[], yUnit: strin
   }
   for (const tick of ticks(xMax)) {
     parts.push(`<text x="${x(tick)}" y="${H - PAD.bottom + 16}" class="tick" text-anchor="middle">${label(tick)}</text>`);
+  }
+  for (const mark of marks) {
+    const mx = x(mark.x);
+    parts.push(`<line x1="${mx.toFixed(1)}" x2="${mx.toFixed(1)}" y1="${PAD.top}" y2="${H - PAD.bottom}" class="marker"/>`);
+    parts.push(`<text x="${(mx - 4).toFixed(1)}" y="${H - PAD.bottom - 6}" class="tag" text-anchor="end">${escape(mark.label)}</text>`);
   }
   parts.push(`<text x="${(PAD.left + W - PAD.right) / 2}" y="${H - 6}" class="axis" text-anchor="middle">seconds</text>`);
   parts.push(`<text x="14" y="${(PAD.top + H - PAD.bottom) / 2}" class="axis" text-anchor="middle" transform="rotate(-90 14 ${(PAD.top + H - PAD.bottom) / 2})">${escape(yUnit)}</text>`);

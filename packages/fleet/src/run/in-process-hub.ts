@@ -17,10 +17,12 @@ const TWIN_PATCH = '$iothub/twin/PATCH/properties/reported/?$rid=';
 const TWIN_BODY = new TextEncoder().encode('{"desired":{"$version":1},"reported":{"$version":1}}');
 const EMPTY = new Uint8Array(0);
 /**
- * Work per macrotask: packets are moved in rounds of ROUND per direction until SLICE_MS has
- * passed, then the hub yields to timers and I/O (the fleet's timer wheel, its progress line,
- * /metrics) and carries on in the next turn. Without the bound, a queue of tens of thousands of
- * packets would hold the event loop for seconds while every timer waits.
+ * Work per turn of the event loop: packets are moved in rounds of ROUND per direction. Every
+ * packet that was waiting when the turn began is handled in it, so the hub keeps pace with the
+ * devices however long their own turns grow (a hub limited to a fixed slice fell behind a million
+ * devices for good once a turn took longer than the slice). Past that, the hub stops after
+ * SLICE_MS and yields to timers and I/O (the fleet's timer wheel, its progress line, /metrics),
+ * so a burst — thousands of devices connecting at once — is answered over several turns.
  */
 const SLICE_MS = 20;
 const ROUND = 256;
@@ -124,6 +126,9 @@ export class InProcessHub {
   #drain(): void {
     this.#scheduled = false;
     const until = performance.now() + SLICE_MS;
+    // What was waiting when this turn began, per direction: first in, so first taken.
+    let owedToHub = this.#toHub.length;
+    let owedToDevices = this.#toDevices.length;
     const receive = (link: Link, bytes: Uint8Array): void => this.#receive(link, bytes);
     const deliver = (link: Link, bytes: Uint8Array): void => {
       if (link.open) link.device.onData(bytes);
@@ -131,8 +136,12 @@ export class InProcessHub {
     // Both directions in turn, so answers keep flowing while devices keep writing.
     let moved: number;
     do {
-      moved = this.#toHub.take(ROUND, receive) + this.#toDevices.take(ROUND, deliver);
-    } while (moved > 0 && performance.now() < until);
+      const received = this.#toHub.take(ROUND, receive);
+      const delivered = this.#toDevices.take(ROUND, deliver);
+      owedToHub -= received;
+      owedToDevices -= delivered;
+      moved = received + delivered;
+    } while (moved > 0 && (owedToHub > 0 || owedToDevices > 0 || performance.now() < until));
     if (this.queued > 0) this.#schedule();
   }
 
