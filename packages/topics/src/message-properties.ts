@@ -232,7 +232,10 @@ export function decodeMessagePropertiesAt(topic: string, start: number, end: num
   if (end > start && topic.charCodeAt(end - 1) === 47 /* / */) end--;
   if (start >= end) return EMPTY_PROPERTIES;
   let application: Record<string, string | null> | undefined;
-  const properties: Building = { application: EMPTY_APPLICATION };
+  // An empty literal has room for four properties inside the object; `{ application }` has room for one, and the
+  // system properties set after it then grow an out-of-object store twice (136 B instead of 96 for five).
+  const properties = {} as Building;
+  properties.application = EMPTY_APPLICATION;
   // The next `=` and `%`, cached: rescanning from every pair would make a long bag quadratic. Neither is
   // looked for on a raw system key (`%24.mid`), which is matched in place up to its `=`.
   let nextEq = -2; // not looked for yet; -1 once known to be absent

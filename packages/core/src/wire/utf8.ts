@@ -14,6 +14,8 @@
  * EF BF BD), so encoders built on it stay byte-identical to mqtt-packet.
  */
 
+import { viewOf } from './view.ts';
+
 /** Strings up to this many bytes are decoded by hand; longer ones by `TextDecoder`. */
 export const SHORT_STRING_BYTES = 44;
 
@@ -33,7 +35,7 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
   if (length > SHORT_STRING_BYTES) {
     // No JS pre-scan: the native decoder validates (and finds ASCII) far faster than a byte loop.
     try {
-      return strictDecoder.decode(bytes.subarray(start, end));
+      return strictDecoder.decode(viewOf(bytes, start, end));
     } catch {
       return undefined;
     }
