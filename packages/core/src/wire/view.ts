@@ -4,7 +4,7 @@
  * `new Uint8Array(arrayBuffer, offset, length)` is the cheapest view there is (~35 ns on Node 20), but reading
  * a typed array's `.buffer` and `.byteOffset` costs more than the view itself (two getter calls, ~80 ns), and
  * `subarray` pays for both and a species lookup (~60 ns; ~140 ns on a Node Buffer, whose own subarray also makes
- * a Buffer, STYLE.md §4). Packets decoded from one chunk share it, so the chunk's buffer and offset are read once
+ * a Buffer, docs/design.md "Portability"). Packets decoded from one chunk share it, so the chunk's buffer and offset are read once
  * and kept with the chunk they belong to. Holding the last chunk costs nothing its payload views do not hold anyway.
  */
 let lastBytes: Uint8Array | undefined;
