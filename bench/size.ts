@@ -27,6 +27,8 @@ interface BundleSize {
   readonly minified: number;
   readonly gzipped: number;
   readonly byPackage: Record<string, number>;
+  /** The files that put the most bytes into the bundle, largest first. */
+  readonly largestFiles: readonly { readonly file: string; readonly bytes: number }[];
 }
 
 /** The package a bundled input file belongs to, from its path. */
@@ -52,14 +54,17 @@ async function measure(name: string, entry: string): Promise<BundleSize> {
   const output = result.outputFiles[0];
   if (output === undefined) throw new Error(`esbuild wrote nothing for ${name}`);
   const byPackage: Record<string, number> = {};
+  const files: { file: string; bytes: number }[] = [];
   for (const meta of Object.values(result.metafile.outputs)) {
     for (const [path, input] of Object.entries(meta.inputs)) {
       if (input.bytesInOutput === 0) continue; // the entry module, re-exports
       const pkg = packageOf(path);
       byPackage[pkg] = (byPackage[pkg] ?? 0) + input.bytesInOutput;
+      files.push({ file: path.replace(/^.*packages\/([^/]+)\/dist\//, '$1/'), bytes: input.bytesInOutput });
     }
   }
-  return { name, minified: output.contents.length, gzipped: gzipSync(output.contents, { level: 9 }).length, byPackage };
+  const largestFiles = files.sort((a, b) => b.bytes - a.bytes).slice(0, 8);
+  return { name, minified: output.contents.length, gzipped: gzipSync(output.contents, { level: 9 }).length, byPackage, largestFiles };
 }
 
 /** Runs the size suite. */
@@ -72,6 +77,8 @@ export async function sizeSuite(): Promise<void> {
     const parts = Object.entries(s.byPackage).map(([pkg, bytes]) => `${pkg} ${formatNumber(bytes)}`).join(', ');
     console.log(`  ${s.name.padEnd(42)} ${formatBytes(s.minified).padStart(9)}  ${formatBytes(s.gzipped).padStart(10)}   ${parts}`);
   }
+  const device = sizes[0] as BundleSize;
+  console.log(`\n  largest files in the ${device.name} bundle (minified bytes): ${device.largestFiles.map((f) => `${f.file} ${formatNumber(f.bytes)}`).join(', ')}`);
   for (const [i, s] of sizes.entries()) {
     const maxGzip = BUNDLES[i]?.maxGzip;
     addSummary({
