@@ -66,8 +66,9 @@ export function formatTime(ns: number): string {
   return `${formatNumber(ns, ns < 100 ? 1 : 0)} ns`;
 }
 
-/** A byte count in B, KB or MB (1 KB = 1,000 B). */
+/** A byte count in B, KB, MB or GB (1 KB = 1,000 B). */
 export function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${formatNumber(bytes / 1e9, 2)} GB`;
   if (bytes >= 1e6) return `${formatNumber(bytes / 1e6, 2)} MB`;
   if (bytes >= 1e4) return `${formatNumber(bytes / 1e3, 1)} KB`;
   return `${formatNumber(bytes)} B`;
