@@ -5,6 +5,9 @@
  * its bound. The CLI end to end is in artillery-run.test.ts.
  */
 import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SimHub, type SimHubAddresses } from '@hubwire/sim-hub';
 import { HubwireEngine, ScenarioError, type ArtilleryScript, type EngineHelpers } from 'artillery-engine-hubwire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,6 +164,28 @@ describe('artillery-engine-hubwire against the simulated hub', () => {
     expect(error).toBeNull();
     expect(calls).toEqual(['before', 'note a', 'note b', 'note c']);
     expect(hub.telemetry((r) => r.deviceId === 'loops').map((r) => r.text)).toEqual(['lab-a', 'lab-b', 'lab-c']);
+  });
+
+  it('lends pool devices from this worker\'s share, one user at a time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hubwire-pool-'));
+    try {
+      const ids = ['pool-1', 'pool-2', 'pool-3', 'pool-4'];
+      writeFileSync(join(dir, 'devices.txt'), ids.map(device).join('\n'));
+      // Worker 2 of 2, as Artillery marks the phases it divided: the 2nd and 4th devices.
+      const h = harness({ ...tcp, phases: [{ arrivalRate: 1, duration: 1, worker: 2, totalWorkers: 2 }], engines: { hubwire: { timeout: '5s', pool: { file: join(dir, 'devices.txt') } } } });
+      const hold = [{ connect: { pool: true } }, { waitForC2d: { timeout: '1s' } }];
+      const users = [h.run(hold), h.run(hold), h.run(hold)];
+      const results = await Promise.all(users);
+      expect(results.map((r) => kindOf(r.error)).sort()).toEqual(['c2d_timeout', 'c2d_timeout', 'pool_exhausted']);
+      expect(results.map((r) => (r.vars['hubwire'] as { deviceId: string } | undefined)?.deviceId).filter(Boolean).sort()).toEqual(['pool-2', 'pool-4']);
+      // Given back at the end of each user: the next users get them again.
+      const again = await h.run([{ connect: { pool: true } }, { disconnect: {} }]);
+      expect(again.error).toBeNull();
+      expect(['pool-2', 'pool-4']).toContain((again.vars['hubwire'] as { deviceId: string }).deviceId);
+      expect(hub.stats().takeovers).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('failures end the user with a kind, within their bound', () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimHub, type DeliveryReceipt, type MethodResult, type SimHubAddresses } from '@hubwire/sim-hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runArtillery, type ArtilleryRun } from './support/artillery.ts';
+import { runArtillery, THREE_WORKERS, type ArtilleryRun } from './support/artillery.ts';
 
 const DEVICES = ['art-1', 'art-2', 'art-3', 'art-4'];
 const MESSAGES_PER_DEVICE = 5;
@@ -136,5 +136,63 @@ describe('artillery run with artillery-engine-hubwire', () => {
     const delivered = await Promise.all(receipts);
     expect(delivered.map((r) => r.outcome)).toEqual(DEVICES.map(() => 'completed'));
     expect(hub.connectedDevices()).toEqual([]);
+  });
+});
+
+describe('artillery run on three local workers, devices from the pool', () => {
+  const hub = new SimHub();
+  const dir = mkdtempSync(join(tmpdir(), 'hubwire-artillery-pool-'));
+  const ids = Array.from({ length: 9 }, (_, i) => `pool-${i + 1}`);
+  let run: ArtilleryRun;
+
+  beforeAll(async () => {
+    const { mqttPort } = await hub.start();
+    for (const deviceId of ids) hub.addDevice({ deviceId });
+    writeFileSync(join(dir, 'devices.txt'), ids.map((d) => hub.connectionString(d)).join('\n'));
+    // Three users a second for three seconds, divided by Artillery between its three workers;
+    // each holds its device for 1.5 s, so every worker needs two of its three devices at once.
+    writeFileSync(
+      join(dir, 'pool.yml'),
+      `
+config:
+  target: "mqtt://127.0.0.1:${mqttPort}"
+  phases:
+    - { arrivalRate: 3, duration: 3 }
+  engines:
+    hubwire:
+      pool: { file: devices.txt }
+scenarios:
+  - engine: hubwire
+    flow:
+      - connect: { pool: true }
+      - log: "thread {{ $env.LOCAL_WORKER_ID }} has {{ hubwire.deviceId }}"
+      - send: { body: "up" }
+      - think: 1500ms
+      - disconnect: {}
+`,
+    );
+    run = await runArtillery(dir, 'pool.yml', 120_000, THREE_WORKERS);
+  }, 150_000);
+
+  afterAll(async () => {
+    await hub.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives every worker its own third of the devices: no device shared, none taken over', () => {
+    const { counters } = run.aggregate;
+    expect(run.exitCode, run.output).toBe(0);
+    expect(counters['vusers.completed']).toBe(9);
+    expect(counters['hubwire.connects']).toBe(9);
+    expect(Object.keys(counters).filter((name) => name.startsWith('errors.') || name.startsWith('hubwire.errors.'))).toEqual([]);
+    const held = [...run.output.matchAll(/^thread (\d+) has pool-(\d+)$/gm)].map((m) => ({ thread: m[1], device: Number(m[2]) }));
+    expect(held).toHaveLength(9);
+    expect(new Set(held.map((h) => h.thread)).size).toBe(3);
+    for (const thread of new Set(held.map((h) => h.thread))) {
+      // Worker k of 3 takes devices k, k + 3, k + 6: one residue class each.
+      expect(new Set(held.filter((h) => h.thread === thread).map((h) => h.device % 3)).size).toBe(1);
+    }
+    expect(hub.stats().takeovers).toBe(0);
+    expect(ids.map((d) => hub.telemetry((r) => r.deviceId === d).length)).toEqual(ids.map(() => 1));
   });
 });

@@ -50,12 +50,21 @@ export interface ArtilleryRun {
   readonly aggregate: ArtilleryAggregate;
 }
 
-/** Runs `artillery run --output report.json <script>` in `dir`; kills it after `timeoutMs`. */
-export async function runArtillery(dir: string, script: string, timeoutMs: number): Promise<ArtilleryRun> {
+/** A preload that makes `artillery run` start three local workers on any machine. */
+export const THREE_WORKERS = fileURLToPath(new URL('./four-cpus.cjs', import.meta.url));
+
+/** Runs `artillery run --output report.json <script>` in `dir`; kills it after `timeoutMs`. `preload` is passed to Node with --require. */
+export async function runArtillery(dir: string, script: string, timeoutMs: number, preload?: string): Promise<ArtilleryRun> {
   const reportPath = join(dir, 'report.json');
   const child = spawn(process.execPath, [ARTILLERY_BIN, 'run', '--output', reportPath, script], {
     cwd: dir,
-    env: { ...process.env, NODE_PATH: TEST_MODULES, ARTILLERY_DISABLE_TELEMETRY: 'true', NO_COLOR: '1' },
+    env: {
+      ...process.env,
+      NODE_PATH: TEST_MODULES,
+      ARTILLERY_DISABLE_TELEMETRY: 'true',
+      NO_COLOR: '1',
+      ...(preload === undefined ? {} : { NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --require ${preload}`.trim() }),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

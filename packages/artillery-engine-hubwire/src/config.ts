@@ -9,6 +9,7 @@ import type { ArtilleryScript } from './artillery/surface.ts';
 import type { DeviceOptions } from './device/virtual-device.ts';
 import { TRANSPORTS, type Transport } from './device/transport.ts';
 import { ScenarioError } from './errors.ts';
+import { parseSlice, type Share } from './pool.ts';
 
 /** The engine's settings, defaults applied. */
 export interface EngineConfig {
@@ -30,6 +31,8 @@ export interface EngineConfig {
     /** Bound of one whole registration (default 30 s). */
     readonly timeoutMs: number;
   };
+  /** Pre-registered devices for `connect: { pool: true }`: the file, and this machine's slice of it. */
+  readonly pool?: { readonly file: string; readonly slice: Share };
   /** DeviceEngine options every device gets (keep-alive, in-flight window, subscriptions, model id). */
   readonly device: DeviceOptions;
   /** The script's folder: relative `ca` paths start there. */
@@ -41,9 +44,10 @@ export interface EngineConfig {
 /** IoT Hub's global DPS endpoint. */
 export const GLOBAL_DPS_HOST = 'global.azure-devices-provisioning.net';
 
-const CONFIG_KEYS = ['transport', 'host', 'port', 'ca', 'servername', 'timeout', 'tokenTtl', 'dps', 'keepAlive', 'maxInFlight', 'maxQueued', 'modelId', 'subscribe', 'cleanSession'];
+const CONFIG_KEYS = ['transport', 'host', 'port', 'ca', 'servername', 'timeout', 'tokenTtl', 'dps', 'pool', 'keepAlive', 'maxInFlight', 'maxQueued', 'modelId', 'subscribe', 'cleanSession'];
 const DPS_KEYS = ['host', 'port', 'idScope', 'timeout'];
 const SUBSCRIBE_KEYS = ['c2d', 'methods', 'twin'];
+const POOL_KEYS = ['file', 'slice'];
 
 const SCHEMES: Readonly<Record<string, Transport>> = { 'mqtts:': 'tls', 'tls:': 'tls', 'mqtt:': 'tcp', 'tcp:': 'tcp', 'wss:': 'wss', 'ws:': 'ws' };
 
@@ -59,6 +63,12 @@ export function readEngineConfig(script: ArtilleryScript, engineName: string): E
   const subscribe = record(o['subscribe'] ?? {}, `${where}.subscribe`);
   checkKeys(subscribe, SUBSCRIBE_KEYS, `${where}.subscribe`);
   const scriptDir = script._scriptPath === undefined ? process.cwd() : dirname(script._scriptPath);
+  const pool = o['pool'] === undefined ? undefined : record(o['pool'], `${where}.pool`);
+  if (pool !== undefined) checkKeys(pool, POOL_KEYS, `${where}.pool`);
+  const poolFile = pool === undefined ? undefined : optionalString(pool['file'], `${where}.pool.file`);
+  if (pool !== undefined && poolFile === undefined) throw new ScenarioError('invalid_scenario', `${where}.pool needs a file of connection strings`);
+  // An unset `{{ $env.SLICE }}` renders empty: the whole file.
+  const slice = pool?.['slice'] === '' ? undefined : optionalString(pool?.['slice'], `${where}.pool.slice`);
   const host = optionalString(o['host'], `${where}.host`) ?? target?.host;
   const port = optionalPort(o['port'], `${where}.port`) ?? target?.port;
   const ca = optionalString(o['ca'], `${where}.ca`);
@@ -84,6 +94,9 @@ export function readEngineConfig(script: ArtilleryScript, engineName: string): E
       ...(idScope === undefined ? {} : { idScope }),
       timeoutMs: optionalDuration(dps['timeout'], `${where}.dps.timeout`) ?? 30_000,
     },
+    ...(poolFile === undefined
+      ? {}
+      : { pool: { file: resolvePath(poolFile, scriptDir), slice: slice === undefined ? { index: 0, count: 1 } : parseSlice(slice, `${where}.pool.slice`) } }),
     device: {
       ...(keepAliveSeconds === undefined ? {} : { keepAliveSeconds }),
       ...(maxInFlight === undefined ? {} : { maxInFlight }),

@@ -15,6 +15,7 @@ import { messageOf, ScenarioError } from './errors.ts';
 import { ArtilleryMetrics } from './metrics.ts';
 import { compileFlow, processorFunction, runProcessorFunction } from './steps/compile.ts';
 import type { StepEnv } from './steps/kit.ts';
+import { DevicePool, workerShare } from './pool.ts';
 import { DeviceLeases, VirtualUser } from './user.ts';
 
 /** The name scripts use: `config.engines.hubwire` and `engine: hubwire`. */
@@ -29,6 +30,7 @@ export class HubwireEngine {
   readonly #users = new WeakMap<VuContext, VirtualUser>();
   readonly #caFiles = new Map<string, string>();
   readonly #reported = new Set<string>();
+  #pool: DevicePool | undefined;
 
   /** Called by Artillery once per worker. A bad config fails every user with a message instead of crashing the worker. */
   constructor(script: ArtilleryScript, _events: unknown, helpers: EngineHelpers) {
@@ -120,6 +122,12 @@ export class HubwireEngine {
         const user = this.#users.get(context);
         if (user === undefined) throw new ScenarioError('invalid_scenario', 'a step ran outside its scenario');
         return user;
+      },
+      takeFromPool: () => {
+        const pool = config.pool;
+        if (pool === undefined) throw new ScenarioError('invalid_scenario', 'connect.pool needs config.engines.hubwire.pool with a file of connection strings');
+        this.#pool ??= DevicePool.fromFile(pool.file, pool.slice, workerShare(this.#script.config.phases));
+        return this.#pool.take();
       },
       readCa: (path) => {
         let pem = this.#caFiles.get(path);

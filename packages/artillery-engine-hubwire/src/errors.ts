@@ -13,6 +13,8 @@ export type ErrorKind =
   | 'already_connected'
   /** Another virtual user of this worker holds the same device id (the hub would drop one of them). */
   | 'device_in_use'
+  /** Every device of this worker's share of the pool is in use. */
+  | 'pool_exhausted'
   /** The hub's address did not resolve. */
   | 'dns_error'
   /** Nothing listens at the hub's address. */

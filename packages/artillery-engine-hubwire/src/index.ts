@@ -8,3 +8,5 @@ export { COUNTERS, ERROR_CODE_PREFIX, ERROR_COUNTER_PREFIX, HISTOGRAMS, SEND_RAT
 export { targetEndpoint } from './config.ts';
 export type { Transport } from './device/transport.ts';
 export { STEP_NAMES } from './steps/compile.ts';
+export { DevicePool, parseDeviceFile, parseSlice, shareOf, workerShare } from './pool.ts';
+export type { Lent, Share } from './pool.ts';

@@ -35,7 +35,7 @@ export class DeviceLeases {
 /** What one virtual user holds between steps. */
 export class VirtualUser {
   #device: VirtualDevice | undefined;
-  #release: (() => void) | undefined;
+  #releases: (() => void)[] = [];
 
   /** The connected (or last) device; throws `not_connected` before any connect step. */
   get device(): VirtualDevice {
@@ -48,10 +48,9 @@ export class VirtualUser {
     return this.#device !== undefined;
   }
 
-  /** Remembers the lease of the id about to connect (released by `release`). */
+  /** Remembers a lease taken for the device about to connect (given back by `release`). */
   hold(release: () => void): void {
-    this.#release?.();
-    this.#release = release;
+    this.#releases.push(release);
   }
 
   /** Makes `device` the user's device. */
@@ -59,15 +58,14 @@ export class VirtualUser {
     this.#device = device;
   }
 
-  /** Closes the device, if any, and gives its id back. */
+  /** Closes the device, if any, and gives back its id and pool device. */
   async release(): Promise<void> {
     const device = this.#device;
     this.#device = undefined;
     try {
       await device?.close();
     } finally {
-      this.#release?.();
-      this.#release = undefined;
+      for (const release of this.#releases.splice(0)) release();
     }
   }
 }

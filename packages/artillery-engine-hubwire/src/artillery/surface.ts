@@ -44,6 +44,8 @@ export interface ArtilleryScript {
     readonly target?: string;
     readonly engines?: Readonly<Record<string, unknown>>;
     readonly processor?: unknown;
+    /** Arrival phases; in each worker of `artillery run`, those Artillery divided carry `worker` (1-based) and `totalWorkers`. */
+    readonly phases?: readonly unknown[];
     readonly defaults?: { readonly think?: Readonly<Record<string, unknown>> };
   };
   /** The script's absolute path (set by `artillery run`). */

@@ -1,11 +1,13 @@
 /**
- * `connect`: a device from a connection string, or through DPS from a device id and a group key
+ * `connect`: a device from a connection string, lent by the device pool, or through DPS from a device id and a group key
  * (the device key derived from it, docs/protocol.md §13) or the device's own key; then TLS, TCP
  * or WebSocket to the hub, CONNECT, and the SUBACK of its subscriptions.
  *
  * ```yaml
  * - connect:
  *     connectionString: "{{ connectionString }}"   # from a CSV payload
+ * - connect:
+ *     pool: true                                   # a device of config.engines.hubwire.pool
  * - connect:
  *     deviceId: "thermostat-{{ $uuid }}"
  *     groupKey: "{{ $env.GROUP_KEY }}"
@@ -14,7 +16,7 @@
  */
 import { deriveGroupKey } from '@hubwire/sas';
 import type { Step } from '../artillery/surface.ts';
-import { checkKeys, optionalDuration, optionalPort, optionalString, record, resolvePath, transportOf } from '../config.ts';
+import { checkKeys, optionalBoolean, optionalDuration, optionalPort, optionalString, record, resolvePath, transportOf } from '../config.ts';
 import { connectionStringCredentials, keyCredentials, type DeviceCredentials, type TokenOptions } from '../device/auth.ts';
 import { provisionDevice } from '../device/provision.ts';
 import { dialer, type Endpoint, type Transport } from '../device/transport.ts';
@@ -23,7 +25,7 @@ import { messageOf, ScenarioError } from '../errors.ts';
 import { COUNTERS, HISTOGRAMS } from '../metrics.ts';
 import { asStep, render, specOf, type StepEnv } from './kit.ts';
 
-const KEYS = ['connectionString', 'deviceId', 'groupKey', 'deviceKey', 'idScope', 'transport', 'host', 'port', 'ca', 'servername', 'timeout', 'modelId', 'dpsHost', 'dpsPort'];
+const KEYS = ['pool', 'connectionString', 'deviceId', 'groupKey', 'deviceKey', 'idScope', 'transport', 'host', 'port', 'ca', 'servername', 'timeout', 'modelId', 'dpsHost', 'dpsPort'];
 
 /** Compiles a `connect` step. */
 export function connectStep(spec: unknown, env: StepEnv): Step {
@@ -40,8 +42,15 @@ export function connectStep(spec: unknown, env: StepEnv): Step {
     const token: TokenOptions = { ttlSeconds: config.tokenTtlSeconds };
     if (user.hasDevice && user.device.connected) throw new ScenarioError('already_connected', 'connect ran twice: disconnect first');
 
-    const connectionString = optionalString(o['connectionString'], 'connect.connectionString');
+    const fromPool = optionalBoolean(o['pool'], 'connect.pool') ?? false;
+    let connectionString = optionalString(o['connectionString'], 'connect.connectionString');
     const deviceId = optionalString(o['deviceId'], 'connect.deviceId');
+    if (fromPool) {
+      if (connectionString !== undefined || deviceId !== undefined) throw new ScenarioError('invalid_scenario', 'connect takes pool, connectionString or deviceId, not several');
+      const lent = env.takeFromPool();
+      user.hold(lent.release);
+      connectionString = lent.connectionString;
+    }
     let credentials: DeviceCredentials;
     if (connectionString !== undefined) {
       credentials = connectionStringCredentials(connectionString, token);
@@ -51,7 +60,7 @@ export function connectStep(spec: unknown, env: StepEnv): Step {
       user.hold(env.leases.acquire(deviceId));
       credentials = await provisioned(env, o, deviceId, transport, tls, token);
     } else {
-      throw new ScenarioError('invalid_scenario', 'connect needs connectionString, or deviceId with groupKey or deviceKey (DPS)');
+      throw new ScenarioError('invalid_scenario', 'connect needs connectionString, pool: true (config.engines.hubwire.pool), or deviceId with groupKey or deviceKey (DPS)');
     }
 
     const { identity, gatewayHostName } = credentials;

@@ -6,6 +6,7 @@ import type { EngineHelpers, ScenarioEvents, Step, VuContext } from '../artiller
 import type { EngineConfig } from '../config.ts';
 import { ScenarioError } from '../errors.ts';
 import type { ArtilleryMetrics } from '../metrics.ts';
+import type { Lent } from '../pool.ts';
 import type { DeviceLeases, VirtualUser } from '../user.ts';
 
 /** Everything a step compiler may use. */
@@ -21,6 +22,8 @@ export interface StepEnv {
   userOf(context: VuContext): VirtualUser;
   /** Reads a CA file once per worker. */
   readCa(path: string): string;
+  /** Lends a device of this worker's share of `config.pool`. */
+  takeFromPool(): Lent;
 }
 
 /** The body of a step: runs for one user, throws ScenarioError to fail it. */
