@@ -29,6 +29,13 @@ config:
   engines:
     hubwire:
       timeout: 10s
+  plugins:
+    ensure: {}
+  ensure:
+    thresholds:
+      - "hubwire.ack_latency.p99": 5000
+    conditions:
+      - expression: "hubwire.messages_acked == hubwire.messages_sent"
 scenarios:
   - name: thermostat
     engine: hubwire
@@ -90,6 +97,11 @@ describe('artillery run with artillery-engine-hubwire', () => {
     expect(counters['vusers.completed']).toBe(DEVICES.length);
     expect(counters['vusers.failed'] ?? 0).toBe(0);
     expect(Object.keys(counters).filter((name) => name.startsWith('errors.') || name.startsWith('hubwire.errors.'))).toEqual([]);
+  });
+
+  it("passes the script's ensure checks on hubwire metrics", () => {
+    expect(run.output).toMatch(/ok: hubwire\.ack_latency\.p99 < 5000/);
+    expect(run.output).toMatch(/ok: hubwire\.messages_acked == hubwire\.messages_sent/);
   });
 
   it('reports connects, every QoS 1 message acknowledged, and twin, method and C2D counts', () => {
