@@ -188,6 +188,38 @@ describe('artillery-engine-hubwire against the simulated hub', () => {
     }
   });
 
+  it('renews SAS tokens before they expire, so the hub never drops the device', async () => {
+    // This hub's clock runs 1.5 s behind: a token is still good for that long after its `se`,
+    // slack for a renewal on a loaded machine, while a device that never renews is still dropped.
+    const lagging = new SimHub({ clock: () => Date.now() - 1500 });
+    try {
+      const { mqttPort } = await lagging.start();
+      lagging.addDevice({ deviceId: 'renewing' });
+      lagging.addDevice({ deviceId: 'fixed-token' });
+      const h = harness({ target: `mqtt://127.0.0.1:${mqttPort}`, engines: { hubwire: { timeout: '5s', tokenTtl: 2 } } });
+      const flow = (cs: string): unknown[] => [
+        { connect: { connectionString: cs } },
+        { loop: [{ send: { body: '{{ $loopCount }}' } }, { think: '500ms' }], count: 10 },
+        { disconnect: {} },
+      ];
+      const renewing = await h.run(flow(lagging.connectionString('renewing')));
+      expect(renewing.error).toBeNull();
+      expect(h.count('hubwire.token_renewals')).toBeGreaterThanOrEqual(2);
+      expect(h.count('hubwire.messages_acked')).toBe(10);
+      // QoS 1 is at least once: a message in flight when the old connection closed is sent again.
+      const texts = lagging.telemetry((r) => r.deviceId === 'renewing').map((r) => r.text);
+      expect([...new Set(texts)]).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+      // A ready-made token cannot be renewed: the hub drops the device when it expires.
+      const fixed = `HostName=${lagging.hostName};DeviceId=fixed-token;SharedAccessSignature=${await lagging.sasToken('fixed-token', { ttlSeconds: 2 })}`;
+      const renewals = h.count('hubwire.token_renewals');
+      const dropped = await h.run(flow(fixed));
+      expect(kindOf(dropped.error)).toBe('connection_lost');
+      expect(h.count('hubwire.token_renewals')).toBe(renewals);
+    } finally {
+      await lagging.close();
+    }
+  });
+
   describe('failures end the user with a kind, within their bound', () => {
     it('a wrong key: connect_refused.not_authorized', async () => {
       const h = harness(tcp);

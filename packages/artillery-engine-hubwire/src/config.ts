@@ -22,7 +22,7 @@ export interface EngineConfig {
   readonly servername?: string;
   /** Bound of every wait: socket, CONNACK, SUBACK, PUBACKs, twin answers, C2D (default 10 s). */
   readonly timeoutMs: number;
-  /** Lifetime of each signed SAS token (default 3600 s): a user connected longer is dropped by the hub. */
+  /** Lifetime of each signed SAS token (default 3600 s); devices renew theirs before it runs out. */
   readonly tokenTtlSeconds: number;
   readonly dps: {
     readonly host: string;
@@ -87,7 +87,7 @@ export function readEngineConfig(script: ArtilleryScript, engineName: string): E
     ...(ca === undefined ? {} : { ca: resolvePath(ca, scriptDir) }),
     ...(servername === undefined ? {} : { servername }),
     timeoutMs: optionalDuration(o['timeout'], `${where}.timeout`) ?? 10_000,
-    tokenTtlSeconds: optionalInteger(o['tokenTtl'], `${where}.tokenTtl`, 60, 365 * 24 * 3600) ?? 3600,
+    tokenTtlSeconds: optionalInteger(o['tokenTtl'], `${where}.tokenTtl`, 2, 365 * 24 * 3600) ?? 3600,
     dps: {
       host: optionalString(dps['host'], `${where}.dps.host`) ?? GLOBAL_DPS_HOST,
       ...(dpsPort === undefined ? {} : { port: dpsPort }),

@@ -20,6 +20,7 @@ export const COUNTERS = {
   methodsReceived: 'hubwire.methods_received',
   methodsAnswered: 'hubwire.methods_answered',
   c2dReceived: 'hubwire.c2d_received',
+  tokenRenewals: 'hubwire.token_renewals',
 } as const;
 
 /** Histogram names (milliseconds). */

@@ -13,13 +13,21 @@ export interface Identity {
   readonly moduleId?: string;
 }
 
+/** A CONNECT password and, for a signed one, when it expires (seconds since the epoch, the token's `se`). */
+export interface Password {
+  readonly password: string;
+  readonly expiresAt?: number;
+}
+
 /** An identity, the host its connection string says to dial, and its CONNECT password. */
 export interface DeviceCredentials {
   readonly identity: Identity;
   /** `GatewayHostName`, when the connection string routes through a gateway. */
   readonly gatewayHostName?: string;
+  /** Whether `password` signs a fresh token each time (a key), so an expiring one can be renewed. */
+  readonly renewable: boolean;
   /** Signs (or returns) the password for the next CONNECT. */
-  password(): Promise<string>;
+  password(): Promise<Password>;
 }
 
 /** Lifetime and wall clock of signed tokens. */
@@ -42,11 +50,11 @@ export function connectionStringCredentials(text: string, token: TokenOptions): 
     const key = cs.sharedAccessKey;
     const keyName = cs.sharedAccessKeyName;
     const resourceUri = deviceResourceUri(cs.hostName, cs.deviceId, cs.moduleId);
-    return { identity, ...gateway, password: () => signToken(resourceUri, key, keyName, token) };
+    return { identity, ...gateway, renewable: true, password: () => signToken(resourceUri, key, keyName, token) };
   }
   if (cs.sharedAccessSignature !== undefined) {
-    const fixed = cs.sharedAccessSignature;
-    return { identity, ...gateway, password: () => Promise.resolve(fixed) };
+    const fixed = { password: cs.sharedAccessSignature };
+    return { identity, ...gateway, renewable: false, password: () => Promise.resolve(fixed) };
   }
   throw new ScenarioError('invalid_scenario', `connect.connectionString for ${cs.deviceId}: x509 identities need a client certificate, which this engine does not send`);
 }
@@ -54,19 +62,19 @@ export function connectionStringCredentials(text: string, token: TokenOptions): 
 /** Credentials for a device that signs with its own key (an individual key, or one derived from a DPS group key). */
 export function keyCredentials(identity: Identity, key: string, token: TokenOptions): DeviceCredentials {
   const resourceUri = deviceResourceUri(identity.hostName, identity.deviceId, identity.moduleId);
-  return { identity, password: () => signToken(resourceUri, key, undefined, token) };
+  return { identity, renewable: true, password: () => signToken(resourceUri, key, undefined, token) };
 }
 
 /** The DPS password of a registration: a token for `{idScope}/registrations/{id}` with `skn=registration` (docs/protocol.md §13). */
-export function dpsPassword(idScope: string, registrationId: string, key: string, token: TokenOptions): Promise<string> {
-  return signToken(dpsResourceUri(idScope, registrationId), key, 'registration', token);
+export async function dpsPassword(idScope: string, registrationId: string, key: string, token: TokenOptions): Promise<string> {
+  return (await signToken(dpsResourceUri(idScope, registrationId), key, 'registration', token)).password;
 }
 
 /** Signs a SAS token valid `ttlSeconds` from now on the wall clock. */
-async function signToken(resourceUri: string, key: string, keyName: string | undefined, token: TokenOptions): Promise<string> {
+async function signToken(resourceUri: string, key: string, keyName: string | undefined, token: TokenOptions): Promise<Password> {
   const expiresAt = Math.floor((token.wallClock ?? Date.now)() / 1000) + token.ttlSeconds;
   try {
-    return await createSasToken({ resourceUri, key, expiresAt, keyName });
+    return { password: await createSasToken({ resourceUri, key, expiresAt, keyName }), expiresAt };
   } catch (error) {
     throw new ScenarioError('invalid_scenario', `cannot sign a SAS token for ${resourceUri}: ${messageOf(error)}`);
   }

@@ -62,8 +62,14 @@ export class EngineLink<E> {
     return this.#stream !== undefined;
   }
 
-  /** Closes the stream (after what was written), waits for it to close (≤ 2 s) and stops the loop's timer. */
+  /** Closes the stream and stops the loop's timer for good. */
   async close(): Promise<void> {
+    await this.closeStream();
+    this.loop.close();
+  }
+
+  /** Closes the stream (after what was written) and waits for it to close (≤ 2 s); the loop can take another. */
+  async closeStream(): Promise<void> {
     const stream = this.#stream;
     this.loop.detach();
     if (stream !== undefined) {
@@ -77,6 +83,5 @@ export class EngineLink<E> {
       this.#stream = undefined;
       this.#onStreamClosed = undefined;
     }
-    this.loop.close();
   }
 }

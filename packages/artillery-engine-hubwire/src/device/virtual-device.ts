@@ -2,7 +2,9 @@
  * One virtual device: a DeviceEngine on one connection, with promise-style steps (connect,
  * publish and wait for PUBACKs, twin requests, C2D waits) and the metrics each one measures.
  * A load test treats a lost connection as a failure, so there is no reconnect here: the loss
- * ends every pending wait at once, and the scenario reports it.
+ * ends every pending wait at once, and the scenario reports it. The one planned reconnect is
+ * the SAS renewal (docs/protocol.md §4): on `token-expiring`, DISCONNECT and CONNECT again with
+ * a new token; the engine keeps unacknowledged telemetry and pending twin requests across it.
  */
 import { DeviceEngine, QueueFullError, text } from '@hubwire/core';
 import type { C2dEvent, DeviceEngineOptions, DeviceEvent, MethodRequestEvent, ReportedPatchedEvent, TelemetryOptions, TwinEvent } from '@hubwire/core';
@@ -52,6 +54,10 @@ export class VirtualDevice {
   #sessionPresent = false;
   #subscribed = false;
   #failure: ScenarioError | undefined;
+  /** Where and within what time the device connected, for renewals. */
+  #dial: { readonly dialer: Dialer; readonly timeoutMs: number } | undefined;
+  #renewing = false;
+  #closed = false;
 
   /** A device for `credentials`; nothing happens until `connect`. Throws ScenarioError for bad engine options. */
   constructor(credentials: DeviceCredentials, options: DeviceOptions, metrics: MetricsSink) {
@@ -67,9 +73,9 @@ export class VirtualDevice {
     this.#link = new EngineLink<DeviceEvent>(this.#engine, (event) => this.#onEvent(event));
   }
 
-  /** Whether the device is connected now. */
+  /** Whether the device is connected now, or reconnecting to renew its token (intents then wait in the engine). */
   get connected(): boolean {
-    return this.#engine.state === 'connected' && this.#link.isOpen;
+    return this.#renewing || (this.#engine.state === 'connected' && this.#link.isOpen);
   }
 
   /**
@@ -79,25 +85,55 @@ export class VirtualDevice {
   async connect(dial: Dialer, timeoutMs: number): Promise<void> {
     if (this.#link.isOpen) throw new ScenarioError('already_connected', `${this.credentials.identity.deviceId} is already connected`);
     this.#failure = undefined;
-    this.#connackAt = undefined;
-    this.#subscribed = false;
-    const password = await this.credentials.password();
-    const started = this.#link.now();
-    const remaining = (): number => Math.max(1, timeoutMs - (this.#link.now() - started));
+    this.#closed = false;
     try {
-      await this.#link.open(dial, timeoutMs);
-      this.#link.loop.act((now) => this.#engine.connect(now, { password }));
-      const connackAt = await this.#waits.until(() => this.#failed() ?? this.#connackAt, remaining(), () => timedOut('CONNACK', timeoutMs));
+      const { started, connackAt } = await this.#open(dial, timeoutMs);
       this.#metrics.time(HISTOGRAMS.connectTime, connackAt - started);
       if (this.#waitsForSubscriptions && !this.#sessionPresent) {
-        await this.#waits.until(() => this.#failed() ?? (this.#subscribed || undefined), remaining(), () => timedOut('SUBACK', timeoutMs));
+        const remaining = Math.max(1, timeoutMs - (this.#link.now() - started));
+        await this.#waits.until(() => this.#failed() ?? (this.#subscribed || undefined), remaining, () => timedOut('SUBACK', timeoutMs));
         this.#metrics.time(HISTOGRAMS.subscribeTime, this.#link.now() - connackAt);
       }
     } catch (error) {
       await this.close();
       throw error;
     }
+    this.#dial = { dialer: dial, timeoutMs };
     this.#metrics.count(COUNTERS.connects);
+  }
+
+  /** Signs a password, opens the socket, sends CONNECT and waits for CONNACK, within `timeoutMs`. */
+  async #open(dial: Dialer, timeoutMs: number): Promise<{ started: number; connackAt: number }> {
+    this.#connackAt = undefined;
+    this.#subscribed = false;
+    const { password, expiresAt } = await this.credentials.password();
+    const started = this.#link.now();
+    await this.#link.open(dial, timeoutMs);
+    // The token's `se` is wall-clock seconds; the engine counts on the link's monotonic clock.
+    const passwordExpiresAt = expiresAt === undefined || !this.credentials.renewable ? undefined : started + (expiresAt * 1000 - Date.now());
+    this.#link.loop.act((now) => this.#engine.connect(now, { password, ...(passwordExpiresAt === undefined ? {} : { passwordExpiresAt }) }));
+    const remaining = Math.max(1, timeoutMs - (this.#link.now() - started));
+    const connackAt = await this.#waits.until(() => this.#failed() ?? this.#connackAt, remaining, () => timedOut('CONNACK', timeoutMs));
+    return { started, connackAt };
+  }
+
+  /** Renews the SAS token: DISCONNECT (keeping pending requests), then CONNECT with a fresh token; a failure fails the device. */
+  async #renew(): Promise<void> {
+    const dial = this.#dial;
+    if (dial === undefined || this.#renewing || this.#closed || !this.credentials.renewable) return;
+    this.#renewing = true;
+    try {
+      this.#link.loop.act((now) => this.#engine.disconnect(now, { renewing: true }));
+      await this.#link.closeStream();
+      if (this.#closed) return;
+      await this.#open(dial.dialer, dial.timeoutMs);
+      this.#metrics.count(COUNTERS.tokenRenewals);
+    } catch (error) {
+      if (!this.#closed) this.#fail(error instanceof ScenarioError ? error : new ScenarioError('connection_lost', `token renewal failed: ${messageOf(error)}`));
+    } finally {
+      this.#renewing = false;
+      this.#waits.check();
+    }
   }
 
   /** Publishes one telemetry message; returns its id when it awaits a PUBACK (QoS 1). */
@@ -170,7 +206,7 @@ export class VirtualDevice {
     try {
       if (this.connected && this.#acks.size > 0) await this.waitForAcks(undefined, timeoutMs);
     } finally {
-      const wasConnected = this.connected;
+      const wasConnected = this.connected && !this.#renewing;
       await this.close();
       if (wasConnected) this.#metrics.count(COUNTERS.disconnects);
     }
@@ -178,6 +214,7 @@ export class VirtualDevice {
 
   /** Closes at once: DISCONNECT when connected, socket closed, pending waits and method answers dropped. */
   async close(): Promise<void> {
+    this.#closed = true;
     for (const timer of this.#answerTimers) clearTimeout(timer);
     this.#answerTimers.clear();
     if (this.#engine.state === 'connected' || this.#engine.state === 'connecting') {
@@ -260,8 +297,10 @@ export class VirtualDevice {
         this.#fail(new ScenarioError('connection_lost', `${this.credentials.identity.deviceId} lost its connection: ${event.reason}${event.detail === undefined ? '' : ` (${event.detail})`}`));
         void this.#link.close();
         break;
-      case 'disconnected':
       case 'token-expiring':
+        void this.#renew();
+        break;
+      case 'disconnected':
       case 'module-input':
         break;
       default:
