@@ -98,6 +98,31 @@ describe('artillery-engine-hubwire against the simulated hub', () => {
     expect(h.metrics.started).toBe(1);
   });
 
+  it('connects over TLS and WebSocket-over-TLS when given the hub\'s CA, and names the failure without it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hubwire-ca-'));
+    try {
+      writeFileSync(join(dir, 'hub-ca.pem'), addresses.caPem);
+      const cs = device('tls-device');
+      const tls = harness({ target: `mqtts://127.0.0.1:${addresses.mqttsPort}`, engines: { hubwire: { timeout: '5s', ca: join(dir, 'hub-ca.pem') } } });
+      const overTls = await tls.run([{ connect: { connectionString: cs } }, { send: { body: 'over tls' } }, { disconnect: {} }]);
+      expect(overTls.error).toBeNull();
+      // The CA can be given on the step too; here over WSS.
+      const wss = harness({ target: `wss://127.0.0.1:${addresses.wssPort}`, engines: { hubwire: { timeout: '5s' } } });
+      const overWss = await wss.run([{ connect: { connectionString: cs, ca: join(dir, 'hub-ca.pem') } }, { send: { body: 'over wss' } }, { disconnect: {} }]);
+      expect(overWss.error).toBeNull();
+      expect(hub.telemetry((r) => r.deviceId === 'tls-device').map((r) => r.text)).toEqual(['over tls', 'over wss']);
+      // Without the CA the hub's certificate is not trusted: tls_error, saying where.
+      const untrusted = harness({ target: `mqtts://127.0.0.1:${addresses.mqttsPort}`, engines: { hubwire: { timeout: '5s' } } });
+      const refused = await untrusted.run([{ connect: { connectionString: cs } }]);
+      expect(kindOf(refused.error)).toBe('tls_error');
+      expect(refused.error?.message).toContain(`tls://127.0.0.1:${addresses.mqttsPort}`);
+      const refusedWss = await wss.run([{ connect: { connectionString: cs } }]);
+      expect(kindOf(refusedWss.error)).toBe('tls_error');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('provisions through DPS with a group key, then connects to the assigned hub', async () => {
     const { key } = hub.dps.addGroupEnrollment();
     const h = harness({
@@ -271,7 +296,7 @@ describe('artillery-engine-hubwire against the simulated hub', () => {
       const h = harness(tcp);
       const user = h.run([{ connect: { connectionString: device('dropped') } }, { waitForC2d: { timeout: '20s' } }]);
       await hub.waitForConnection('dropped', { timeoutMs: 5000 });
-      hub.disconnectDevice('dropped');
+      await hub.disconnectDevice('dropped');
       const { error, ms } = await user;
       expect(kindOf(error)).toBe('connection_lost');
       expect(ms).toBeLessThan(10_000);
