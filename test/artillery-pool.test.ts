@@ -9,19 +9,23 @@ import { describe, expect, it } from 'vitest';
 const cs = (n: number): string => `HostName=h.local;DeviceId=d${n};SharedAccessKey=a2V5`;
 
 describe('device files', () => {
-  it('reads lines, a CSV first column, comments and quotes', () => {
-    expect(parseDeviceFile(`# fleet\n${cs(1)}\n\n"${cs(2)}",lab\r\n${cs(3)},x,y\n`, 'f')).toEqual([cs(1), cs(2), cs(3)]);
+  it('reads lines, a CSV first column and quotes, skipping headers, comments and blank lines', () => {
+    expect(parseDeviceFile(`connectionString,room\n# fleet\n${cs(1)}\n\n"${cs(2)}",lab\r\n${cs(3)},x,y\n`, 'f')).toEqual([cs(1), cs(2), cs(3)]);
   });
 
-  it('reads JSON: an array of strings, of objects with connectionString, or an object of either', () => {
+  it('reads device connection strings anywhere in JSON, skipping other strings', () => {
     expect(parseDeviceFile(JSON.stringify([cs(1), cs(2)]), 'f')).toEqual([cs(1), cs(2)]);
     expect(parseDeviceFile(JSON.stringify([{ deviceId: 'd1', connectionString: cs(1) }]), 'f')).toEqual([cs(1)]);
-    expect(parseDeviceFile(JSON.stringify({ d1: cs(1), d2: { connectionString: cs(2) } }), 'f')).toEqual([cs(1), cs(2)]);
+    const state = {
+      service: 'HostName=h.local;SharedAccessKeyName=service;SharedAccessKey=a2V5',
+      devices: { d1: cs(1), d2: { connectionString: cs(2), modules: { m: `${cs(2)};ModuleId=m` } } },
+    };
+    expect(parseDeviceFile(JSON.stringify(state), 'f')).toEqual([cs(1), cs(2), `${cs(2)};ModuleId=m`]);
   });
 
-  it('refuses a file without any connection string, or broken JSON, naming it', () => {
-    expect(() => parseDeviceFile('# nothing\n\n', 'devices.txt')).toThrow('devices.txt: no connection strings found');
-    expect(() => parseDeviceFile('[1, 2]', 'devices.json')).toThrow('devices.json: no connection strings found');
+  it('refuses a file without any device connection string, or broken JSON, naming it', () => {
+    expect(() => parseDeviceFile('connectionString\n# nothing\n', 'devices.txt')).toThrow('devices.txt: no device connection strings (HostName=…;DeviceId=…) found');
+    expect(() => parseDeviceFile('[1, "HostName=h;SharedAccessKeyName=s;SharedAccessKey=k"]', 'devices.json')).toThrow(/devices.json: no device connection strings/);
     expect(() => parseDeviceFile('{"a":', 'devices.json')).toThrow(/devices.json: not valid JSON/);
   });
 });

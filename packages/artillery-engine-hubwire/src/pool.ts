@@ -5,9 +5,10 @@
  * of the file (Artillery numbers the workers of `artillery run` in each phase it divides), each
  * machine its own `slice`, and within a worker lends a device only while no other user holds it.
  *
- * The file holds connection strings: one per line (a CSV's first column; `#` comments and blank
- * lines skipped), or JSON, either an array of strings or of objects with `connectionString`, or
- * an object whose values are those.
+ * The file holds device connection strings: one per line (a CSV's first column), or anywhere in a
+ * JSON document (an array of them, a map of device ids to them, objects with `connectionString`…).
+ * Only strings that name a `DeviceId` count, so a header line, a comment or a service connection
+ * string kept beside the devices is skipped.
  */
 import { readFileSync } from 'node:fs';
 import { messageOf, ScenarioError } from './errors.ts';
@@ -82,10 +83,13 @@ export function shareOf<T>(entries: readonly T[], machine: Share, worker: Share)
   return entries.filter((_, i) => i % machine.count === machine.index).filter((_, i) => i % worker.count === worker.index);
 }
 
-/** The connection strings of a device file (lines, or JSON); throws `invalid_scenario` when there are none. */
+/** A device (or module) connection string: it names a DeviceId. */
+const DEVICE_CONNECTION_STRING = /(?:^|;)\s*DeviceId=/i;
+
+/** The device connection strings of a file (lines, or JSON), in file order; throws `invalid_scenario` when there are none. */
 export function parseDeviceFile(text: string, where: string): string[] {
   const trimmed = text.trim();
-  let entries: string[];
+  let candidates: string[];
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
     let data: unknown;
     try {
@@ -93,16 +97,20 @@ export function parseDeviceFile(text: string, where: string): string[] {
     } catch (error) {
       throw new ScenarioError('invalid_scenario', `${where}: not valid JSON: ${messageOf(error)}`);
     }
-    const items = Array.isArray(data) ? data : Object.values(data as Record<string, unknown>);
-    entries = items.map((item) => (typeof item === 'object' && item !== null ? (item as { connectionString?: unknown }).connectionString : item)).filter((item): item is string => typeof item === 'string');
+    candidates = stringsIn(data);
   } else {
-    entries = trimmed
-      .split(/\r?\n/)
-      .map((line) => (line.split(',')[0] ?? '').trim().replace(/^"(.*)"$/, '$1'))
-      .filter((line) => line !== '' && !line.startsWith('#'));
+    candidates = trimmed.split(/\r?\n/).map((line) => (line.split(',')[0] ?? '').trim().replace(/^"(.*)"$/, '$1'));
   }
-  if (entries.length === 0) throw new ScenarioError('invalid_scenario', `${where}: no connection strings found`);
+  const entries = candidates.filter((candidate) => DEVICE_CONNECTION_STRING.test(candidate));
+  if (entries.length === 0) throw new ScenarioError('invalid_scenario', `${where}: no device connection strings (HostName=…;DeviceId=…) found`);
   return entries;
+}
+
+/** Every string in a JSON value, depth first, in document order. */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (typeof value !== 'object' || value === null) return [];
+  return (Array.isArray(value) ? value : Object.values(value)).flatMap(stringsIn);
 }
 
 /** Parses a machine slice `k/n` (k from 1 to n) into a share. */
