@@ -108,7 +108,7 @@ describe('encodeConnect against mqtt-packet', () => {
       fc.property(connectOptions, (o) => {
         const bytes = encodeConnect(o);
         expect(sameBytes(bytes, generated(o))).toBe(true);
-        expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype); // never a Buffer (STYLE.md §4)
+        expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype); // never a Buffer (docs/design.md "Portability")
       }),
       { numRuns: 400 },
     );
