@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimHub, type SimHubAddresses } from '@hubwire/sim-hub';
 import { HubwireEngine, ScenarioError, type ArtilleryScript, type EngineHelpers } from 'artillery-engine-hubwire';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from './support/mosquitto.ts';
 import { artilleryContext, artilleryHelpers, type RecordedMetrics } from './support/artillery.ts';
 
@@ -338,11 +338,28 @@ describe('artillery-engine-hubwire against the simulated hub', () => {
       expect(h.metrics.errors).toEqual([]);
     });
 
-    it('a broken scenario fails every user as invalid_scenario, saying what is wrong', async () => {
+    it('a broken scenario fails every user as invalid_scenario, saying what is wrong once per worker', async () => {
+      const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+      try {
+        await brokenScenarios();
+        expect(printed.mock.calls.map((call) => String(call[0]))).toEqual([
+          expect.stringContaining('unknown step "sendd"'),
+          expect.stringContaining('unknown setting "qso"'),
+          expect.stringContaining('a loop needs count'),
+          expect.stringContaining('connect.connectionString'),
+          expect.stringContaining('config.engines.hubwire.transport'),
+        ]);
+      } finally {
+        printed.mockRestore();
+      }
+    });
+
+    async function brokenScenarios(): Promise<void> {
       const h = harness(tcp);
       const typo = await h.run([{ connect: { connectionString: 'x' } }, { sendd: { body: 'x' } }]);
       expect(kindOf(typo.error)).toBe('invalid_scenario');
       expect(typo.error?.message).toContain('unknown step "sendd"');
+      await h.run([{ connect: { connectionString: 'x' } }, { sendd: { body: 'x' } }]); // said once already
       const key = await h.run([{ send: { body: 'x', qso: 1 } }]);
       expect(key.error?.message).toContain('send: unknown setting "qso"');
       const loop = await h.run([{ loop: [{ think: 1 }] }]);
@@ -351,7 +368,7 @@ describe('artillery-engine-hubwire against the simulated hub', () => {
       expect(cs.error?.message).toContain('connect.connectionString');
       const config = await harness({ target: 'x', engines: { hubwire: { transport: 'tsl' } } }).run([{ connect: {} }]);
       expect(config.error?.message).toBe('config.engines.hubwire.transport must be one of tls, tcp, wss, ws, got "tsl"');
-      expect(h.metrics.errors).toEqual(['hubwire.invalid_scenario', 'hubwire.invalid_scenario', 'hubwire.invalid_scenario', 'hubwire.invalid_scenario']);
-    });
+      expect(h.metrics.errors).toEqual(Array.from({ length: 5 }, () => 'hubwire.invalid_scenario'));
+    }
   });
 });
