@@ -82,7 +82,8 @@ export async function startFrontDoors(options: FrontDoorOptions): Promise<FrontD
           listener = await listenWebSocket(accept, secure, what);
           break;
         case 'https':
-          listener = await listenHttp(options.service, secure, what);
+          // Also MQTT over WebSocket on /$iothub/websocket: the real hub serves both on 443.
+          listener = await listenHttp(options.service, secure, what, hub.handle);
           break;
         case 'http':
           listener = await listenHttp(options.service, listenOptions, what);

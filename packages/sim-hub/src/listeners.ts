@@ -86,13 +86,21 @@ export async function listenWebSocket(accept: (connection: TappedConnection) => 
   };
 }
 
-/** Listens for HTTP (or HTTPS) requests, e.g. the service REST API and dashboard; close() also ends open streams (SSE). */
-export async function listenHttp(handler: RequestListener, options: ListenOptions = {}, what = 'HTTP'): Promise<Listener> {
+/**
+ * Listens for HTTP (or HTTPS) requests, e.g. the service REST API and dashboard; close() also ends open
+ * streams (SSE). With `acceptMqtt`, MQTT over WebSocket is served on `/$iothub/websocket` of the same
+ * port, as IoT Hub serves both on 443.
+ */
+export async function listenHttp(handler: RequestListener, options: ListenOptions = {}, what = 'HTTP', acceptMqtt?: (connection: TappedConnection) => void): Promise<Listener> {
   const http = createWebServer(handler, options);
+  const transport: Transport = options.tls === undefined ? 'ws' : 'wss';
+  const wss = acceptMqtt === undefined ? undefined : attachMqttWebSocket(http, (stream) => acceptMqtt(new TappedConnection(stream, transport)));
   const port = await listen(http, options, what);
   return {
     port,
     close: async () => {
+      for (const client of wss?.clients ?? []) client.terminate();
+      if (wss !== undefined) await new Promise<void>((resolve) => wss.close(() => resolve()));
       http.closeAllConnections();
       await closeServer(http);
     },

@@ -69,7 +69,8 @@ export class SimHub {
     this.#options = options;
     this.#onLog = options.onLog;
     this.stateDir = options.stateDir;
-    if (options.stateDir !== undefined) mkdirSync(options.stateDir, { recursive: true });
+    // Private: the folder holds device keys, the service key and the CA's private key.
+    if (options.stateDir !== undefined) mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
     const saved = options.stateDir === undefined ? undefined : readStateFile(options.stateDir);
     this.hostName = options.hostName ?? saved?.hostName ?? DEFAULT_HOST_NAME;
     const clock = options.clock ?? Date.now;
@@ -196,6 +197,11 @@ export class SimHub {
     const identity = this.#state.registry.add(spec);
     this.#log(`hub: registered ${identity.clientId} (${identity.x509 ? 'x509' : 'symmetric key'})`);
     return identity;
+  }
+
+  /** Every registered device and module, in registration order. */
+  identities(): RegisteredIdentity[] {
+    return this.#state.registry.list();
   }
 
   /** The registered identity, or undefined. */
