@@ -73,8 +73,9 @@ export async function listenTcp(accept: (connection: TappedConnection) => void, 
 export async function listenWebSocket(accept: (connection: TappedConnection) => void, options: ListenOptions = {}, what = 'MQTT over WebSocket'): Promise<Listener> {
   const http = createWebServer((_request, response) => response.writeHead(404).end(), options);
   const transport: Transport = options.tls === undefined ? 'ws' : 'wss';
-  const wss = attachMqttWebSocket(http, (stream) => accept(new TappedConnection(stream, transport)));
   const port = await listen(http, options, what);
+  // Attached once bound: ws re-emits the server's errors, and a failed listen has already been reported.
+  const wss = attachMqttWebSocket(http, (stream) => accept(new TappedConnection(stream, transport)));
   return {
     port,
     close: async () => {
@@ -94,8 +95,8 @@ export async function listenWebSocket(accept: (connection: TappedConnection) => 
 export async function listenHttp(handler: RequestListener, options: ListenOptions = {}, what = 'HTTP', acceptMqtt?: (connection: TappedConnection) => void): Promise<Listener> {
   const http = createWebServer(handler, options);
   const transport: Transport = options.tls === undefined ? 'ws' : 'wss';
-  const wss = acceptMqtt === undefined ? undefined : attachMqttWebSocket(http, (stream) => acceptMqtt(new TappedConnection(stream, transport)));
   const port = await listen(http, options, what);
+  const wss = acceptMqtt === undefined ? undefined : attachMqttWebSocket(http, (stream) => acceptMqtt(new TappedConnection(stream, transport)));
   return {
     port,
     close: async () => {
@@ -117,6 +118,8 @@ function attachMqttWebSocket(server: HttpServer, accept: (stream: Duplex) => voi
     handleProtocols: (protocols: Set<string>) => (protocols.has(WEBSOCKET_PROTOCOL) ? WEBSOCKET_PROTOCOL : false),
   });
   wss.on('connection', (socket) => accept(createWebSocketStream(socket)));
+  // The HTTP server reports its own errors; a copy re-emitted here must not become an uncaught exception.
+  wss.on('error', () => undefined);
   return wss;
 }
 
