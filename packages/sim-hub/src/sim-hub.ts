@@ -66,7 +66,8 @@ export class SimHub {
     this.hostName = options.hostName ?? saved?.hostName ?? DEFAULT_HOST_NAME;
     const clock = options.clock ?? Date.now;
     const changed = (): void => this.#persister?.schedule();
-    this.#state = createHubState(this.hostName, clock, options.maxTelemetryRecords ?? 10_000, (line) => this.#log(line), changed);
+    const log = options.onLog === undefined ? undefined : (line: string): void => this.#log(line);
+    this.#state = createHubState(this.hostName, clock, options.maxTelemetryRecords ?? 10_000, log, changed);
     this.dps = new DpsService(
       options.dps ?? {},
       clock,

@@ -43,9 +43,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     await writeFileAtomic(join(options.stateDir, 'ca.pem'), addresses.caPem);
     await writeFileAtomic(join(options.stateDir, 'connection-strings.json'), `${JSON.stringify(info, null, 2)}\n`, 0o600);
     console.log(summary(info, addresses, options.stateDir));
-    const stopStats = options.statsSeconds > 0 ? startStatsLine(hub, options.statsSeconds * 1000) : () => undefined;
+    const stopStats = options.statsSeconds > 0 ? startStatsLine(hub, options.statsSeconds * 1000) : undefined;
     const signal = await stopSignal(hub);
-    stopStats();
+    stopStats?.();
     console.log(`${NAME}: ${signal}, stopping`);
     await hub.close();
     return 0;

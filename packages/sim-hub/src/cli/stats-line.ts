@@ -1,10 +1,10 @@
 /** A periodic one-line report of a running hub: connections, telemetry per second, memory. */
 import type { SimHub } from '../sim-hub.ts';
 
-/** Prints a stats line every `intervalMs`; returns a function that stops it. */
+/** Prints a stats line every `intervalMs`; returns a function that stops it after printing a last one. */
 export function startStatsLine(hub: SimHub, intervalMs: number, print: (line: string) => void = (line) => console.log(line)): () => void {
   let last = { at: performance.now(), telemetry: hub.stats().telemetryReceived };
-  const timer = setInterval(() => {
+  const report = (): void => {
     const now = performance.now();
     const stats = hub.stats();
     const rate = ((stats.telemetryReceived - last.telemetry) * 1000) / (now - last.at);
@@ -14,9 +14,13 @@ export function startStatsLine(hub: SimHub, intervalMs: number, print: (line: st
       `stats: ${hub.connectedDevices().length} connected, ${rate.toFixed(0)} telemetry/s, ${stats.telemetryReceived} telemetry in all, ` +
         `rss ${mib(memory.rss)} MiB, heap ${mib(memory.heapUsed)}/${mib(memory.heapTotal)} MiB`,
     );
-  }, intervalMs);
+  };
+  const timer = setInterval(report, intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    report();
+  };
 }
 
 function mib(bytes: number): string {
