@@ -144,7 +144,8 @@ const result: LoadResult = {
   devicesEverConnected: everConnected.size,
   hubExitCode: hubCode,
   hubPeakConnected: Math.max(0, ...samples.map((sample) => sample.connected)),
-  hubMeanRatePerSecond: steady.length === 0 ? 0 : steady.reduce((sum, sample) => sum + sample.rate, 0) / steady.length,
+  // Counted by the hub between the first and last stats lines of the steady phase, over the time between them.
+  hubMeanRatePerSecond: steady.length < 2 ? 0 : (steady.at(-1)!.total - steady[0]!.total) / (steady.at(-1)!.atSeconds - steady[0]!.atSeconds),
   hubPeakRssMiB: Math.max(0, ...samples.map((sample) => sample.rssMiB)),
   hubPeakHeapUsedMiB: Math.max(0, ...samples.map((sample) => sample.heapUsedMiB)),
   clientRssMiB: Math.round(clientMemory.rss / 1_048_576),
