@@ -1,5 +1,5 @@
 /**
- * Chunking independence (h11's reader tests, STYLE.md §7): the hub's byte stream split at any
+ * Chunking independence (h11's reader tests, docs/design.md "Tests and benchmarks"): the hub's byte stream split at any
  * fast-check-chosen points produces exactly the events and acknowledgements of the whole stream.
  */
 import fc from 'fast-check';

@@ -1,6 +1,7 @@
 /**
  * The simulated hub's identity registry: devices and modules, each with a symmetric key (SAS) or
- * marked X.509. Keys are 32 random bytes, base64, like the portal's (docs/protocol.md §4).
+ * marked X.509. Keys are 32 random bytes, base64: the hub documents no key size, DPS takes 16–64 bytes
+ * (docs/protocol.md §4).
  */
 import { randomBytes } from 'node:crypto';
 import { formatConnectionString } from '@hubwire/sas';

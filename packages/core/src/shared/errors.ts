@@ -1,7 +1,7 @@
 /**
  * The errors hubwire throws. Only the application's own mistakes throw (a bad intent, an intent
  * in the wrong state, a full queue, a `now` that is not a finite number); anything the peer does
- * wrong becomes event data instead (STYLE.md §10). Every throw happens before the engine changes
+ * wrong becomes event data instead (docs/design.md "Rules the engine keeps"). Every throw happens before the engine changes
  * any state, so catching one leaves the engine exactly as it was.
  */
 

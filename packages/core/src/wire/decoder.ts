@@ -5,7 +5,7 @@
  * - `push(chunk)` queues a chunk by reference (no copy). `next()` decodes one packet at a time.
  * - Rule 1, bound before buffering: the fixed header and remaining length are read first and a
  *   packet announcing more than `maxPacketBytes` is refused before any of it is stored
- *   (mqtt-packet has no cap; STYLE.md §1 "Bound before you buffer"). A remaining length with a
+ *   (mqtt-packet has no cap; docs/design.md "Rules the engine keeps"). A remaining length with a
  *   continuation bit on its 4th byte is refused too (MQTT 3.1.1 §2.2.3 allows 4 bytes).
  * - Rule 2, zero copy when possible: a packet lying wholly inside one pushed chunk is decoded
  *   in place, and a PUBLISH payload is then a `subarray` view of that chunk. The caller must not

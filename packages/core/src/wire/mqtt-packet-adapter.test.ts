@@ -17,7 +17,7 @@ function parseFull(bytes: Uint8Array): Record<string, unknown> {
   return packets[0] as unknown as Record<string, unknown>;
 }
 
-/** True when the value is a plain Uint8Array, not a Buffer (STYLE.md §4). */
+/** True when the value is a plain Uint8Array, not a Buffer (docs/design.md "Portability"). */
 function isPlain(bytes: Uint8Array): boolean {
   return Object.getPrototypeOf(bytes) === Uint8Array.prototype;
 }

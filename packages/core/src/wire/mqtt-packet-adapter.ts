@@ -5,7 +5,7 @@
  * SUBSCRIBE, UNSUBSCRIBE) and parses whatever the fast decoder does not handle itself. It
  * speaks `Buffer`; everything leaving this file is a plain `Uint8Array` view over the same
  * memory (no copy). `Buffer` comes from the `buffer` module, as mqtt-packet imports it, so a
- * bundler can polyfill it outside Node (docs/design.md "Data flow", STYLE.md §4).
+ * bundler can polyfill it outside Node (docs/design.md "Portability").
  */
 import { Buffer } from 'buffer';
 import { generate, parser as createParser } from 'mqtt-packet';
