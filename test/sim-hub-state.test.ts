@@ -86,22 +86,24 @@ describe('a restart on the same state folder', () => {
     });
   });
 
-  it('keeps every field of a twin document, including ones only the service side writes', async () => {
+  it('keeps every field of a twin document: tags and the twin version the service side writes, and fields it does not know', async () => {
     const dir = tempStateDir();
     await withHub(dir, async (hub) => {
       hub.addDevice({ deviceId: 'dev1' });
       hub.updateDesired('dev1', { a: 1 });
+      hub.updateTwin('dev1', { tags: { site: 'lab' } });
     });
-    // A field the hub itself does not know (tags, say) is carried through untouched.
+    // A field this hub does not know (written by a later version, say) is carried through untouched.
     const path = join(dir, STATE_FILE);
     const file = JSON.parse(readFileSync(path, 'utf8')) as { twins: Record<string, Record<string, unknown>> };
-    file.twins['dev1']!['tags'] = { site: 'lab', $version: 4 };
+    file.twins['dev1']!['later'] = { kept: true };
     writeFileSync(path, JSON.stringify(file));
     await withHub(dir, async (hub) => {
+      expect(hub.serviceTwin('dev1')).toMatchObject({ tags: { site: 'lab' }, version: 3 });
       hub.updateDesired('dev1', { b: 2 });
     });
     const saved = JSON.parse(readFileSync(path, 'utf8')) as { twins: Record<string, Record<string, unknown>> };
-    expect(saved.twins['dev1']).toEqual({ desired: { a: 1, b: 2, $version: 3 }, reported: { $version: 1 }, tags: { site: 'lab', $version: 4 } });
+    expect(saved.twins['dev1']).toEqual({ desired: { a: 1, b: 2, $version: 3 }, reported: { $version: 1 }, tags: { site: 'lab' }, version: 4, later: { kept: true } });
   });
 
   it('saves changes while running, not only on close', async () => {

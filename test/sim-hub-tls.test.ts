@@ -87,12 +87,16 @@ describe('TLS listeners', () => {
     expect(await overWss.subscribe([['$dps/registrations/res/#', 1]])).toEqual([1]);
   });
 
-  it('answers on HTTPS and HTTP with the mounted service handler (404 with an IoT Hub error body until one is mounted)', async () => {
-    for (const url of [`https://127.0.0.1:${sim.ports.httpsPort}/devices/dev1?api-version=2021-04-12`, `http://127.0.0.1:${sim.ports.httpPort}/devices`]) {
-      const response = await get(url, sim.ports.caPem);
-      expect(response.status).toBe(404);
-      expect(response.type).toMatch(/^application\/json/);
-      expect(JSON.parse(response.body)).toMatchObject({ errorCode: 404000, message: expect.stringContaining('/devices') });
+  it('serves the service API and the dashboard on HTTPS and HTTP', async () => {
+    for (const base of [`https://127.0.0.1:${sim.ports.httpsPort}`, `http://127.0.0.1:${sim.ports.httpPort}`]) {
+      const unauthorized = await get(`${base}/devices/dev1?api-version=2021-04-12`, sim.ports.caPem);
+      expect(unauthorized.status).toBe(401);
+      expect(unauthorized.type).toMatch(/^application\/json/);
+      expect(JSON.parse(unauthorized.body)).toMatchObject({ Message: 'ErrorCode:IotHubUnauthorizedAccess;Unauthorized' });
+      const info = await get(`${base}/simhub/info`, sim.ports.caPem);
+      expect(JSON.parse(info.body)).toMatchObject({ hostName: sim.hub.hostName, policyName: 'iothubowner' });
+      const page = await get(`${base}/`, sim.ports.caPem);
+      expect(page.type).toBe('text/html; charset=utf-8');
     }
   });
 });

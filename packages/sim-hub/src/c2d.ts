@@ -17,6 +17,8 @@ export type DeliveryOutcome =
   | 'delivered'
   /** Not completed before its time to live ran out. */
   | 'expired'
+  /** Removed by the service before completion: its queue was purged or its identity deleted. */
+  | 'purged'
   /** The hub closed first. */
   | 'hub-closed';
 
@@ -154,12 +156,13 @@ export class DeviceBoundQueue {
     return undefined;
   }
 
-  /** Drops everything queued for an identity (it was deleted); each settles `expired`. */
-  purge(clientId: string): void {
+  /** Ends everything waiting or in flight for an identity as `purged` (its queue was purged, or it was deleted); returns how many. */
+  purge(clientId: string): number {
     const all = [...(this.#waiting.get(clientId) ?? []), ...(this.#inFlight.get(clientId)?.values() ?? [])];
-    for (const message of all) message.settle('expired');
+    for (const message of all) message.settle('purged');
     this.#waiting.delete(clientId);
     this.#inFlight.delete(clientId);
+    return all.length;
   }
 
   /** Settles everything as `hub-closed` (the messages themselves stay saved in the state folder). */

@@ -19,7 +19,6 @@ export { loadOrCreateTls, serverNames, TLS_FILES } from './tls/certificates.ts';
 export type { TlsMaterial } from './tls/certificates.ts';
 export { readStateFile, STATE_FILE, STATE_FORMAT, STATE_VERSION, StateFileError } from './state/state-file.ts';
 export type { HubSnapshot, ServicePolicy } from './state/state-file.ts';
-export { placeholderServiceHandler } from './service-placeholder.ts';
 
 // Registry and CONNECT checks
 export { clientIdOf, generateKey } from './registry.ts';
@@ -39,7 +38,12 @@ export type { TwinDocument, TwinRecord, TwinSection } from './twin-store.ts';
 
 // DPS
 export { DpsService } from './dps.ts';
-export type { DpsOptions, GroupEnrollmentSpec, IndividualEnrollmentSpec, RegistrationRecord } from './dps.ts';
+export type { DpsOptions, Enrollment, GroupEnrollmentSpec, IndividualEnrollmentSpec, RegistrationRecord } from './dps.ts';
+
+// Service side over HTTP(S): the REST API and the dashboard
+export { createServiceHandler, DPS_API_VERSIONS, HUB_API_VERSIONS, HUB_ERROR_CODES } from './service/index.ts';
+export type { ServiceHandler, ServiceOptions } from './service/index.ts';
+export type { ServiceTwinDocument, ServiceTwinUpdate } from './twin-store.ts';
 
 // Packet-level test client
 export { RawMqttClient } from './raw-mqtt-client.ts';

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import type { RequestListener } from 'node:http';
 import { join } from 'node:path';
 import { createSasToken, deviceResourceUri, hubCredentials, type MqttCredentials } from '@hubwire/sas';
 import { c2dTopic, moduleInputTopic, type MessagePropertiesInput } from '@hubwire/topics';
@@ -21,13 +22,14 @@ import { createHubState, type HubState, type SimHubStats } from './hub-state.ts'
 import type { MethodResult } from './methods.ts';
 import { clientIdOf, generateKey, type DeviceSpec, type RegisteredIdentity } from './registry.ts';
 import type { Feed } from './rules.ts';
-import { placeholderServiceHandler } from './service-placeholder.ts';
+import { purgeQueue, removeIdentity, updateServiceTwin } from './service/hub-operations.ts';
+import { createServiceHandler } from './service/index.ts';
 import type { ConnectedIdentity, DeliveryOptions, InvokeMethodOptions, SimHubAddresses, SimHubOptions } from './sim-hub-options.ts';
 import { restoreHub, snapshotHub } from './state/hub-persistence.ts';
 import { readStateFile, STATE_FILE, StatePersister, type ServicePolicy } from './state/state-file.ts';
 import type { TelemetryPredicate, TelemetryRecord } from './telemetry-log.ts';
 import { loadOrCreateTls, serverNames, type TlsMaterial } from './tls/certificates.ts';
-import type { TwinDocument } from './twin-store.ts';
+import type { ServiceTwinDocument, ServiceTwinUpdate, TwinDocument } from './twin-store.ts';
 
 export type { SimHubStats } from './hub-state.ts';
 export type { ConnectedIdentity, DeliveryOptions, InvokeMethodOptions, SimHubAddresses, SimHubOptions } from './sim-hub-options.ts';
@@ -51,6 +53,7 @@ export class SimHub {
   #started: Promise<SimHubAddresses> | undefined;
   #closing: Promise<void> | undefined;
   #doors: FrontDoors | undefined;
+  #service: RequestListener | undefined;
 
   /**
    * Creates a hub; nothing listens until start(). With `stateDir`, what was saved there is loaded now:
@@ -116,7 +119,7 @@ export class SimHub {
         violated: () => this.#state.stats.ruleViolations++,
         changed: () => this.#state.waiters.notify(),
       }),
-      service: (this.#options.service ?? placeholderServiceHandler)(this),
+      service: (this.#service = (this.#options.service ?? createServiceHandler)(this)),
     });
     await this.#persister?.flush();
     const addresses = addressesOf(this.#doors.ports, { bind, hostName: this.hostName, idScope: this.dps.idScope, caPem: tls.ca, close: () => this.close() });
@@ -137,6 +140,8 @@ export class SimHub {
     } catch {
       // a failed start leaves only what #doors knows about
     }
+    // Live event streams of the service side would hold the HTTP listeners open.
+    (this.#service as { close?: () => void } | undefined)?.close?.();
     await this.#doors?.close();
     this.#state.methods.abortAll();
     this.#state.deviceBound.abortAll();
@@ -170,11 +175,6 @@ export class SimHub {
     const identity = this.#state.registry.add(spec);
     this.#log(`hub: registered ${identity.clientId} (${identity.x509 ? 'x509' : 'symmetric key'})`);
     return identity;
-  }
-
-  /** Every registered device and module, in registration order. */
-  identities(): RegisteredIdentity[] {
-    return this.#state.registry.list();
   }
 
   /** The registered identity, or undefined. */
@@ -385,5 +385,47 @@ export class SimHub {
 
   #log(line: string): void {
     this.#onLog?.(line);
+  }
+
+  // ---- service API -----------------------------------------------------------------------
+  // What the REST service side (service/) needs beyond the members above.
+
+  /** The hub clock in ms since the epoch: what SAS expiry and the registry's timestamps are measured against. */
+  now(): number {
+    return this.#state.clock();
+  }
+
+  /** Every registered device and module, in registration order. */
+  identities(): RegisteredIdentity[] {
+    return this.#state.registry.list();
+  }
+
+  /** Deletes a device with its modules, or one module: connection closed, twin forgotten, queued messages end `purged`. False when not registered. */
+  removeDevice(deviceId: string, moduleId?: string): boolean {
+    return removeIdentity(this.#state, deviceId, moduleId);
+  }
+
+  /** Ends every C2D (or module-input) message queued or in flight for an identity as `purged`; returns how many. Throws RangeError if not registered. */
+  purgeMessages(deviceId: string, moduleId?: string): number {
+    return purgeQueue(this.#state, deviceId, moduleId);
+  }
+
+  /** The twin as the service sees it: tags, desired, reported and the twin version (a copy). Throws RangeError if not registered. */
+  serviceTwin(deviceId: string, moduleId?: string): ServiceTwinDocument {
+    return this.#state.twins.serviceDocument(this.#state.registry.require(deviceId, moduleId).clientId);
+  }
+
+  /**
+   * Service side: writes tags and/or desired properties, merged as patches (null removes) or replaced
+   * with `replace`, all or nothing; a desired change is pushed to the device like updateDesired's.
+   * Throws RangeError for an unknown identity or a refused write.
+   */
+  updateTwin(deviceId: string, update: ServiceTwinUpdate, moduleId?: string): ServiceTwinDocument {
+    return updateServiceTwin(this.#state, deviceId, moduleId, update);
+  }
+
+  /** Calls `listener` after every hub event (connections, messages, twin writes, settled deliveries); returns the function that stops it. */
+  onChange(listener: () => void): () => void {
+    return this.#state.waiters.watch(listener);
   }
 }
