@@ -9,6 +9,8 @@ export interface HubSample {
   readonly rssMiB: number;
   readonly heapUsedMiB: number;
   readonly heapTotalMiB: number;
+  /** CPU time the hub process has used so far, user + system. */
+  readonly cpuSeconds: number;
 }
 
 /** Everything a load run reports. */
@@ -26,6 +28,8 @@ export interface LoadResult {
   readonly hubMeanRatePerSecond: number;
   readonly hubPeakRssMiB: number;
   readonly hubPeakHeapUsedMiB: number;
+  /** Hub CPU time per message over the steady phase, in microseconds: what the hub costs, whatever the machine's load. */
+  readonly hubCpuMicrosPerMessage: number;
   readonly clientRssMiB: number;
   readonly clientHeapUsedMiB: number;
   readonly samples: readonly HubSample[];
@@ -59,6 +63,7 @@ export function loadReportHtml(r: LoadResult): string {
     ['connections lost during the run', String(r.connectionsLost)],
     ['QoS 1 messages sent / acknowledged / counted by the hub', `${r.sent} / ${r.acknowledged} / ${r.hubCounted}`],
     ['hub telemetry per second (steady phase mean)', r.hubMeanRatePerSecond.toFixed(0)],
+    ['hub CPU time per message (steady phase)', `${r.hubCpuMicrosPerMessage.toFixed(0)} µs`],
     ['hub memory, peak', `RSS ${r.hubPeakRssMiB} MiB, heap used ${r.hubPeakHeapUsedMiB} MiB`],
     ['client process memory at the end', `RSS ${r.clientRssMiB} MiB, heap used ${r.clientHeapUsedMiB} MiB`],
   ];

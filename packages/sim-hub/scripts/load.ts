@@ -66,9 +66,9 @@ const hub = spawn(process.execPath, [BIN, '--state', stateDir, '--quiet', '--sta
 let hubOutput = '';
 hub.stdout.setEncoding('utf8').on('data', (chunk: string) => {
   hubOutput += chunk;
-  for (const match of chunk.matchAll(/stats: (\d+) connected, (\d+) telemetry\/s, (\d+) telemetry in all, rss (\d+) MiB, heap (\d+)\/(\d+) MiB/g)) {
-    const [, connected, rate, total, rss, heapUsed, heapTotal] = match.map(Number) as [number, number, number, number, number, number, number];
-    samples.push({ atSeconds: (performance.now() - started) / 1000, connected, rate, total, rssMiB: rss, heapUsedMiB: heapUsed, heapTotalMiB: heapTotal });
+  for (const match of chunk.matchAll(/stats: (\d+) connected, (\d+) telemetry\/s, (\d+) telemetry in all, rss (\d+) MiB, heap (\d+)\/(\d+) MiB, cpu ([\d.]+) s/g)) {
+    const [, connected, rate, total, rss, heapUsed, heapTotal, cpu] = match.map(Number) as [number, number, number, number, number, number, number, number];
+    samples.push({ atSeconds: (performance.now() - started) / 1000, connected, rate, total, rssMiB: rss, heapUsedMiB: heapUsed, heapTotalMiB: heapTotal, cpuSeconds: cpu });
   }
 });
 const hubExit = new Promise<number | null>((done) => hub.once('exit', done));
@@ -148,6 +148,7 @@ const result: LoadResult = {
   hubMeanRatePerSecond: steady.length < 2 ? 0 : (steady.at(-1)!.total - steady[0]!.total) / (steady.at(-1)!.atSeconds - steady[0]!.atSeconds),
   hubPeakRssMiB: Math.max(0, ...samples.map((sample) => sample.rssMiB)),
   hubPeakHeapUsedMiB: Math.max(0, ...samples.map((sample) => sample.heapUsedMiB)),
+  hubCpuMicrosPerMessage: steady.length < 2 ? 0 : ((steady.at(-1)!.cpuSeconds - steady[0]!.cpuSeconds) * 1e6) / Math.max(1, steady.at(-1)!.total - steady[0]!.total),
   clientRssMiB: Math.round(clientMemory.rss / 1_048_576),
   clientHeapUsedMiB: Math.round(clientMemory.heapUsed / 1_048_576),
   samples,
@@ -164,6 +165,7 @@ console.log(`
 devices connected over TLS   ${result.hubPeakConnected} (all ${DEVICES} after ${result.connectedAfterSeconds.toFixed(1)} s; ${lost} connections lost)
 messages sent / acked / hub  ${sent} / ${acked} / ${result.hubCounted}  ${none ? '(none lost)' : '(MISMATCH)'}
 hub telemetry per second     ${result.hubMeanRatePerSecond.toFixed(0)} (mean over the steady phase)
+hub CPU per message          ${result.hubCpuMicrosPerMessage.toFixed(0)} µs (so one core would carry about ${(1e6 / Math.max(1, result.hubCpuMicrosPerMessage)).toFixed(0)} messages a second)
 hub memory (peak)            rss ${result.hubPeakRssMiB} MiB, heap used ${result.hubPeakHeapUsedMiB} MiB
 client process memory        rss ${result.clientRssMiB} MiB, heap used ${result.clientHeapUsedMiB} MiB
 report                       ${join(OUT, 'load.html')}`);
