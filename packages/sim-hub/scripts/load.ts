@@ -5,7 +5,7 @@
  * every message must have been acknowledged and counted by the hub: none lost. Prints progress, then a
  * summary, and writes `load.json` and `load.html` (a chart) to `--out`.
  *
- *   nice npx tsx packages/sim-hub/scripts/load.ts [--devices 10000] [--seconds 60] [--ramp 1000] [--out DIR]
+ *   nice npx tsx packages/sim-hub/scripts/load.ts [--devices 10000] [--seconds 60] [--ramp 1000] [--out DIR] [--profile-hub DIR]
  *
  * Needs a file-descriptor limit above the device count in both processes (`ulimit -n` ≥ devices + 1000).
  */
@@ -25,6 +25,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '60' },
     ramp: { type: 'string', default: '1000' },
     out: { type: 'string', default: 'load-results' },
+    // Writes a V8 CPU profile of the hub process into this folder (open it in Chrome DevTools).
+    'profile-hub': { type: 'string' },
   },
 });
 const DEVICES = Number(values.devices);
@@ -60,7 +62,8 @@ say(`registered ${DEVICES} devices in ${stateDir}`);
 
 // 2. The hub, as its CLI, in a child process.
 const samples: HubSample[] = [];
-const hub = spawn(process.execPath, [BIN, '--state', stateDir, '--quiet', '--stats', '1', '--mqtts-port', '0', '--wss-port', '0', '--https-port', '0', '--dps-mqtts-port', '0', '--dps-wss-port', '0'], {
+const profile = values['profile-hub'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(values['profile-hub'])}`];
+const hub = spawn(process.execPath, [...profile, BIN, '--state', stateDir, '--quiet', '--stats', '1', '--mqtts-port', '0', '--wss-port', '0', '--https-port', '0', '--dps-mqtts-port', '0', '--dps-wss-port', '0'], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 let hubOutput = '';
