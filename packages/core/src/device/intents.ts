@@ -7,7 +7,7 @@ import { encodeMessageProperties, MAX_MESSAGE_BYTES, MAX_TWIN_SECTION_BYTES, pro
 import type { MessagePropertiesInput, PropertyPair, SystemProperties } from '@hubwire/topics';
 import { InvalidIntentError, messageOf } from '../shared/errors.ts';
 import { asBytes, isJsonObject, utf8 } from '../shared/json.ts';
-import type { WillOptions } from '../wire/mqtt-packet-adapter.ts';
+import type { WillOptions } from '../wire/connect.ts';
 import type { WillMessage } from './options.ts';
 
 /** Credentials for one connection. */

@@ -18,7 +18,16 @@ export type InvalidIntentCode =
   | 'invalid-name'
   | 'unknown-ack-id'
   | 'not-applicable'
-  | 'invalid-argument';
+  | 'invalid-argument'
+  // MQTT wire limits, checked by the packet encoders themselves (MQTT 3.1.1 §1.5, §2.2.3, §2.3.1, §4.7).
+  | 'field-too-long'
+  | 'packet-too-large'
+  | 'invalid-packet-id'
+  | 'invalid-string'
+  | 'invalid-topic'
+  | 'invalid-topic-filter'
+  | 'invalid-keep-alive'
+  | 'target-too-small';
 
 /** Why an intent cannot run in the engine's current state. */
 export type InvalidStateCode = 'not-connected' | 'already-connected' | 'manual-ack-off' | 'already-registering';
