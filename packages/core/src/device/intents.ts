@@ -3,32 +3,10 @@
  * into an InvalidIntentError before the engine changes anything (STYLE.md §1 "Misuse throws").
  * Limits are IoT Hub's (docs/protocol.md §7, §9, §10), taken from @hubwire/topics.
  */
-import { encodeMessageProperties, MAX_MESSAGE_BYTES, MAX_TWIN_SECTION_BYTES, propertyBagSize } from '@hubwire/topics';
+import { encodeMessageProperties, MAX_TWIN_SECTION_BYTES, propertyBagSize } from '@hubwire/topics';
 import type { MessagePropertiesInput, PropertyPair, SystemProperties } from '@hubwire/topics';
 import { InvalidIntentError, messageOf } from '../shared/errors.ts';
 import { asBytes, isJsonObject, utf8 } from '../shared/json.ts';
-import type { WillOptions } from '../wire/mqtt-packet-adapter.ts';
-import type { WillMessage } from './options.ts';
-
-/** Credentials for one connection. */
-export interface ConnectAuth {
-  /** A SAS token (`SharedAccessSignature sr=…`), or nothing for X.509 (docs/protocol.md §2). */
-  readonly password?: string;
-  /** When the token expires, in ms on the same clock as `now`; arms the `token-expiring` warning. */
-  readonly passwordExpiresAt?: number;
-}
-
-/** Throws InvalidIntentError unless `auth` is absent or holds a string password and a finite expiry. */
-export function checkConnectAuth(auth: ConnectAuth | undefined): void {
-  const password = auth?.password;
-  const expiresAt = auth?.passwordExpiresAt;
-  if (password !== undefined && typeof password !== 'string') {
-    throw new InvalidIntentError('invalid-option', 'password must be a string (a SAS token)');
-  }
-  if (expiresAt !== undefined && !Number.isFinite(expiresAt)) {
-    throw new InvalidIntentError('invalid-option', `passwordExpiresAt must be a finite number, got ${String(expiresAt)}`);
-  }
-}
 
 /** Options of `DeviceEngine.disconnect`. */
 export interface DisconnectOptions {
@@ -141,20 +119,4 @@ export function reportedPatchBytes(patch: unknown): Uint8Array {
     throw new InvalidIntentError('payload-too-large', `the reported patch is ${bytes.length} bytes; IoT Hub allows ${MAX_TWIN_SECTION_BYTES} (docs/protocol.md §9)`);
   }
   return bytes;
-}
-
-/** The Will as CONNECT carries it, on the telemetry topic `prefix` (docs/protocol.md §2 "Will"); throws InvalidIntentError. */
-export function willOf(prefix: string, will: WillMessage): WillOptions {
-  const qos = will.qos ?? 1;
-  if (qos !== 0 && qos !== 1) throw new InvalidIntentError('unsupported-qos', `will.qos must be 0 or 1, got ${String(qos)}`);
-  const payload = bodyBytes(will.body, 'will.body');
-  let topic = prefix;
-  let size = payload.length;
-  if (will.properties !== undefined) {
-    const { bag, size: bagSize } = encodeBag(will.properties, 'will.properties');
-    topic += bag;
-    size += bagSize;
-  }
-  if (size > MAX_MESSAGE_BYTES) throw new InvalidIntentError('message-too-large', `the Will is ${size} bytes; IoT Hub allows ${MAX_MESSAGE_BYTES}`);
-  return { topic, payload, qos, retain: false };
 }

@@ -140,10 +140,3 @@ export function checkDeviceOptions(options: DeviceEngineOptions): void {
     throw new InvalidIntentError('invalid-option', 'random must be a function returning numbers in [0, 1)');
   }
 }
-
-/** Default random source: WebCrypto, available in Node ≥ 20, Deno, Bun and browsers; a fixed value where absent. */
-export function defaultRandom(): number {
-  const crypto = (globalThis as { crypto?: { getRandomValues?: (a: Uint32Array) => Uint32Array } }).crypto;
-  if (crypto?.getRandomValues === undefined) return 0.5;
-  return crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32;
-}

@@ -12,6 +12,7 @@
  * hold two fields, so a pending request costs about 50 bytes of heap; the rid string is rebuilt
  * only when an entry leaves by deadline or drain. The Map exists only while something is pending.
  */
+import { ridPrefix, RID_PREFIX_LENGTH } from '../shared/random.ts';
 
 /** A request that left the table: its id, what the caller stored with it, and its deadline. */
 export interface PendingRequest<T> {
@@ -31,8 +32,6 @@ class Slot<T> {
   ) {}
 }
 
-const PREFIX_LENGTH = 4;
-const PREFIX_SPACE = 36 ** PREFIX_LENGTH;
 
 /** Pending requests keyed by `$rid`, in deadline order when deadlines are issued in order. */
 export class RidTable<T> {
@@ -45,9 +44,7 @@ export class RidTable<T> {
 
   /** Creates an empty table whose rid prefix comes from `random` (a source of numbers in [0, 1)). */
   constructor(random: () => number) {
-    const r = random();
-    const n = Number.isFinite(r) ? Math.min(PREFIX_SPACE - 1, Math.max(0, Math.floor(r * PREFIX_SPACE))) : 0;
-    this.prefix = n.toString(36).padStart(PREFIX_LENGTH, '0');
+    this.prefix = ridPrefix(random);
   }
 
   /** Number of pending requests. */
@@ -119,10 +116,10 @@ export class RidTable<T> {
 
   /** The counter behind `rid`, or undefined when `rid` is not one of this table's (exact round trip only). */
   private keyOf(rid: string): number | undefined {
-    if (typeof rid !== 'string' || rid.length <= PREFIX_LENGTH || rid.length > PREFIX_LENGTH + 11 || !rid.startsWith(this.prefix)) {
+    if (typeof rid !== 'string' || rid.length <= RID_PREFIX_LENGTH || rid.length > RID_PREFIX_LENGTH + 11 || !rid.startsWith(this.prefix)) {
       return undefined;
     }
-    const suffix = rid.slice(PREFIX_LENGTH);
+    const suffix = rid.slice(RID_PREFIX_LENGTH);
     const key = parseInt(suffix, 36);
     // parseInt tolerates junk and upper case; only the exact spelling issue() produced counts.
     return Number.isSafeInteger(key) && key.toString(36) === suffix ? key : undefined;

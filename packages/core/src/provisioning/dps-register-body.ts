@@ -1,3 +1,4 @@
+/** The body of a DPS register request (docs/protocol.md §13): the registration id and an optional custom payload. */
 import { MAX_DPS_MESSAGE_BYTES } from '@hubwire/topics';
 import { InvalidIntentError } from '../shared/errors.ts';
 import { utf8 } from '../shared/json.ts';

@@ -1,6 +1,10 @@
+/**
+ * ProvisioningEngine options: what the application may set, the defaults, and the checks that turn
+ * a bad option into an InvalidIntentError at construction (never later, on the wire).
+ */
 import { isValidRegistrationId, MAX_DPS_MESSAGE_BYTES } from '@hubwire/topics';
 import { InvalidIntentError } from '../shared/errors.ts';
-import { defaultRandom } from '../device/options.ts';
+import { defaultRandom } from '../shared/random.ts';
 
 /** Options of a {@link ProvisioningEngine}; one engine provisions one registration id. */
 export interface ProvisioningEngineOptions {

@@ -2,7 +2,8 @@
  * CONNACK return codes (MQTT 3.1.1 §3.2.2.3) as IoT Hub uses them. The hub documents no mapping
  * of its own; the handling follows the C and C# SDKs (docs/protocol.md §2 table, §15).
  */
-import type { ConnectRefusedReason } from '../session/events.ts';
+import type { BackoffReason } from '../shared/backoff.ts';
+import type { ConnectRefusedReason } from './events.ts';
 
 /** Names of return codes 1–5, index = code. */
 const REASONS: readonly ConnectRefusedReason[] = [
@@ -13,6 +14,9 @@ const REASONS: readonly ConnectRefusedReason[] = [
   'bad-username-or-password', // 4: fatal until the credentials change
   'not-authorized', // 5: bad/expired SAS or disabled device (unconfirmed); slow retry at most
 ];
+
+// Every refusal is a reason ReconnectBackoff knows: this line stops compiling when one is missing there.
+REASONS satisfies readonly BackoffReason[];
 
 /** The name of a refusing CONNACK return code; codes 6–255 (reserved by MQTT) are `unknown`. */
 export function connectRefusedReason(returnCode: number): ConnectRefusedReason {

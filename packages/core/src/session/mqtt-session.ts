@@ -113,14 +113,22 @@ export class MqttSession<E extends { readonly type: string }> {
     return this.decoder === undefined ? 0 : this.decoder.bufferedBytes;
   }
 
-  /** The next bytes to write to the socket, or undefined. */
+  /** The next bytes to write to the socket, or undefined. A drained queue is dropped: an idle engine holds none. */
   pollTransmit(): Uint8Array | undefined {
-    return this.transmitQueue?.shift();
+    const queue = this.transmitQueue;
+    if (queue === undefined) return undefined;
+    const bytes = queue.shift();
+    if (queue.length === 0) this.transmitQueue = undefined;
+    return bytes;
   }
 
-  /** The next event, or undefined. */
+  /** The next event, or undefined. A drained queue is dropped. */
   pollEvent(): E | undefined {
-    return this.eventQueue?.shift();
+    const queue = this.eventQueue;
+    if (queue === undefined) return undefined;
+    const event = queue.shift();
+    if (queue.length === 0) this.eventQueue = undefined;
+    return event;
   }
 
   /** The earliest deadline of the session and its owner, or undefined. */
@@ -130,7 +138,7 @@ export class MqttSession<E extends { readonly type: string }> {
 
   /** Starts a connection with an encoded CONNECT; the caller checked it is not open. */
   open(now: number, connect: Uint8Array, options: OpenOptions): void {
-    this.transmitQueue?.clear(); // leftovers of an earlier socket must not reach the new one
+    this.transmitQueue = undefined; // leftovers of an earlier socket must not reach the new one
     this.decoder = new PacketDecoder({ maxPacketBytes: this.settings.maxPacketBytes });
     this.cleanSession = options.cleanSession;
     this.stateValue = 'connecting';
@@ -271,7 +279,7 @@ export class MqttSession<E extends { readonly type: string }> {
     if (returnCode !== 0) {
       // MQTT-3.2.2-5: the broker closes the connection after a refusal.
       this.stateValue = 'disconnected';
-      this.transmitQueue?.clear();
+      this.transmitQueue = undefined;
       const retriable = isConnectRetriable(returnCode);
       this.emitOwn({ type: 'connect-failed', returnCode, reason: connectRefusedReason(returnCode), retriable });
       this.end({ kind: 'refused', returnCode, retriable });
@@ -292,7 +300,7 @@ export class MqttSession<E extends { readonly type: string }> {
    */
   private lose(reason: ConnectionLostReason, detail: string | undefined): void {
     this.stateValue = 'disconnected';
-    if (reason !== 'protocol-error') this.transmitQueue?.clear();
+    if (reason !== 'protocol-error') this.transmitQueue = undefined;
     this.emitOwn(detail === undefined ? { type: 'connection-lost', reason } : { type: 'connection-lost', reason, detail });
     this.end({ kind: 'lost', reason, detail });
   }

@@ -5,10 +5,20 @@
  * configuration change can fix.
  */
 import { InvalidIntentError } from './errors.ts';
-import type { ConnectRefusedReason } from '../session/events.ts';
 
-/** What ended the previous attempt: a refused CONNACK by name, or one of the transient causes. */
-export type BackoffReason = ConnectRefusedReason | 'connection-lost' | 'throttled';
+/**
+ * What ended the previous attempt: a refused CONNACK by name (every `ConnectRefusedReason`, which
+ * session/connack.ts checks at compile time), or one of the transient causes.
+ */
+export type BackoffReason =
+  | 'unacceptable-protocol-version'
+  | 'identifier-rejected'
+  | 'server-unavailable'
+  | 'bad-username-or-password'
+  | 'not-authorized'
+  | 'unknown'
+  | 'connection-lost'
+  | 'throttled';
 
 /** Options of {@link ReconnectBackoff}; all times in milliseconds. */
 export interface ReconnectBackoffOptions {

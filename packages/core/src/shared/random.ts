@@ -1,0 +1,28 @@
+/**
+ * Randomness for the engines: the default source when the application injects none, and the
+ * random prefix that makes `$rid`s of different engines (and processes) unlikely to collide.
+ * Nothing here reads `Math.random`: the default is WebCrypto, present in Node ≥ 20, Deno, Bun and
+ * browsers.
+ */
+
+/** Default random source: WebCrypto, available in Node ≥ 20, Deno, Bun and browsers; a fixed value where absent. */
+export function defaultRandom(): number {
+  const crypto = (globalThis as { crypto?: { getRandomValues?: (a: Uint32Array) => Uint32Array } }).crypto;
+  if (crypto?.getRandomValues === undefined) return 0.5;
+  return crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32;
+}
+
+/** Characters of a rid prefix; 36^4 ≈ 1.7 million prefixes. */
+export const RID_PREFIX_LENGTH = 4;
+const PREFIX_SPACE = 36 ** RID_PREFIX_LENGTH;
+
+/**
+ * A random `$rid` prefix: four base-36 characters from one draw of `random` (plain rid characters,
+ * docs/protocol.md §9). A late answer addressed to another engine or an earlier process is then
+ * unlikely to match a request of this one.
+ */
+export function ridPrefix(random: () => number): string {
+  const r = random();
+  const n = Number.isFinite(r) ? Math.min(PREFIX_SPACE - 1, Math.max(0, Math.floor(r * PREFIX_SPACE))) : 0;
+  return n.toString(36).padStart(RID_PREFIX_LENGTH, '0');
+}
