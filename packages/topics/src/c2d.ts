@@ -1,3 +1,4 @@
+import { requireTopic } from './arguments.ts';
 import { TopicError } from './errors.ts';
 import { assertDeviceId } from './identity.ts';
 import { hasAt } from './match.ts';
@@ -36,6 +37,7 @@ export function c2dTopic(deviceId: string, properties?: MessagePropertiesInput):
  * bad escape. The hot path: indexOf and char-code compares, no regex, no split. Never throws.
  */
 export function parseC2dTopic(topic: string): ParsedC2d | MalformedTopic | undefined {
+  requireTopic(topic);
   if (!hasAt(topic, DEVICES, 0)) return undefined;
   const deviceEnd = topic.indexOf('/', DEVICES.length);
   if (deviceEnd === -1 || !hasAt(topic, DEVICEBOUND, deviceEnd + 1)) return undefined;

@@ -1,3 +1,4 @@
+import { requireTopic } from './arguments.ts';
 import { TopicError } from './errors.ts';
 import { assertOperationId, assertRetryAfter, assertRid, assertStatus } from './identity.ts';
 import { hasAt } from './match.ts';
@@ -67,6 +68,7 @@ export function dpsResponseTopic(status: number, rid: string, retryAfterSeconds?
  * Never throws.
  */
 export function parseDpsResponseTopic(topic: string): ParsedDpsResponse | MalformedTopic | undefined {
+  requireTopic(topic);
   if (!hasAt(topic, RESPONSE_PREFIX, 0)) return undefined;
   const query = parseStatusQuery(topic, RESPONSE_PREFIX.length);
   if (query instanceof TopicError) return malformedBy(query, brokenResponseRid(topic, RESPONSE_PREFIX.length));
@@ -84,6 +86,7 @@ export function parseDpsResponseTopic(topic: string): ParsedDpsResponse | Malfor
 export function parseDpsRequestTopic(
   topic: string,
 ): ParsedDpsRegister | ParsedDpsOperationStatus | MalformedTopic | undefined {
+  requireTopic(topic);
   if (hasAt(topic, REGISTER_PREFIX, 0)) {
     const query = parseRidQuery(topic, REGISTER_PREFIX.length);
     return query instanceof TopicError ? malformedBy(query) : { kind: 'dps-register', rid: query.rid };

@@ -1,4 +1,5 @@
-import { TopicError } from './errors.ts';
+import { requirePair, requireProperties, requireString } from './arguments.ts';
+import { shown, TopicError } from './errors.ts';
 import { assertComponentName, assertMessageId, assertOutputName } from './identity.ts';
 import { MAX_TOPIC_BYTES } from './limits.ts';
 import { percentDecodeAt, percentEncode } from './percent-encoding.ts';
@@ -55,7 +56,7 @@ const EMPTY_APPLICATION = EMPTY_PROPERTIES.application;
 /** Checks the system values IoT Hub constrains (§7, §11, §12); throws TopicError. */
 function checkSystemValue(friendly: keyof SystemProperties, value: unknown): string {
   if (typeof value !== 'string') {
-    throw new TopicError('invalid-property', String(value), `${friendly} must be a string`);
+    throw new TopicError('invalid-property', shown(value), `${friendly} must be a string`);
   }
   if (friendly === 'messageId') assertMessageId(value);
   else if (friendly === 'component') assertComponentName(value);
@@ -96,9 +97,9 @@ const NO_PAIRS: readonly PropertyPair[] = Object.freeze([]);
 /** The application pairs of an input, whether a record or an iterable of pairs, as an array walked twice. */
 function applicationPairs(application: MessagePropertiesInput['application']): readonly PropertyPair[] {
   if (application === undefined) return NO_PAIRS;
-  if (Array.isArray(application)) return application as readonly PropertyPair[];
+  if (Array.isArray(application)) return checkedPairs(application);
   if (typeof (application as Partial<Iterable<PropertyPair>>)[Symbol.iterator] === 'function') {
-    return Array.from(application as Iterable<PropertyPair>);
+    return checkedPairs(Array.from(application as Iterable<PropertyPair>));
   }
   // Object.keys and a loop: Object.entries cost ~200 ns for one property.
   const record = application as Readonly<Record<string, string | null>>;
@@ -106,6 +107,12 @@ function applicationPairs(application: MessagePropertiesInput['application']): r
   const pairs = new Array<PropertyPair>(names.length);
   for (let i = 0; i < names.length; i++) pairs[i] = [names[i]!, record[names[i]!] as string | null];
   return pairs;
+}
+
+/** `pairs` once each is known to be a `[name, value]` array (names and values are checked in wire order by the caller). */
+function checkedPairs(pairs: readonly unknown[]): readonly PropertyPair[] {
+  for (let i = 0; i < pairs.length; i++) requirePair(pairs[i]);
+  return pairs as readonly PropertyPair[];
 }
 
 /** Throws the TopicError of the first system value (in encoder order) IoT Hub would refuse, if any. */
@@ -123,6 +130,7 @@ function checkSystemValues(values: unknown[]): void {
  * a refused system value, an application name that is a system key, then any other fault in wire order.
  */
 export function encodeMessageProperties(p: MessagePropertiesInput): string {
+  requireProperties(p);
   const values = systemValues(p);
   const application = applicationPairs(p.application);
   for (let i = 0; i < application.length; i++) {
@@ -253,6 +261,7 @@ export function decodeMessagePropertiesAt(topic: string, start: number, end: num
 
 /** Decodes a message's bag tolerantly (docs/protocol.md §6): `$.x` and `%24.x` alike; a bad escape is an error result. */
 export function decodeMessageProperties(bag: string): DecodedMessageProperties {
+  requireString(bag, 'invalid-bag', 'a property bag');
   const result = decodeMessagePropertiesAt(bag, 0, bag.length);
   return result instanceof TopicError ? { ok: false, error: result } : { ok: true, properties: result };
 }
@@ -262,15 +271,19 @@ export function decodeMessageProperties(bag: string): DecodedMessageProperties {
  * application names and values, unencoded, as UTF-8; system names, `=` and `&` do not count.
  */
 export function propertyBagSize(p: MessagePropertiesInput): number {
+  requireProperties(p);
   let size = 0;
   const values = systemValues(p);
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     if (typeof value === 'string') size += utf8Length(value);
+    else if (value !== undefined) throw new TopicError('invalid-property', shown(value), `${SYSTEM_ENTRIES[i]![0]} must be a string`);
   }
   const application = applicationPairs(p.application);
   for (let i = 0; i < application.length; i++) {
     const [name, value] = application[i]!;
+    if (typeof name !== 'string') throw new TopicError('invalid-property', shown(name), 'a property name must be a string');
+    if (value !== null && typeof value !== 'string') throw new TopicError('invalid-property', name, 'a property value must be a string or null');
     size += utf8Length(name) + (value === null ? 0 : utf8Length(value));
   }
   return size;

@@ -1,3 +1,4 @@
+import { requireTopic } from './arguments.ts';
 import { TopicError } from './errors.ts';
 import { assertDeviceId, assertInputName, assertModuleId } from './identity.ts';
 import { hasAt } from './match.ts';
@@ -48,6 +49,7 @@ export function moduleInputTopic(
  * other families, `malformed` on an empty id or name or a bad escape. Never throws.
  */
 export function parseModuleInputTopic(topic: string): ParsedModuleInput | MalformedTopic | undefined {
+  requireTopic(topic);
   if (!hasAt(topic, DEVICES, 0)) return undefined;
   const deviceEnd = topic.indexOf('/', DEVICES.length);
   if (deviceEnd === -1 || !hasAt(topic, MODULES, deviceEnd + 1)) return undefined;

@@ -1,3 +1,4 @@
+import { requireString } from './arguments.ts';
 import { TopicError } from './errors.ts';
 
 /**
@@ -57,6 +58,7 @@ export function isUnreserved(s: string): boolean {
  * [MQTT-1.5.3-1].
  */
 export function percentEncode(s: string): string {
+  requireString(s, 'invalid-text', 'percentEncode input');
   const slot = s.length & (RECENT_SLOTS - 1);
   if (s === recentPlain[slot]) return recentEncoded[slot]!;
   const encoded = encode(s);
@@ -126,6 +128,7 @@ function hexValue(c: number): number {
  * are not valid UTF-8. `+` stays `+`: bags are not form-encoded (docs/protocol.md §6). Never throws.
  */
 export function percentDecode(s: string): string | undefined {
+  requireString(s, 'invalid-text', 'percentDecode input');
   return percentDecodeAt(s, 0, s.length, s.indexOf('%'));
 }
 

@@ -1,4 +1,5 @@
-import { TopicError } from './errors.ts';
+import { requireTopic } from './arguments.ts';
+import { shown, TopicError } from './errors.ts';
 import { assertDeviceId, assertModuleId } from './identity.ts';
 import { hasAt } from './match.ts';
 import {
@@ -36,6 +37,9 @@ let lastPrefix: { readonly deviceId: string; readonly moduleId: string | undefin
 
 /** `devices/{d}/messages/events/` or the module form, with no bag; throws TopicError on invalid ids. */
 export function telemetryTopicPrefix(identity: Identity): string {
+  if (typeof identity !== 'object' || identity === null) {
+    throw new TopicError('invalid-identity', shown(identity), 'an identity is an object { deviceId, moduleId? }');
+  }
   const { deviceId, moduleId } = identity;
   const last = lastPrefix;
   if (last !== undefined && deviceId === last.deviceId && moduleId === last.moduleId) return last.prefix;
@@ -64,6 +68,7 @@ export function telemetryTopic(identity: Identity, properties?: MessagePropertie
  * an empty id or a bad escape. Tolerates a missing trailing `/` after `events`. Never throws.
  */
 export function parseTelemetryTopic(topic: string): ParsedTelemetry | MalformedTopic | undefined {
+  requireTopic(topic);
   if (!hasAt(topic, DEVICES, 0)) return undefined;
   const deviceEnd = topic.indexOf('/', DEVICES.length);
   if (deviceEnd === -1) return undefined;

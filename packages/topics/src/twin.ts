@@ -1,3 +1,4 @@
+import { requireTopic } from './arguments.ts';
 import {
   CANONICAL_RID_KEY,
   canonicalVersion,
@@ -82,6 +83,7 @@ export function desiredPatchTopic(version: number): string {
  * `malformed` when it is one but broken (for a response, with its `$rid` when that could be read). Never throws.
  */
 export function parseTwinTopic(topic: string): ParsedTwinResponse | ParsedDesiredPatch | MalformedTopic | undefined {
+  requireTopic(topic);
   if (hasAt(topic, RESPONSE_PREFIX, 0)) {
     const canonical = parseCanonicalResponse(topic);
     if (canonical !== undefined) return canonical;
@@ -128,6 +130,7 @@ function parseCanonicalResponse(topic: string): ParsedTwinResponse | undefined {
 export function parseTwinRequestTopic(
   topic: string,
 ): ParsedTwinGet | ParsedTwinPatchReported | MalformedTopic | undefined {
+  requireTopic(topic);
   if (hasAt(topic, GET_PREFIX, 0)) {
     const query = parseRidQuery(topic, GET_PREFIX.length);
     return query instanceof TopicError ? malformedBy(query) : { kind: 'twin-get', rid: query.rid };

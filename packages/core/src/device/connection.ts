@@ -11,8 +11,9 @@
  * requests wait and go out again under the same rid (twin.ts), and telemetry carries over either way.
  */
 import { hubCredentials } from '@hubwire/sas';
-import { MAX_MESSAGE_BYTES } from '@hubwire/topics';
-import { InvalidIntentError, messageOf } from '../shared/errors.ts';
+import { MAX_MESSAGE_BYTES, telemetryTopicPrefix, TopicError } from '@hubwire/topics';
+import { describe, HubwireError, InvalidIntentError, isRecord, messageOf } from '../shared/errors.ts';
+import { asIntentError } from '../session/connect-auth.ts';
 import type { ConnectAuth } from '../session/connect-auth.ts';
 import { encodeConnect } from '../wire/mqtt-packet-adapter.ts';
 import type { WillOptions } from '../wire/mqtt-packet-adapter.ts';
@@ -31,13 +32,17 @@ export class DeviceConnection {
   readonly keepAliveSeconds: number;
   private readonly will: WillOptions | undefined;
 
-  /** Builds the identity's CONNECT fields; throws InvalidIntentError for ids the hub cannot take. */
+  /**
+   * Builds the identity's CONNECT fields; throws InvalidIntentError naming the option (`invalid-host-name`,
+   * `invalid-device-id`, `invalid-module-id`, `invalid-api-version`, `invalid-device-client-type`,
+   * `invalid-model-id`, `invalid-will`, …) for what the hub or MQTT cannot take.
+   */
   constructor(options: DeviceEngineOptions, telemetryPrefix: string, keepAliveSeconds: number) {
     let credentials;
     try {
       credentials = hubCredentials(options);
     } catch (error) {
-      throw new InvalidIntentError('invalid-option', messageOf(error));
+      throw asIntentError(error);
     }
     this.clientId = credentials.clientId;
     this.username = credentials.username;
@@ -59,15 +64,45 @@ export class DeviceConnection {
         ...(this.will === undefined ? {} : { will: this.will }),
       });
     } catch (error) {
-      throw new InvalidIntentError('invalid-option', `CONNECT cannot be encoded: ${messageOf(error)}`);
+      // The encoder's own typed errors (a field over its wire limit) reach the caller as they are.
+      if (error instanceof HubwireError) throw error;
+      throw new InvalidIntentError('invalid-options', `CONNECT cannot be encoded: ${messageOf(error)}`);
     }
   }
 }
 
-/** The Will as CONNECT carries it, on the telemetry topic `prefix` (docs/protocol.md §2 "Will"); throws InvalidIntentError. */
+/**
+ * The telemetry topic prefix of the identity in `options` (also the Will's topic); throws
+ * InvalidIntentError naming the id @hubwire/topics refused, after the credentials checked it the same way.
+ */
+export function prefixOf(options: DeviceEngineOptions): string {
+  try {
+    return telemetryTopicPrefix(options);
+  } catch (error) {
+    if (error instanceof TopicError && (error.code === 'invalid-device-id' || error.code === 'invalid-module-id')) {
+      throw new InvalidIntentError(error.code, error.message);
+    }
+    throw new InvalidIntentError('invalid-options', messageOf(error));
+  }
+}
+
+/** The longest Will topic or message a CONNECT can carry: each has a two-byte length (MQTT 3.1.1 §3.1.3.2, §3.1.3.3). */
+const MAX_WILL_FIELD_BYTES = 65_535;
+
+const WILL_KEYS: ReadonlySet<string> = new Set(['body', 'properties', 'qos']);
+
+/**
+ * The Will as CONNECT carries it, on the telemetry topic `prefix` (docs/protocol.md §2 "Will"). Throws
+ * InvalidIntentError: `invalid-will` (not an object, an unknown key, a topic or body over the 65,535 bytes
+ * a CONNECT field holds), `unsupported-qos`, `invalid-body`, `invalid-property`, `message-too-large`.
+ */
 export function willOf(prefix: string, will: WillMessage): WillOptions {
+  if (!isRecord(will)) throw new InvalidIntentError('invalid-will', `will must be an object { body, properties?, qos? }, got ${describe(will)}`);
+  for (const key of Object.keys(will)) {
+    if (!WILL_KEYS.has(key)) throw new InvalidIntentError('invalid-will', `will.${key} is not a Will option (body, properties, qos)`);
+  }
   const qos = will.qos ?? 1;
-  if (qos !== 0 && qos !== 1) throw new InvalidIntentError('unsupported-qos', `will.qos must be 0 or 1, got ${String(qos)}`);
+  if (qos !== 0 && qos !== 1) throw new InvalidIntentError('unsupported-qos', `will.qos must be 0 or 1, got ${describe(qos)}`);
   const payload = bodyBytes(will.body, 'will.body');
   let topic = prefix;
   let size = payload.length;
@@ -77,5 +112,12 @@ export function willOf(prefix: string, will: WillMessage): WillOptions {
     size += bagSize;
   }
   if (size > MAX_MESSAGE_BYTES) throw new InvalidIntentError('message-too-large', `the Will is ${size} bytes; IoT Hub allows ${MAX_MESSAGE_BYTES}`);
+  if (payload.length > MAX_WILL_FIELD_BYTES) {
+    throw new InvalidIntentError('invalid-will', `will.body is ${payload.length} bytes; a CONNECT carries at most ${MAX_WILL_FIELD_BYTES} (MQTT 3.1.1 §3.1.3.3)`);
+  }
+  // The bag is ASCII once encoded and the prefix is ids: the length is the byte count.
+  if (topic.length > MAX_WILL_FIELD_BYTES) {
+    throw new InvalidIntentError('invalid-will', `the Will topic is ${topic.length} bytes; a CONNECT carries at most ${MAX_WILL_FIELD_BYTES} (MQTT 3.1.1 §3.1.3.2)`);
+  }
   return { topic, payload, qos, retain: false };
 }

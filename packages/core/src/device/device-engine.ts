@@ -75,14 +75,14 @@
  * objects; queues, tables and the decoder are allocated on first use and dropped when empty or
  * when the connection ends, and constants (defaults, filters, empty bodies) are shared.
  */
-import { telemetryTopicPrefix } from '@hubwire/topics';
-import { InvalidIntentError, InvalidStateError, messageOf } from '../shared/errors.ts';
+import { checkBoolean, checkOptions, InvalidStateError } from '../shared/errors.ts';
 import { checkNow } from '../shared/now.ts';
 import { defaultRandom } from '../shared/random.ts';
+import { checkChunk, checkReason } from '../session/arguments.ts';
 import { checkConnectAuth } from '../session/connect-auth.ts';
 import type { ConnectAuth } from '../session/connect-auth.ts';
 import type { MqttSession, SessionState } from '../session/mqtt-session.ts';
-import { DeviceConnection } from './connection.ts';
+import { DeviceConnection, prefixOf } from './connection.ts';
 import type { DeviceEvent } from './events.ts';
 import { DeviceFeatures } from './features.ts';
 import { reportedPatchBytes } from './intents.ts';
@@ -116,16 +116,16 @@ export class DeviceEngine {
   private readonly session: MqttSession<DeviceEvent>;
   private readonly features: DeviceFeatures;
 
-  /** Creates an engine in state `disconnected`; throws InvalidIntentError for invalid options. */
+  /**
+   * Creates an engine in state `disconnected`; throws InvalidIntentError whose code names the first bad
+   * option (`invalid-options` for a value that is not an options object or a key it does not know,
+   * `invalid-host-name`, `invalid-device-id`, …, `invalid-random` for a source whose draw is not in [0, 1)).
+   */
   constructor(options: DeviceEngineOptions) {
     checkDeviceOptions(options);
-    let telemetryPrefix;
-    try {
-      telemetryPrefix = telemetryTopicPrefix(options);
-    } catch (error) {
-      throw new InvalidIntentError('invalid-option', messageOf(error));
-    }
     const keepAliveSeconds = options.keepAliveSeconds ?? DEVICE_DEFAULTS.keepAliveSeconds;
+    // The credentials check the identity first (host name, ids, model id …), naming what is wrong.
+    const telemetryPrefix = prefixOf(options);
     const connection = new DeviceConnection(options, telemetryPrefix, keepAliveSeconds);
     const subscriptions = eagerSubscriptions(options);
     // Everything that can throw has run: from here on the engine is built.
@@ -229,11 +229,12 @@ export class DeviceEngine {
   /**
    * Bytes from the socket, chunked any way: the same events and bytes come out whatever the
    * chunking. Never throws on bad bytes (see Rule 3); throws InvalidTimeError for a bad `now` and
-   * InvalidIntentError (`invalid-argument`) when `chunk` is not bytes, changing nothing. Ignored
+   * InvalidIntentError `invalid-chunk` when `chunk` is not bytes, changing nothing. Ignored
    * unless connecting or connected (late bytes of a dead socket).
    */
   receive(now: number, chunk: Uint8Array): void {
     checkNow(now);
+    checkChunk(chunk);
     this.session.receive(now, chunk);
   }
 
@@ -244,9 +245,13 @@ export class DeviceEngine {
     this.features.handleTimeout(now);
   }
 
-  /** The driver saw the socket close (or fail): ends the connection; a no-op when there is none. */
+  /**
+   * The driver saw the socket close (or fail): ends the connection; a no-op when there is none. `reason`
+   * (free text for the `connection-lost` event) must be a string if given: InvalidIntentError `invalid-reason`.
+   */
   connectionLost(now: number, reason?: string): void {
     checkNow(now);
+    checkReason(reason);
     this.session.connectionLost(reason);
   }
 
@@ -260,10 +265,10 @@ export class DeviceEngine {
    */
   connect(now: number, auth?: ConnectAuth): void {
     checkNow(now);
+    checkConnectAuth(auth);
     if (this.session.isOpen) {
       throw new InvalidStateError('already-connected', this.session.state, 'connect needs a closed connection');
     }
-    checkConnectAuth(auth);
     const packet = this.features.connection.packet(auth); // encoded before anything changes: it may throw
     this.session.open(now, packet, { cleanSession: this.features.connection.cleanSession, passwordExpiresAt: auth?.passwordExpiresAt });
   }
@@ -277,14 +282,14 @@ export class DeviceEngine {
    * instead, deadlines running, and sent again under the same rid after the next CONNACK (+ SUBACK);
    * each still ends once (answer or timeout). A re-sent reported PATCH is applied again by the
    * hub, which is harmless (same content) but may advance the reported `$version` twice.
-   * Throws InvalidIntentError when `renewing` is not a boolean.
+   * Throws InvalidIntentError `invalid-options` when `options` is not an object, `invalid-renewing` when
+   * `renewing` is not a boolean.
    */
   disconnect(now: number, options?: DisconnectOptions): void {
     checkNow(now);
+    checkOptions(options, 'disconnect');
     const renewing = options?.renewing;
-    if (renewing !== undefined && typeof renewing !== 'boolean') {
-      throw new InvalidIntentError('invalid-option', `renewing must be a boolean, got ${String(renewing)}`);
-    }
+    checkBoolean('invalid-renewing', 'renewing', renewing);
     this.session.close(now, renewing === true);
   }
 

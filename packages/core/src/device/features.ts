@@ -47,7 +47,7 @@ export class DeviceFeatures implements SessionOwner {
   private readonly deviceId: string;
   private readonly moduleId: string | undefined;
 
-  /** Builds the session and every feature; nothing here throws. */
+  /** Builds the session and every feature; throws only InvalidIntentError `invalid-random`, from the first draw of the random source. */
   constructor(connection: DeviceConnection, session: SessionSettings, settings: FeatureSettings) {
     const { deviceId, moduleId, maxQueued } = settings;
     this.deviceId = deviceId;

@@ -12,6 +12,8 @@
  * hold two fields, so a pending request costs about 50 bytes of heap; the rid string is rebuilt
  * only when an entry leaves by deadline or drain. The Map exists only while something is pending.
  */
+import { describe, InvalidIntentError } from '../shared/errors.ts';
+import { checkNow } from '../shared/now.ts';
 import { ridPrefix, RID_PREFIX_LENGTH } from '../shared/random.ts';
 
 /** A request that left the table: its id, what the caller stored with it, and its deadline. */
@@ -42,7 +44,7 @@ export class RidTable<T> {
   private unordered = false;
   private lastDeadline = -Infinity;
 
-  /** Creates an empty table whose rid prefix comes from `random` (a source of numbers in [0, 1)). */
+  /** Creates an empty table whose rid prefix comes from one draw of `random`; throws InvalidIntentError `invalid-random` unless it is in [0, 1). */
   constructor(random: () => number) {
     this.prefix = ridPrefix(random);
   }
@@ -54,6 +56,9 @@ export class RidTable<T> {
 
   /** Allocates a fresh rid for `value` that times out at `deadline`, and returns it. */
   issue(value: T, deadline: number): string {
+    if (!(typeof deadline === 'number' && deadline - deadline === 0)) {
+      throw new InvalidIntentError('invalid-deadline', `a deadline is a finite number of ms, got ${describe(deadline)}`);
+    }
     const key = ++this.counter;
     (this.entries ??= new Map()).set(key, new Slot(value, deadline));
     if (deadline < this.lastDeadline) this.unordered = true;
@@ -85,6 +90,7 @@ export class RidTable<T> {
 
   /** Removes and returns one entry whose deadline is ≤ `now`, or undefined when none is due. */
   expireOne(now: number): PendingRequest<T> | undefined {
+    checkNow(now);
     if (this.entries === undefined) return undefined;
     for (const [key, slot] of this.entries) {
       if (slot.deadline <= now) return this.leave(key, slot);

@@ -5,12 +5,12 @@
  * CONNACK (DUP=1 when the session was resumed [MQTT-4.4.0-1]). QoS 0 is at most once.
  */
 import { MAX_MESSAGE_BYTES, MAX_TOPIC_BYTES } from '@hubwire/topics';
-import { InvalidIntentError } from '../shared/errors.ts';
+import { describe, InvalidIntentError } from '../shared/errors.ts';
 import { InFlightTable, OutgoingMessage } from '../session/inflight.ts';
 import type { MqttSession } from '../session/mqtt-session.ts';
 import { encodeTelemetry } from '../wire/encoder.ts';
 import type { DeviceEvent } from './events.ts';
-import { bodyBytes, encodeBag, hasProperties, propertiesOf } from './intents.ts';
+import { bodyBytes, checkTelemetryOptions, encodeBag, hasProperties, propertiesOf } from './intents.ts';
 import type { Body, PublishResult, TelemetryOptions } from './intents.ts';
 import { TelemetryTopicCache } from './telemetry-topic.ts';
 
@@ -35,18 +35,21 @@ export class Telemetry {
 
   /** Checks, then sends or queues one message; throws before changing anything. */
   publish(now: number, body: Body, options: TelemetryOptions | undefined): PublishResult {
+    const cache = this.topicCache;
+    // A cache hit means the same keys and values as options already checked: no second look needed.
+    const hit = options !== undefined && cache !== undefined && typeof options === 'object' && options !== null && cache.matches(options);
+    if (options !== undefined && !hit) checkTelemetryOptions(options);
     const qos = options?.qos ?? 1;
     if (qos !== 0 && qos !== 1) {
-      throw new InvalidIntentError('unsupported-qos', `telemetry QoS must be 0 or 1, got ${String(qos)}: IoT Hub closes the connection on QoS 2 (docs/protocol.md §7)`);
+      throw new InvalidIntentError('unsupported-qos', `telemetry QoS must be 0 or 1, got ${describe(qos)}: IoT Hub closes the connection on QoS 2 (docs/protocol.md §7)`);
     }
     const bytes = bodyBytes(body, 'telemetry body');
     let topic = this.prefix;
     let size = bytes.length;
-    const cache = this.topicCache;
-    if (options !== undefined && cache !== undefined && cache.matches(options)) {
+    if (hit) {
       // Same property values as a previous call: its checked topic and bag size hold.
-      topic = cache.topic;
-      size += cache.size;
+      topic = (cache as TelemetryTopicCache).topic;
+      size += (cache as TelemetryTopicCache).size;
     } else if (options !== undefined && hasProperties(options)) {
       if (options.outputName !== undefined && !this.isModule) {
         throw new InvalidIntentError('not-applicable', 'outputName ($.on) is for module identities only (docs/protocol.md §12)');

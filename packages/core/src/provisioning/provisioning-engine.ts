@@ -33,10 +33,10 @@
  * Time: every method taking `now` first throws InvalidTimeError when it is not a finite number,
  * before changing anything; a `now` earlier than the last one is accepted (deadlines fire later).
  */
-import { dpsCredentials } from '@hubwire/sas';
 import { parseInboundTopic } from '@hubwire/topics';
-import { InvalidIntentError, InvalidStateError, messageOf } from '../shared/errors.ts';
+import { checkOptions, HubwireError, InvalidIntentError, InvalidStateError, messageOf } from '../shared/errors.ts';
 import { checkNow } from '../shared/now.ts';
+import { checkChunk, checkReason } from '../session/arguments.ts';
 import { checkConnectAuth } from '../session/connect-auth.ts';
 import { MqttSession } from '../session/mqtt-session.ts';
 import type { OwnerPacket, SessionEnding, SessionOwner, SessionState } from '../session/mqtt-session.ts';
@@ -67,6 +67,14 @@ export interface RegisterOptions {
 }
 
 const DPS_RESPONSE_PREFIX = '$dps/registrations/res/';
+
+/** Throws InvalidIntentError `invalid-options` unless `options` is undefined or an object with at most `payload`. */
+function checkRegisterOptions(options: unknown): void {
+  checkOptions(options, 'register');
+  for (const key of Object.keys(options ?? {})) {
+    if (key !== 'payload') throw new InvalidIntentError('invalid-options', `${key} is not a register option (payload)`);
+  }
+}
 
 /**
  * Sans-IO DPS client: `register` → `assigned` or `registration-failed` (docs/protocol.md §13).
@@ -109,10 +117,11 @@ export class ProvisioningEngine implements SessionOwner {
 
   /**
    * Feeds bytes from the socket; bad bytes become `protocol-error` events, never exceptions
-   * (InvalidTimeError for a bad `now`, InvalidIntentError `invalid-argument` when `chunk` is not bytes).
+   * (InvalidTimeError for a bad `now`, InvalidIntentError `invalid-chunk` when `chunk` is not bytes).
    */
   receive(now: number, chunk: Uint8Array): void {
     checkNow(now);
+    checkChunk(chunk);
     this.#session.receive(now, chunk);
   }
 
@@ -126,6 +135,7 @@ export class ProvisioningEngine implements SessionOwner {
   /** The driver saw the socket close: `connection-lost`, and a registration in progress fails with it. */
   connectionLost(now: number, reason?: string): void {
     checkNow(now);
+    checkReason(reason);
     this.#session.connectionLost(reason);
   }
 
@@ -134,35 +144,31 @@ export class ProvisioningEngine implements SessionOwner {
   /**
    * Queues CONNECT: client id = registration id, user name `{idScope}/registrations/{id}/api-version=…`
    * (no `?`, docs/protocol.md §13), the SAS token as password or none for X.509, clean session.
-   * Throws InvalidStateError while connecting or connected, InvalidIntentError for a bad password or expiry.
+   * Throws InvalidIntentError for bad credentials (`invalid-auth`, `invalid-password`,
+   * `invalid-password-expires-at`), InvalidStateError while connecting or connected.
    */
   connect(now: number, auth?: ProvisioningAuth): void {
     checkNow(now);
+    checkConnectAuth(auth);
     if (this.#session.isOpen) {
       throw new InvalidStateError('already-connected', this.#session.state, 'connect needs a closed connection');
     }
-    checkConnectAuth(auth);
     const password = auth?.password;
     const expiresAt = auth?.passwordExpiresAt;
     const o = this.#options;
     let packet: Uint8Array;
     try {
-      const credentials = dpsCredentials({
-        idScope: o.idScope,
-        registrationId: o.registrationId,
-        apiVersion: o.apiVersion,
-        ...(o.clientVersion === undefined ? {} : { clientVersion: o.clientVersion }),
-        ...(password === undefined ? {} : { password }),
-      });
       packet = encodeConnect({
-        clientId: credentials.clientId,
-        username: credentials.username,
-        ...(credentials.password === undefined ? {} : { password: credentials.password }),
+        clientId: o.clientId,
+        username: o.username,
+        ...(password === undefined ? {} : { password }),
         keepAliveSeconds: o.keepAliveMs / 1000,
         cleanSession: true, // DPS treats every session as clean (docs/protocol.md §13)
       });
     } catch (error) {
-      throw new InvalidIntentError('invalid-option', `CONNECT cannot be encoded: ${messageOf(error)}`);
+      // The encoder's own typed errors (a field over its wire limit) reach the caller as they are.
+      if (error instanceof HubwireError) throw error;
+      throw new InvalidIntentError('invalid-options', `CONNECT cannot be encoded: ${messageOf(error)}`);
     }
     // From here on nothing throws.
     this.#registrar.connecting();
@@ -172,11 +178,14 @@ export class ProvisioningEngine implements SessionOwner {
   /**
    * Starts a registration and returns its rid, which the ending `assigned` or `registration-failed`
    * carries. Accepted while `connecting` (sent after CONNACK) or `connected`. Throws
-   * InvalidStateError (`not-connected`, `already-registering`) or InvalidIntentError (a payload
-   * without a JSON form, a body over 96 KB); nothing changes when it throws.
+   * InvalidIntentError (`invalid-options`; `invalid-body` for a payload JSON cannot carry faithfully;
+   * `payload-too-large` over 96 KB) or InvalidStateError (`not-connected`, `already-registering`);
+   * nothing changes when it throws.
    */
   register(now: number, options?: RegisterOptions): { rid: string } {
     checkNow(now);
+    checkRegisterOptions(options);
+    const body = dpsRegisterBody(this.#options.registrationId, options?.payload);
     if (!this.#session.isOpen) {
       throw new InvalidStateError('not-connected', this.#session.state, 'register needs connect first');
     }
@@ -184,7 +193,6 @@ export class ProvisioningEngine implements SessionOwner {
     if (current !== undefined) {
       throw new InvalidStateError('already-registering', this.#session.state, `registration ${current} is still in progress; DPS runs one at a time per device`);
     }
-    const body = dpsRegisterBody(this.#options.registrationId, options?.payload);
     return { rid: this.#registrar.start(now, body) };
   }
 

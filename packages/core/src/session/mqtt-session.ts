@@ -17,7 +17,7 @@
  *
  * Memory: an idle engine keeps only numbers here; the decoder and the queues exist while in use.
  */
-import { InvalidIntentError, messageOf } from '../shared/errors.ts';
+import { messageOf } from '../shared/errors.ts';
 import { Fifo } from '../shared/fifo.ts';
 import { PacketDecoder } from '../wire/decoder.ts';
 import { DISCONNECT, PINGREQ } from '../wire/encoder.ts';
@@ -169,12 +169,8 @@ export class MqttSession<E extends { readonly type: string }> {
     this.end({ kind: 'closed', renewing });
   }
 
-  /** Bytes from the socket, chunked any way; bad bytes become events, never exceptions. */
+  /** Bytes from the socket (checked by the engine: session/arguments.ts), chunked any way; bad bytes become events, never exceptions. */
   receive(now: number, chunk: Uint8Array): void {
-    if (!ArrayBuffer.isView(chunk)) {
-      // A driver bug, not a broker's: the connection stays as it is.
-      throw new InvalidIntentError('invalid-argument', `receive needs bytes (a Uint8Array), got ${describe(chunk)}`);
-    }
     const decoder = this.decoder;
     if (decoder === undefined) return; // late bytes of a dead socket
     try {
@@ -317,12 +313,4 @@ export class MqttSession<E extends { readonly type: string }> {
     (this.transmitQueue ??= new Fifo()).push(bytes);
     this.lastSent = now;
   }
-}
-
-/** A short name for a wrong argument's type. */
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (value instanceof ArrayBuffer) return 'an ArrayBuffer (wrap it in a Uint8Array)';
-  return typeof value;
 }

@@ -4,6 +4,7 @@
  * Nothing here reads `Math.random`: the default is WebCrypto, present in Node ≥ 20, Deno, Bun and
  * browsers.
  */
+import { describe, InvalidIntentError } from './errors.ts';
 
 /** Default random source: WebCrypto, available in Node ≥ 20, Deno, Bun and browsers; a fixed value where absent. */
 export function defaultRandom(): number {
@@ -22,7 +23,20 @@ const PREFIX_SPACE = 36 ** RID_PREFIX_LENGTH;
  * unlikely to match a request of this one.
  */
 export function ridPrefix(random: () => number): string {
-  const r = random();
-  const n = Number.isFinite(r) ? Math.min(PREFIX_SPACE - 1, Math.max(0, Math.floor(r * PREFIX_SPACE))) : 0;
-  return n.toString(36).padStart(RID_PREFIX_LENGTH, '0');
+  const r = checkedDraw(random);
+  return Math.floor(r * PREFIX_SPACE).toString(36).padStart(RID_PREFIX_LENGTH, '0');
+}
+
+/**
+ * One draw of an injected source, which must be in [0, 1): a source returning NaN or 1.5 would give
+ * every engine the same rids (`0000…`, `zzzz…`), so it is refused with InvalidIntentError `invalid-random`
+ * where it is first used, the engine's constructor.
+ */
+export function checkedDraw(random: () => number): number {
+  if (typeof random !== 'function') throw new InvalidIntentError('invalid-random', `random must be a function, got ${describe(random)}`);
+  const r: unknown = random();
+  if (!(typeof r === 'number' && r >= 0 && r < 1)) {
+    throw new InvalidIntentError('invalid-random', `the random source returned ${describe(r)}; it must return numbers in [0, 1)`);
+  }
+  return r;
 }
