@@ -113,6 +113,11 @@ export class ProvisioningEngine implements SessionOwner {
     return this.#registrar.current;
   }
 
+  /** Bytes of an incomplete inbound packet held by the decoder (never more than `maxPacketBytes` between calls). */
+  get bufferedBytes(): number {
+    return this.#session.bufferedBytes;
+  }
+
   // ------------------------------------------------------------------ things that happened
 
   /**
