@@ -1,8 +1,8 @@
 /**
  * Connecting as one IoT Hub identity, and renewing its token (docs/protocol.md §2, §4): the CONNECT
  * this identity sends — client id, user name (api-version, DeviceClientType, model id), keep-alive,
- * CleanSession and the Will — built from options checked once at construction, plus the password
- * each `connect` brings.
+ * CleanSession and the Will — built at each `connect` from the shared config (config.ts), the
+ * identity and the Will checked at construction, plus the password that `connect` brings.
  *
  * Token renewal: the hub takes no new token on an open connection, so renewing is
  * `disconnect(now, { renewing: true })`, then `connect(now, { password, passwordExpiresAt })` on a
@@ -10,74 +10,51 @@
  * (session/mqtt-session.ts); a renewing disconnect keeps what a plain one ends: pending twin
  * requests wait and go out again under the same rid (twin.ts), and telemetry carries over either way.
  */
-import { hubCredentials } from '@hubwire/sas';
 import { MAX_MESSAGE_BYTES, telemetryTopicPrefix, TopicError } from '@hubwire/topics';
 import { describe, HubwireError, InvalidIntentError, isRecord, messageOf } from '../shared/errors.ts';
-import { asIntentError } from '../session/connect-auth.ts';
 import type { ConnectAuth } from '../session/connect-auth.ts';
 import { encodeConnect } from '../wire/mqtt-packet-adapter.ts';
 import type { WillOptions } from '../wire/mqtt-packet-adapter.ts';
 import { bodyBytes, encodeBag } from './intents.ts';
-import type { DeviceEngineOptions, WillMessage } from './options.ts';
+import { usernameOf } from './config.ts';
+import type { DeviceConfig } from './config.ts';
+import type { WillMessage } from './options.ts';
 
-/** What every CONNECT of one DeviceEngine carries; the password comes with each `connect`. */
-export class DeviceConnection {
-  /** `{deviceId}` or `{deviceId}/{moduleId}`. */
-  readonly clientId: string;
-  /** `{hostName}/{clientId}/?api-version=…[&DeviceClientType=…][&model-id=…]`. */
-  readonly username: string;
-  /** MQTT CleanSession (docs/protocol.md §2: false keeps C2D subscriptions and queued messages). */
-  readonly cleanSession: boolean;
-  /** The keep-alive CONNECT announces. */
-  readonly keepAliveSeconds: number;
-  private readonly will: WillOptions | undefined;
+/** The CONNECT client id of an identity: `{deviceId}` or `{deviceId}/{moduleId}` (docs/protocol.md §2). */
+export function clientIdOf(deviceId: string, moduleId: string | undefined): string {
+  return moduleId === undefined ? deviceId : `${deviceId}/${moduleId}`;
+}
 
-  /**
-   * Builds the identity's CONNECT fields; throws InvalidIntentError naming the option (`invalid-host-name`,
-   * `invalid-device-id`, `invalid-module-id`, `invalid-api-version`, `invalid-device-client-type`,
-   * `invalid-model-id`, `invalid-will`, …) for what the hub or MQTT cannot take.
-   */
-  constructor(options: DeviceEngineOptions, telemetryPrefix: string, keepAliveSeconds: number) {
-    let credentials;
-    try {
-      credentials = hubCredentials(options);
-    } catch (error) {
-      throw asIntentError(error);
-    }
-    this.clientId = credentials.clientId;
-    this.username = credentials.username;
-    this.cleanSession = options.cleanSession ?? false;
-    this.keepAliveSeconds = keepAliveSeconds;
-    this.will = options.will === undefined ? undefined : willOf(telemetryPrefix, options.will);
-  }
-
-  /** The CONNECT for a new socket with `auth`'s password; throws InvalidIntentError, changing nothing, when it cannot be encoded. */
-  packet(auth: ConnectAuth | undefined): Uint8Array {
-    const password = auth?.password;
-    try {
-      return encodeConnect({
-        clientId: this.clientId,
-        username: this.username,
-        keepAliveSeconds: this.keepAliveSeconds,
-        cleanSession: this.cleanSession,
-        ...(password === undefined ? {} : { password }),
-        ...(this.will === undefined ? {} : { will: this.will }),
-      });
-    } catch (error) {
-      // The encoder's own typed errors (a field over its wire limit) reach the caller as they are.
-      if (error instanceof HubwireError) throw error;
-      throw new InvalidIntentError('invalid-options', `CONNECT cannot be encoded: ${messageOf(error)}`);
-    }
+/**
+ * The CONNECT for a new socket: the identity's client id and user name under `config`, the Will, and
+ * `auth`'s password (checked by the caller). Throws, changing nothing, when it cannot be encoded: the
+ * encoder's own typed errors as they are, anything else as InvalidIntentError `invalid-options`.
+ */
+export function connectPacket(config: DeviceConfig, clientId: string, will: WillOptions | undefined, auth: ConnectAuth | undefined): Uint8Array {
+  const password = auth?.password;
+  try {
+    return encodeConnect({
+      clientId,
+      username: usernameOf(config, clientId),
+      keepAliveSeconds: config.keepAliveSeconds,
+      cleanSession: config.cleanSession,
+      ...(password === undefined ? {} : { password }),
+      ...(will === undefined ? {} : { will }),
+    });
+  } catch (error) {
+    // The encoder's own typed errors (a field over its wire limit) reach the caller as they are.
+    if (error instanceof HubwireError) throw error;
+    throw new InvalidIntentError('invalid-options', `CONNECT cannot be encoded: ${messageOf(error)}`);
   }
 }
 
 /**
- * The telemetry topic prefix of the identity in `options` (also the Will's topic); throws
- * InvalidIntentError naming the id @hubwire/topics refused, after the credentials checked it the same way.
+ * The telemetry topic prefix of an identity already checked (also the Will's topic); throws
+ * InvalidIntentError naming the id @hubwire/topics refused.
  */
-export function prefixOf(options: DeviceEngineOptions): string {
+export function prefixOf(deviceId: string, moduleId: string | undefined): string {
   try {
-    return telemetryTopicPrefix(options);
+    return telemetryTopicPrefix(moduleId === undefined ? { deviceId } : { deviceId, moduleId });
   } catch (error) {
     if (error instanceof TopicError && (error.code === 'invalid-device-id' || error.code === 'invalid-module-id')) {
       throw new InvalidIntentError(error.code, error.message);

@@ -66,14 +66,17 @@
  * transmit and event queues, connection loss) and routes what it hands up to one file per feature
  * beside this one: connection.ts (CONNECT for this identity, token renewal), telemetry.ts,
  * twin.ts, methods.ts, deliveries.ts (C2D, module inputs and PUBACK order), subscriber.ts and
- * subscriptions.ts, plug-and-play.ts (the PnP patch shapes).
+ * subscriptions.ts, plug-and-play.ts (the PnP patch shapes). config.ts resolves the options once
+ * per shape, shared by every engine built with the same options but for the ids.
  *
  * Hot path: `receive` → decoder → topic classifier → one event object. No closures per packet,
  * no payload copies: event bodies are views of the received chunk (see events.ts).
  *
- * Memory: a fleet simulator holds 100k engines, so per-engine state is numbers and a few small
- * objects; queues, tables and the decoder are allocated on first use and dropped when empty or
- * when the connection ends, and constants (defaults, filters, empty bodies) are shared.
+ * Memory: a fleet simulator holds a million engines, so an idle connected engine is a few small
+ * objects of numbers (under 1 KB, test/device-memory.test.ts). The options live once per shape
+ * (config.ts); telemetry, acknowledgement and request tables are made on first use; queues exist
+ * while they hold something; the decoder only while a read ended mid-packet (session/mqtt-session.ts);
+ * constants (defaults, filters, empty bodies) are shared.
  */
 import { checkBoolean, checkOptions, InvalidStateError } from '../shared/errors.ts';
 import { checkNow } from '../shared/now.ts';
@@ -81,25 +84,20 @@ import { defaultRandom } from '../shared/random.ts';
 import { checkChunk, checkReason } from '../session/arguments.ts';
 import { checkConnectAuth } from '../session/connect-auth.ts';
 import type { ConnectAuth } from '../session/connect-auth.ts';
-import type { MqttSession, SessionState } from '../session/mqtt-session.ts';
-import { DeviceConnection, prefixOf } from './connection.ts';
+import type { SessionState } from '../session/mqtt-session.ts';
+import { deviceConfig } from './config.ts';
+import { clientIdOf, connectPacket, prefixOf, willOf } from './connection.ts';
 import type { DeviceEvent } from './events.ts';
 import { DeviceFeatures } from './features.ts';
 import { reportedPatchBytes } from './intents.ts';
 import type { Body, DisconnectOptions, PublishResult, RequestResult, TelemetryOptions } from './intents.ts';
 import { respondMethod } from './methods.ts';
-import { checkDeviceOptions, DEVICE_DEFAULTS, eagerSubscriptions } from './options.ts';
+import { checkDeviceOptions } from './options.ts';
 import type { DeviceEngineOptions } from './options.ts';
 import { GET_TWIN, TwinRequest } from './twin.ts';
 
 /** Where a DeviceEngine stands; see the theory of operation in device-engine.ts. */
 export type EngineState = SessionState;
-
-/**
- * The hub closes a connection after 1767 s of silence whatever keep-alive the client announced, so
- * the engine pings at least every 1177 s (1.5 × 1177 < 1767, docs/protocol.md §2 "Keep-alive").
- */
-const MAX_PING_INTERVAL_MS = 1_177_000;
 
 /**
  * The sans-IO engine of one IoT Hub device or module identity.
@@ -113,7 +111,6 @@ const MAX_PING_INTERVAL_MS = 1_177_000;
  * method taking `now` throws InvalidTimeError, changing nothing, when `now` is not a finite number.
  */
 export class DeviceEngine {
-  private readonly session: MqttSession<DeviceEvent>;
   private readonly features: DeviceFeatures;
 
   /**
@@ -123,63 +120,39 @@ export class DeviceEngine {
    */
   constructor(options: DeviceEngineOptions) {
     checkDeviceOptions(options);
-    const keepAliveSeconds = options.keepAliveSeconds ?? DEVICE_DEFAULTS.keepAliveSeconds;
-    // The credentials check the identity first (host name, ids, model id …), naming what is wrong.
-    const telemetryPrefix = prefixOf(options);
-    const connection = new DeviceConnection(options, telemetryPrefix, keepAliveSeconds);
-    const subscriptions = eagerSubscriptions(options);
-    // Everything that can throw has run: from here on the engine is built.
-    this.features = new DeviceFeatures(
-      connection,
-      {
-        keepAliveMs: Math.min(keepAliveSeconds * 1000, MAX_PING_INTERVAL_MS),
-        connackTimeoutMs: options.connackTimeoutMs ?? DEVICE_DEFAULTS.connackTimeoutMs,
-        pingTimeoutMs: options.pingTimeoutMs ?? DEVICE_DEFAULTS.pingTimeoutMs,
-        maxPacketBytes: options.maxPacketBytes ?? DEVICE_DEFAULTS.maxPacketBytes,
-        tokenRenewalMarginMs: options.tokenRenewalMarginMs,
-      },
-      {
-        deviceId: options.deviceId,
-        moduleId: options.moduleId,
-        telemetryPrefix,
-        subscriptions,
-        maxInFlight: options.maxInFlight ?? DEVICE_DEFAULTS.maxInFlight,
-        maxQueued: options.maxQueued ?? DEVICE_DEFAULTS.maxQueued,
-        requestTimeoutMs: options.requestTimeoutMs ?? DEVICE_DEFAULTS.requestTimeoutMs,
-        manualC2dAck: options.manualC2dAck ?? false,
-        random: options.random ?? defaultRandom,
-      },
-    );
-    this.session = this.features.session;
+    const config = deviceConfig(options);
+    const { deviceId, moduleId } = options;
+    const will = options.will === undefined ? undefined : willOf(prefixOf(deviceId, moduleId), options.will);
+    this.features = new DeviceFeatures(config, deviceId, moduleId, will, options.random ?? defaultRandom);
   }
 
   // ---------------------------------------------------------------------------------- getters
 
   /** The connection state. */
   get state(): EngineState {
-    return this.session.state;
+    return this.features.session.state;
   }
 
   /** Whether CONNACK 0 arrived and the connection has not ended since. */
   get isConnected(): boolean {
-    return this.session.state === 'connected';
+    return this.features.session.state === 'connected';
   }
 
   /** When the last packet arrived (for watchdogs), or undefined before the first. */
   get lastReceivedAt(): number | undefined {
-    const at = this.session.lastReceivedAt;
+    const at = this.features.session.lastReceivedAt;
     return at === at ? at : undefined;
   }
 
   /** When the engine last queued bytes to send, or undefined before the first. */
   get lastSentAt(): number | undefined {
-    const at = this.session.lastSentAt;
+    const at = this.features.session.lastSentAt;
     return at === at ? at : undefined;
   }
 
   /** Bytes of an incomplete inbound packet held by the decoder (never more than `maxPacketBytes` between calls). */
   get bufferedBytes(): number {
-    return this.session.bufferedBytes;
+    return this.features.session.bufferedBytes;
   }
 
   /** The highest desired `$version` seen (from a patch or a fetched twin), e.g. for a writable-property `av`. */
@@ -194,12 +167,12 @@ export class DeviceEngine {
 
   /** QoS 1 telemetry messages sent and awaiting PUBACK (kept across reconnects). */
   get inFlightTelemetry(): number {
-    return this.features.telemetry.table.inFlight;
+    return this.features.table.inFlight;
   }
 
   /** Telemetry messages waiting for the connection or for room in the in-flight window. */
   get queuedTelemetry(): number {
-    return this.features.telemetry.table.queued;
+    return this.features.table.queued;
   }
 
   /** Granted QoS of each active subscription, by filter. */
@@ -211,17 +184,17 @@ export class DeviceEngine {
 
   /** The next bytes to write to the socket, in order, or undefined when there are none. */
   pollTransmit(): Uint8Array | undefined {
-    return this.session.pollTransmit();
+    return this.features.session.pollTransmit();
   }
 
   /** The next event for the application, or undefined when there are none. */
   pollEvent(): DeviceEvent | undefined {
-    return this.session.pollEvent();
+    return this.features.session.pollEvent();
   }
 
   /** The earliest absolute time (ms) at which `handleTimeout` must run, or undefined. A pure query. */
   pollTimeout(): number | undefined {
-    return this.session.pollTimeout();
+    return this.features.session.pollTimeout();
   }
 
   // ------------------------------------------------------------------ things that happened
@@ -235,13 +208,13 @@ export class DeviceEngine {
   receive(now: number, chunk: Uint8Array): void {
     checkNow(now);
     checkChunk(chunk);
-    this.session.receive(now, chunk);
+    this.features.session.receive(now, chunk);
   }
 
   /** Fires every deadline due at or before `now`; an early or repeated call does nothing. */
   handleTimeout(now: number): void {
     checkNow(now);
-    this.session.handleTimeout(now);
+    this.features.session.handleTimeout(now);
     this.features.handleTimeout(now);
   }
 
@@ -252,7 +225,7 @@ export class DeviceEngine {
   connectionLost(now: number, reason?: string): void {
     checkNow(now);
     checkReason(reason);
-    this.session.connectionLost(reason);
+    this.features.session.connectionLost(reason);
   }
 
   // --------------------------------------------------------------------------- intents
@@ -266,11 +239,13 @@ export class DeviceEngine {
   connect(now: number, auth?: ConnectAuth): void {
     checkNow(now);
     checkConnectAuth(auth);
-    if (this.session.isOpen) {
-      throw new InvalidStateError('already-connected', this.session.state, 'connect needs a closed connection');
+    if (this.features.session.isOpen) {
+      throw new InvalidStateError('already-connected', this.features.session.state, 'connect needs a closed connection');
     }
-    const packet = this.features.connection.packet(auth); // encoded before anything changes: it may throw
-    this.session.open(now, packet, { cleanSession: this.features.connection.cleanSession, passwordExpiresAt: auth?.passwordExpiresAt });
+    const features = this.features;
+    // Encoded before anything changes: a field the wire cannot carry throws here.
+    const packet = connectPacket(features.config, clientIdOf(features.deviceId, features.moduleId), features.will, auth);
+    features.session.open(now, packet, { cleanSession: features.config.cleanSession, passwordExpiresAt: auth?.passwordExpiresAt });
   }
 
   /**
@@ -290,7 +265,7 @@ export class DeviceEngine {
     checkOptions(options, 'disconnect');
     const renewing = options?.renewing;
     checkBoolean('invalid-renewing', 'renewing', renewing);
-    this.session.close(now, renewing === true);
+    this.features.session.close(now, renewing === true);
   }
 
   /**
@@ -334,7 +309,7 @@ export class DeviceEngine {
    */
   respondMethod(now: number, rid: string, status: number, body?: Body | object | null): void {
     checkNow(now);
-    respondMethod(this.session, now, rid, status, body);
+    respondMethod(this.features.session, now, rid, status, body);
   }
 
   /**

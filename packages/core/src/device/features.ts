@@ -7,12 +7,16 @@
  */
 import { parseInboundTopic } from '@hubwire/topics';
 import type { InboundTopic } from '@hubwire/topics';
-import { OutgoingMessage } from '../session/inflight.ts';
+import { InFlightTable, OutgoingMessage } from '../session/inflight.ts';
 import { MqttSession } from '../session/mqtt-session.ts';
-import type { OwnerPacket, SessionEnding, SessionOwner, SessionSettings } from '../session/mqtt-session.ts';
+import type { OwnerPacket, SessionEnding, SessionOwner } from '../session/mqtt-session.ts';
+import { encodePuback } from '../wire/encoder.ts';
+import type { WillOptions } from '../wire/mqtt-packet-adapter.ts';
 import type { PublishPacket } from '../wire/packets.ts';
-import type { DeviceConnection } from './connection.ts';
+import type { DeviceConfig } from './config.ts';
+import { prefixOf } from './connection.ts';
 import { Deliveries } from './deliveries.ts';
+import type { Delivery } from './deliveries.ts';
 import type { DeviceEvent } from './events.ts';
 import { methodRequested } from './methods.ts';
 import { Sub } from './options.ts';
@@ -22,43 +26,47 @@ import { Telemetry } from './telemetry.ts';
 import { Twin, TWIN_RESPONSE_PREFIX } from './twin.ts';
 import type { TwinRequest } from './twin.ts';
 
-/** Everything the features need, checked and defaulted by the engine's constructor. */
-export interface FeatureSettings {
-  readonly deviceId: string;
-  readonly moduleId: string | undefined;
-  readonly telemetryPrefix: string;
-  /** Subscription bits made at every connect (options.ts `Sub`). */
-  readonly subscriptions: number;
-  readonly maxInFlight: number;
-  readonly maxQueued: number;
-  readonly requestTimeoutMs: number;
-  readonly manualC2dAck: boolean;
-  readonly random: () => number;
-}
-
-/** The session of one DeviceEngine and its features; see the file comment. */
+/**
+ * The session of one DeviceEngine and its features; see the file comment. Telemetry and deliveries
+ * are made on first use (an engine that never publishes, or is never sent a message, holds neither):
+ * a fleet simulator keeps a million of these.
+ */
 export class DeviceFeatures implements SessionOwner {
   readonly session: MqttSession<DeviceEvent>;
-  readonly connection: DeviceConnection;
-  readonly telemetry: Telemetry;
+  /** Options resolved once per shape and shared (config.ts). */
+  readonly config: DeviceConfig;
+  readonly deviceId: string;
+  readonly moduleId: string | undefined;
+  /** The Will CONNECT carries, checked at construction. */
+  readonly will: WillOptions | undefined;
+  /** QoS 1 telemetry in flight and the packet ids SUBSCRIBEs share. */
+  readonly table: InFlightTable;
   readonly twin: Twin;
-  readonly deliveries: Deliveries;
   readonly subscriber: Subscriber;
-  private readonly deviceId: string;
-  private readonly moduleId: string | undefined;
+  private telemetryFeature: Telemetry | undefined;
+  private deliveriesFeature: Deliveries | undefined;
 
-  /** Builds the session and every feature; throws only InvalidIntentError `invalid-random`, from the first draw of the random source. */
-  constructor(connection: DeviceConnection, session: SessionSettings, settings: FeatureSettings) {
-    const { deviceId, moduleId, maxQueued } = settings;
+  /** Builds the session and the features every connection needs; throws only InvalidIntentError `invalid-random`, from the first draw of `random`. */
+  constructor(config: DeviceConfig, deviceId: string, moduleId: string | undefined, will: WillOptions | undefined, random: () => number) {
+    this.config = config;
     this.deviceId = deviceId;
     this.moduleId = moduleId;
-    this.connection = connection;
-    this.session = new MqttSession<DeviceEvent>(session, this);
-    this.telemetry = new Telemetry(this.session, settings.telemetryPrefix, moduleId !== undefined, settings.maxInFlight, maxQueued);
-    const subscriptions = new Subscriptions(settings.subscriptions);
-    this.subscriber = new Subscriber(this.session, this.telemetry.table, subscriptions, deviceId, moduleId);
-    this.twin = new Twin(this.session, subscriptions, settings.random, settings.requestTimeoutMs, maxQueued);
-    this.deliveries = new Deliveries(this.session, settings.manualC2dAck);
+    this.will = will;
+    this.session = new MqttSession<DeviceEvent>(config.session, this);
+    this.table = new InFlightTable(config.maxInFlight, config.maxQueued);
+    const subscriptions = new Subscriptions(config.subscriptions);
+    this.subscriber = new Subscriber(this.session, this.table, subscriptions, deviceId, moduleId);
+    this.twin = new Twin(this.session, subscriptions, random, config);
+  }
+
+  /** Telemetry, made on first use. */
+  get telemetry(): Telemetry {
+    return (this.telemetryFeature ??= new Telemetry(this.session, this.table, prefixOf(this.deviceId, this.moduleId), this.moduleId !== undefined));
+  }
+
+  /** C2D and module-input acknowledgement, made on first use. */
+  get deliveries(): Deliveries {
+    return (this.deliveriesFeature ??= new Deliveries(this.session, this.config.manualC2dAck));
   }
 
   /** A twin request from the application; the twin subscription goes out first when missing. */
@@ -78,7 +86,7 @@ export class DeviceFeatures implements SessionOwner {
   onConnected(now: number, resumed: boolean): void {
     if (!resumed) this.subscriber.state.sessionReset();
     this.subscriber.subscribeMissing(now);
-    this.telemetry.connected(now, resumed);
+    this.telemetryFeature?.connected(now, resumed);
     this.twin.flush(now);
     // Read the twin again after a reconnect so no desired change made meanwhile is missed (docs/protocol.md §9).
     this.twin.connected(now);
@@ -91,7 +99,7 @@ export class DeviceFeatures implements SessionOwner {
         this.onPublish(now, packet);
         return;
       case 'puback': {
-        const entry = this.telemetry.table.get(packet.messageId);
+        const entry = this.table.get(packet.messageId);
         if (entry instanceof OutgoingMessage) this.telemetry.acknowledged(now, entry);
         else this.session.protocolError('unknown-packet-id', `PUBACK for packet id ${packet.messageId}, which no PUBLISH awaits`);
         return;
@@ -115,37 +123,36 @@ export class DeviceFeatures implements SessionOwner {
   onEnded(ending: SessionEnding): void {
     this.twin.connectionEnded(ending.kind !== 'closed' ? 'connection-lost' : ending.renewing ? 'renewing' : 'closed');
     this.subscriber.connectionEnded();
-    this.deliveries.connectionEnded();
+    this.deliveriesFeature?.connectionEnded();
   }
 
   private onPublish(now: number, packet: PublishPacket): void {
     const topic = parseInboundTopic(packet.topic);
     const payload = packet.payload;
-    const deliveries = this.deliveries;
     switch (topic.kind) {
       case 'c2d':
         if (this.moduleId !== undefined || topic.deviceId !== this.deviceId) break;
-        deliveries.deliver(now, packet, { type: 'c2d', body: payload, properties: topic.properties });
+        this.deliver(now, packet, { type: 'c2d', body: payload, properties: topic.properties });
         return;
       case 'module-input':
         if (topic.deviceId !== this.deviceId || topic.moduleId !== this.moduleId) break;
-        deliveries.deliver(now, packet, { type: 'module-input', inputName: topic.inputName, body: payload, properties: topic.properties });
+        this.deliver(now, packet, { type: 'module-input', inputName: topic.inputName, body: payload, properties: topic.properties });
         return;
       case 'twin-response':
-        deliveries.ackIfQos1(now, packet);
+        this.ackIfQos1(now, packet);
         this.twin.onResponse(now, topic.rid, topic.status, topic.version, payload);
         this.subscriber.subscribeMissing(now);
         return;
       case 'desired-patch':
-        deliveries.ackIfQos1(now, packet);
+        this.ackIfQos1(now, packet);
         this.twin.onDesiredPatch(topic.version, payload);
         return;
       case 'method-request':
-        deliveries.ackIfQos1(now, packet);
+        this.ackIfQos1(now, packet);
         methodRequested(this.session, topic, payload);
         return;
       case 'malformed':
-        deliveries.ackIfQos1(now, packet);
+        this.ackIfQos1(now, packet);
         this.session.protocolError('malformed-topic', `${topic.error.message} (topic ${preview(packet.topic)})`);
         // A broken twin response still naming its request is that request's answer: end it now (Rule 1).
         if (topic.rid !== undefined && packet.topic.startsWith(TWIN_RESPONSE_PREFIX)) {
@@ -159,9 +166,30 @@ export class DeviceFeatures implements SessionOwner {
     this.strayPublish(now, packet, topic);
   }
 
+  /** A C2D or module-input message: acknowledged now, or (manualC2dAck) handed out with an ackId. */
+  private deliver(now: number, packet: PublishPacket, event: Delivery): void {
+    if (this.config.manualC2dAck) {
+      this.deliveries.deliver(now, packet, event);
+      return;
+    }
+    this.ackIfQos1(now, packet);
+    this.session.emit(event);
+  }
+
+  /** Acknowledges a QoS 1 PUBLISH the engine handles itself, behind pending manual acknowledgements if any. */
+  private ackIfQos1(now: number, packet: PublishPacket): void {
+    if (packet.qos !== 1) return;
+    const deliveries = this.deliveriesFeature;
+    if (deliveries === undefined) {
+      if (packet.messageId !== undefined) this.session.send(now, encodePuback(packet.messageId));
+    } else {
+      deliveries.ackIfQos1(now, packet);
+    }
+  }
+
   /** A well-formed PUBLISH on a topic this identity never subscribed to. */
   private strayPublish(now: number, packet: PublishPacket, topic: InboundTopic): void {
-    this.deliveries.ackIfQos1(now, packet);
+    this.ackIfQos1(now, packet);
     this.session.protocolError('unknown-topic', `a ${topic.kind} PUBLISH this identity does not expect (topic ${preview(packet.topic)})`);
   }
 }

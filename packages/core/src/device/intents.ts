@@ -58,7 +58,7 @@ const TELEMETRY_KEYS: ReadonlySet<string> = new Set([
 /** Throws InvalidIntentError `invalid-options` unless `options` is an object whose keys are all TelemetryOptions keys. */
 export function checkTelemetryOptions(options: unknown): asserts options is TelemetryOptions {
   if (!isRecord(options)) throw new InvalidIntentError('invalid-options', `publishTelemetry takes an options object, got ${describe(options)}`);
-  for (const key of Object.keys(options)) {
+  for (const key in options) {
     if (!TELEMETRY_KEYS.has(key)) {
       const hint = key === 'application' ? ' (application properties go in `properties`)' : '';
       throw new InvalidIntentError('invalid-options', `${key} is not a telemetry option${hint}`);

@@ -109,12 +109,15 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
 
 const SUBSCRIBE_KEYS: ReadonlySet<string> = new Set(['c2d', 'methods', 'twin', 'moduleInputs']);
 
+/** The subscribe options when none are given: every filter that applies. */
+const NO_SUBSCRIBE_OPTIONS: SubscribeOptions = Object.freeze({});
+
 /** The subscription bits the options ask for at every connect; throws for filters the identity cannot use. */
 export function eagerSubscriptions(options: DeviceEngineOptions): number {
   const isModule = options.moduleId !== undefined;
-  const s: unknown = options.subscribe ?? {};
+  const s: unknown = options.subscribe ?? NO_SUBSCRIBE_OPTIONS;
   if (!isRecord(s)) throw new InvalidIntentError('invalid-subscribe', `subscribe must be an object of booleans, got ${describe(s)}`);
-  for (const key of Object.keys(s)) {
+  for (const key in s) {
     if (!SUBSCRIBE_KEYS.has(key)) throw new InvalidIntentError('invalid-subscribe', `subscribe.${key} is not an option (c2d, methods, twin, moduleInputs)`);
     checkBoolean('invalid-subscribe', `subscribe.${key}`, s[key]);
   }
@@ -138,7 +141,7 @@ export function eagerSubscriptions(options: DeviceEngineOptions): number {
  */
 export function checkDeviceOptions(options: DeviceEngineOptions): void {
   if (!isRecord(options)) throw new InvalidIntentError('invalid-options', `DeviceEngine takes an options object, got ${describe(options)}`);
-  for (const key of Object.keys(options)) {
+  for (const key in options) {
     if (!KNOWN_OPTIONS.has(key)) throw new InvalidIntentError('invalid-options', `${key} is not a DeviceEngine option`);
   }
   checkInteger('invalid-keep-alive-seconds', 'keepAliveSeconds', options.keepAliveSeconds, 0, 65_535); // a uint16 in CONNECT (§3.1.2.10)

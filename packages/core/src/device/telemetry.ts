@@ -6,7 +6,8 @@
  */
 import { MAX_MESSAGE_BYTES, MAX_TOPIC_BYTES } from '@hubwire/topics';
 import { describe, InvalidIntentError } from '../shared/errors.ts';
-import { InFlightTable, OutgoingMessage } from '../session/inflight.ts';
+import { OutgoingMessage } from '../session/inflight.ts';
+import type { InFlightTable } from '../session/inflight.ts';
 import type { MqttSession } from '../session/mqtt-session.ts';
 import { encodeTelemetry } from '../wire/encoder.ts';
 import type { DeviceEvent } from './events.ts';
@@ -16,7 +17,7 @@ import { TelemetryTopicCache } from './telemetry-topic.ts';
 
 /** The telemetry feature of one DeviceEngine. */
 export class Telemetry {
-  /** QoS 1 messages in flight and the packet-id space SUBSCRIBEs share. */
+  /** QoS 1 messages in flight and the packet-id space SUBSCRIBEs share (the engine's, made before this feature). */
   readonly table: InFlightTable;
   private readonly session: MqttSession<DeviceEvent>;
   private readonly prefix: string;
@@ -25,12 +26,12 @@ export class Telemetry {
   /** The last topic with properties, made on first use (telemetry-topic.ts). */
   private topicCache: TelemetryTopicCache | undefined;
 
-  /** Creates the feature for an identity whose telemetry topics start with `prefix`. */
-  constructor(session: MqttSession<DeviceEvent>, prefix: string, isModule: boolean, maxInFlight: number, maxQueued: number) {
+  /** Creates the feature for an identity whose telemetry topics start with `prefix`, over the engine's in-flight table. */
+  constructor(session: MqttSession<DeviceEvent>, table: InFlightTable, prefix: string, isModule: boolean) {
     this.session = session;
+    this.table = table;
     this.prefix = prefix;
     this.isModule = isModule;
-    this.table = new InFlightTable(maxInFlight, maxQueued);
   }
 
   /** Checks, then sends or queues one message; throws before changing anything. */

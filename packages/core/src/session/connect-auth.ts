@@ -29,7 +29,7 @@ const AUTH_KEYS: ReadonlySet<string> = new Set(['password', 'passwordExpiresAt']
 export function checkConnectAuth(auth: ConnectAuth | undefined): void {
   if (auth === undefined) return;
   if (!isRecord(auth)) throw new InvalidIntentError('invalid-auth', `connect takes { password?, passwordExpiresAt? } or nothing, got ${describe(auth)}`);
-  for (const key of Object.keys(auth)) {
+  for (const key in auth) {
     if (!AUTH_KEYS.has(key)) throw new InvalidIntentError('invalid-auth', `${key} is not a connect option (password, passwordExpiresAt)`);
   }
   const { password, passwordExpiresAt } = auth;

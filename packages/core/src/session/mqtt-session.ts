@@ -15,7 +15,9 @@
  * Every ending calls the owner's `onEnded` once, after the session's own events, so the owner
  * ends what it tied to the connection (requests, SUBSCRIBEs) with its events following.
  *
- * Memory: an idle engine keeps only numbers here; the decoder and the queues exist while in use.
+ * Memory: an idle engine keeps only numbers here. The queues exist while they hold something, and
+ * the decoder only while it holds part of a packet: between reads every session of the process uses
+ * one spare decoder, so a million idle connections hold no decoder at all.
  */
 import { messageOf } from '../shared/errors.ts';
 import { Fifo } from '../shared/fifo.ts';
@@ -66,6 +68,15 @@ export interface OpenOptions {
   readonly passwordExpiresAt: number | undefined;
 }
 
+/**
+ * The one decoder sessions borrow for a read that leaves nothing behind (every chunk ending on a
+ * packet boundary, the common case). A session whose read ends mid-packet keeps the decoder it read
+ * with, and the next read makes a new spare. Decoding is synchronous, so no two reads share it at once.
+ */
+let spare: PacketDecoder | undefined;
+/** The packet bound the spare was made with: only a session with the same bound may borrow it. */
+let spareMaxPacketBytes = 0;
+
 /** One MQTT 3.1.1 client connection at a time, with its queues and deadlines; `E` is the engine's event union, which includes every session event (session/events.ts). */
 export class MqttSession<E extends { readonly type: string }> {
   /** Deadlines of the session and of its owner (owners use the other {@link Timer} slots). */
@@ -74,13 +85,14 @@ export class MqttSession<E extends { readonly type: string }> {
   private readonly owner: SessionOwner;
   private stateValue: SessionState = 'disconnected';
   private cleanSession = true;
-  /** Allocated at open, dropped when the connection ends. */
+  /** Only while it holds part of a packet (see `spare`). */
   private decoder: PacketDecoder | undefined;
   private transmitQueue: Fifo<Uint8Array> | undefined;
   private eventQueue: Fifo<E> | undefined;
   private lastReceived = NaN;
   private lastSent = NaN;
-  private expiresAt = NaN;
+  /** When the password expires, while a `token-expiring` warning is armed. */
+  private expiresAt: number | undefined;
 
   /** Creates a `disconnected` session serving `owner`. */
   constructor(settings: SessionSettings, owner: SessionOwner) {
@@ -139,14 +151,14 @@ export class MqttSession<E extends { readonly type: string }> {
   /** Starts a connection with an encoded CONNECT; the caller checked it is not open. */
   open(now: number, connect: Uint8Array, options: OpenOptions): void {
     this.transmitQueue = undefined; // leftovers of an earlier socket must not reach the new one
-    this.decoder = new PacketDecoder({ maxPacketBytes: this.settings.maxPacketBytes });
+    this.decoder = undefined;
     this.cleanSession = options.cleanSession;
     this.stateValue = 'connecting';
     this.send(now, connect);
     this.timers.set(Timer.ConnAck, now + this.settings.connackTimeoutMs);
     const expiresAt = options.passwordExpiresAt;
     if (expiresAt === undefined) {
-      this.expiresAt = NaN;
+      this.expiresAt = undefined;
       this.timers.stop(Timer.TokenRenewal);
     } else {
       // Default margin: 20 % of the remaining lifetime, the C SDK's renew-at-80 % rule (docs/protocol.md §4).
@@ -171,13 +183,19 @@ export class MqttSession<E extends { readonly type: string }> {
 
   /** Bytes from the socket (checked by the engine: session/arguments.ts), chunked any way; bad bytes become events, never exceptions. */
   receive(now: number, chunk: Uint8Array): void {
-    const decoder = this.decoder;
-    if (decoder === undefined) return; // late bytes of a dead socket
+    if (!this.isOpen) return; // late bytes of a dead socket
+    const maxPacketBytes = this.settings.maxPacketBytes;
+    let decoder = this.decoder;
+    if (decoder === undefined) {
+      decoder = spare !== undefined && spareMaxPacketBytes === maxPacketBytes ? spare : new PacketDecoder(this.settings);
+      spare = undefined;
+      this.decoder = decoder;
+    }
     try {
       decoder.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       for (;;) {
         const packet = decoder.next();
-        if (packet === undefined) return;
+        if (packet === undefined) break;
         if (packet.cmd === 'error') {
           this.streamBroken(packet.reason === 'too-large' ? 'packet-too-large' : 'malformed-packet', packet.detail);
           return;
@@ -191,6 +209,13 @@ export class MqttSession<E extends { readonly type: string }> {
     } catch (error) {
       // Defensive: a bug or a hostile input must not escape into the driver's read loop.
       if (this.decoder === decoder) this.streamBroken('malformed-packet', messageOf(error));
+      return;
+    }
+    // Nothing left over: hand the decoder back, so an idle session holds none.
+    if (decoder.bufferedBytes === 0) {
+      this.decoder = undefined;
+      spare = decoder;
+      spareMaxPacketBytes = maxPacketBytes;
     }
   }
 
@@ -205,7 +230,7 @@ export class MqttSession<E extends { readonly type: string }> {
       this.send(now, PINGREQ);
       if (timers.get(Timer.PingResponse) === undefined) timers.set(Timer.PingResponse, now + settings.pingTimeoutMs);
     }
-    if (timers.expire(Timer.TokenRenewal, now)) this.emitOwn({ type: 'token-expiring', expiresAt: this.expiresAt });
+    if (timers.expire(Timer.TokenRenewal, now)) this.emitOwn({ type: 'token-expiring', expiresAt: this.expiresAt as number });
   }
 
   /** The driver saw the socket close: ends the connection; a no-op when there is none. */

@@ -6,11 +6,26 @@
  */
 import { describe, InvalidIntentError } from './errors.ts';
 
-/** Default random source: WebCrypto, available in Node ≥ 20, Deno, Bun and browsers; a fixed value where absent. */
+/** Words drawn from WebCrypto at a time: one call feeds this many engines' rid prefixes. */
+const POOL_WORDS = 1024;
+const pool = new Uint32Array(POOL_WORDS);
+/** Next unused word of `pool`; POOL_WORDS means empty. */
+let poolAt = POOL_WORDS;
+
+/**
+ * Default random source: WebCrypto (Node ≥ 20, Deno, Bun, browsers), drawn in blocks of 1024 words
+ * into one process-wide pool, so a fleet of a million engines costs a thousand `getRandomValues`
+ * calls, not a million. Every value is still a fresh draw of the system's CSPRNG, used once: rid
+ * prefixes stay unpredictable and independent across engines. A fixed value where WebCrypto is absent.
+ */
 export function defaultRandom(): number {
-  const crypto = (globalThis as { crypto?: { getRandomValues?: (a: Uint32Array) => Uint32Array } }).crypto;
-  if (crypto?.getRandomValues === undefined) return 0.5;
-  return crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32;
+  if (poolAt === POOL_WORDS) {
+    const crypto = (globalThis as { crypto?: { getRandomValues?: (a: Uint32Array) => Uint32Array } }).crypto;
+    if (crypto?.getRandomValues === undefined) return 0.5;
+    crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  return pool[poolAt++]! / 2 ** 32;
 }
 
 /** Characters of a rid prefix; 36^4 ≈ 1.7 million prefixes. */
