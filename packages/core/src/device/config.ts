@@ -5,7 +5,7 @@
  * the last shape resolved is kept and handed to the next engine with the same option values: those
  * engines share one frozen object, and their constructors skip the credential checks the shape
  * already passed (only the ids are checked again). Memory per engine then holds the id, not a copy
- * of every option (docs/design.md "memory").
+ * of every option.
  */
 import { hubCredentials } from '@hubwire/sas';
 import { isValidDeviceId, isValidModuleId } from '@hubwire/topics';
