@@ -12,6 +12,7 @@ export default defineConfig({
       '@hubwire/core': source('core'),
       '@hubwire/node': source('node'),
       '@hubwire/sim-hub': source('sim-hub'),
+      'artillery-engine-hubwire': source('artillery-engine-hubwire'),
     },
   },
   test: {

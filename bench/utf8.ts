@@ -1,6 +1,6 @@
 /**
  * Suite 4 — UTF-8: the decoder's hand-written path for short strings against TextDecoder (the
- * reason the path exists, STYLE.md §4), and the encoder's topic writer against
+ * reason the path exists, docs/design.md "The hot path"), and the encoder's topic writer against
  * TextEncoder.encodeInto. Topic-like ASCII strings of 8, 24, 32, 44 and 64 bytes and one short
  * non-ASCII string.
  */

@@ -1,5 +1,5 @@
 /**
- * Chunking independence (h11's reader tests, STYLE.md §7): the hub's byte stream split at any
+ * Chunking independence (h11's reader tests, docs/design.md "Tests and benchmarks"): the hub's byte stream split at any
  * fast-check-chosen points produces exactly the events of the whole stream, and the very same
  * transmitted bytes, byte for byte (PUBACKs, SUBSCRIBEs, re-sent requests), with the driver writing
  * after every read as a real one does — also when the stream breaks after deliveries it acknowledged.

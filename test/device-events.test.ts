@@ -1,5 +1,5 @@
 /**
- * Events are plain data consumed by an exhaustive switch (STYLE.md §2): the union is checked at
+ * Events are plain data consumed by an exhaustive switch (docs/design.md "Events"): the union is checked at
  * compile time with a `never` default, and every event of a full session survives
  * `structuredClone` unchanged (so it can cross a worker boundary).
  */

@@ -1,5 +1,5 @@
 /**
- * Garbage in, typed result out, engine still alive (STYLE.md §7, after msgpack's fuzz target and
+ * Garbage in, typed result out, engine still alive (docs/design.md "Tests and benchmarks", after msgpack's fuzz target and
  * h11's AFL harness): random and mutated bytes into `receive` never throw, never leave more than
  * `maxPacketBytes` buffered, produce only events of the union, and leave the engine either working
  * or cleanly disconnected (and then able to connect again).

@@ -1,5 +1,5 @@
 /**
- * Misuse throws, before anything changes (STYLE.md §1, h11 made stricter): every refused intent
+ * Misuse throws, before anything changes (docs/design.md "Rules the engine keeps", h11 made stricter): every refused intent
  * leaves the engine exactly as it was: nothing queued, nothing sent, no event, no deadline moved.
  */
 import { describe, expect, it } from 'vitest';

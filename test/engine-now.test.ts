@@ -1,5 +1,5 @@
 /**
- * `now` is checked at every door (STYLE.md §1 "now is an argument"): a NaN or infinite `now` would
+ * `now` is checked at every door (docs/design.md "The engine surface"): a NaN or infinite `now` would
  * arm deadlines that never fire (NaN compares false with everything) or fire at once, so every
  * engine method taking `now` throws InvalidTimeError before changing anything. A `now` earlier than
  * the last one is accepted: deadlines stay absolute and simply fire when the clock reaches them.

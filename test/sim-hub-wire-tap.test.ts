@@ -72,4 +72,47 @@ describe('wire tap', () => {
     expect((await failed).message).toMatch(/exceeds/);
     expect(raw.destroyed).toBe(true);
   });
+
+  it('hands aedes a clean session whatever CONNECT asked, and remembers what it asked', async () => {
+    for (const clean of [false, true]) {
+      const connect = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'dev1', clean, keepalive: 60, username: 'h/dev1/?api-version=2021-04-12' });
+      const raw = fakeSocket();
+      const tap = new TappedConnection(raw, 'tcp');
+      const seen = new Promise<Buffer>((resolve) => tap.once('data', resolve));
+      raw.push(connect);
+      const parsed = await new Promise<Packet>((resolve) => {
+        const parser = mqttPacket.parser();
+        parser.once('packet', resolve);
+        void seen.then((bytes) => parser.parse(bytes));
+      });
+      expect(tap.cleanSession).toBe(clean);
+      expect(parsed).toMatchObject({ cmd: 'connect', clientId: 'dev1', clean: true, username: 'h/dev1/?api-version=2021-04-12' });
+      tap.destroy();
+    }
+  });
+
+  it("sets CONNACK's session-present flag from the hub, however aedes splits its writes, and leaves later bytes alone", async () => {
+    const connack = mqttPacket.generate({ cmd: 'connack', returnCode: 0, sessionPresent: false });
+    const publish = mqttPacket.generate({ cmd: 'publish', topic: 'a', payload: Buffer.from([0, 1, 0, 1]), qos: 0, dup: false, retain: false });
+    const stream = Buffer.concat([connack, publish]);
+    const pristine = Buffer.from(stream);
+    await fc.assert(
+      fc.asyncProperty(fc.boolean(), fc.uniqueArray(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 6 }), async (present, cuts) => {
+        const written: Buffer[] = [];
+        const raw = new Duplex({ read() {}, write(chunk: Buffer, _encoding, callback) { written.push(Buffer.from(chunk)); callback(); } });
+        const tap = new TappedConnection(raw, 'tcp');
+        tap.sessionPresent = present;
+        const points = [0, ...cuts.sort((a, b) => a - b), stream.length];
+        const chunks = points.slice(1).map((end, i) => stream.subarray(points[i], end));
+        for (const chunk of chunks) await new Promise<void>((resolve, reject) => tap.write(chunk, (error) => (error ? reject(error) : resolve())));
+        const out = Buffer.concat(written);
+        expect([...out.subarray(0, 4)]).toEqual([0x20, 0x02, present ? 1 : 0, 0]);
+        expect(out.subarray(4).equals(publish)).toBe(true);
+        // The caller's buffers are never changed in place (aedes shares some as constants).
+        expect(stream.equals(pristine)).toBe(true);
+        tap.destroy();
+      }),
+      { numRuns: 40 },
+    );
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * One readable line per engine event, for the demo's live log. An exhaustive switch: a new
- * event type breaks this file at compile time until it is described (STYLE.md §2).
+ * event type breaks this file at compile time until it is described (docs/design.md "Events").
  */
 import type { DeviceEvent } from '@hubwire/core';
 import type { DriverNotice } from '@hubwire/node';

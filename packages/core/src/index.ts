@@ -87,6 +87,8 @@ export {
   publishLength,
 } from './wire/encoder.ts';
 export type { PublishInput } from './wire/encoder.ts';
-export { encodeConnect, encodeSubscribe, encodeUnsubscribe, parsePacket } from './wire/mqtt-packet-adapter.ts';
-export type { ConnectOptions, ParsedPacket, SubscriptionRequest, WillOptions } from './wire/mqtt-packet-adapter.ts';
+export { encodeConnect } from './wire/connect.ts';
+export type { ConnectOptions, WillOptions } from './wire/connect.ts';
+export { encodeSubscribe, encodeUnsubscribe } from './wire/subscribe.ts';
+export type { SubscriptionRequest } from './wire/subscribe.ts';
 export { decodeUtf8, encodeUtf8Into, utf8Length } from './wire/utf8.ts';

@@ -68,6 +68,50 @@ export function oracleParse(bytes: Uint8Array): InboundPacket[] {
   return out;
 }
 
+/**
+ * Parses bytes with a fresh mqtt-packet parser (protocol level 4; a fresh one because a parsed CONNECT
+ * changes a parser's settings): the raw packets it emits, its first error, and the bytes it left.
+ */
+export function oracleParseRaw(bytes: Uint8Array): { packets: Packet[]; error: string | undefined; left: number } {
+  const parser = createParser({ protocolVersion: 4 });
+  const packets: Packet[] = [];
+  let error: string | undefined;
+  parser.on('packet', (p: Packet) => packets.push(p));
+  parser.on('error', (e: Error) => {
+    error ??= e.message;
+  });
+  const left = parser.parse(Buffer.from(bytes));
+  return { packets, error, left };
+}
+
+/** The one packet mqtt-packet parses from `bytes`, with every field it reads; throws unless exactly one parses cleanly. */
+export function oracleParseOne(bytes: Uint8Array): Record<string, unknown> {
+  const { packets, error, left } = oracleParseRaw(bytes);
+  if (error !== undefined || packets.length !== 1 || left !== 0) {
+    throw new Error(`mqtt-packet does not parse exactly one packet: ${error ?? `${packets.length} packets, ${left} bytes left`}`);
+  }
+  return packets[0] as unknown as Record<string, unknown>;
+}
+
+/** The fixed header of an encoded packet: its length and the remaining length it announces. */
+export function fixedHeader(bytes: Uint8Array): { headerBytes: number; remaining: number } {
+  let remaining = 0;
+  let multiplier = 1;
+  let at = 1;
+  for (;;) {
+    const b = bytes[at++] as number;
+    remaining += (b & 0x7f) * multiplier;
+    multiplier *= 0x80;
+    if (b < 0x80 || at > 4) break;
+  }
+  return { headerBytes: at, remaining };
+}
+
+/** The ASCII codes of `s`, for annotated golden vectors. */
+export function ascii(s: string): number[] {
+  return Array.from(s, (c) => c.charCodeAt(0));
+}
+
 /** mqtt-packet.generate as a plain Uint8Array copy (a Uint8Array payload is wrapped as a Buffer first). */
 export function oracleGenerate(packet: Packet | InboundPacket): Uint8Array {
   const p = packet as Packet;

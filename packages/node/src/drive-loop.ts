@@ -1,5 +1,5 @@
 /**
- * The drive loop, shaped like quinn's `drive_timer`/`drive_transmit` (STYLE.md §1): after every
+ * The drive loop, shaped like quinn's `drive_timer`/`drive_transmit` (docs/design.md "The Node drivers"): after every
  * input, drain `pollTransmit()` to the stream, arm ONE platform timer for `pollTimeout()`, and
  * drain `pollEvent()` to the application. On wake, `handleTimeout(clock())`. It works for any
  * hubwire engine (DeviceEngine, ProvisioningEngine) and any ByteStream.
@@ -161,7 +161,8 @@ export class DriveLoop<E> {
     this.#timer = undefined;
     this.#timerAt = Infinity;
     const now = this.#clock();
-    // handleTimeout is idempotent and ignores early calls (STYLE.md §1), so waking a bit early is harmless.
+    // handleTimeout is idempotent and ignores early calls (docs/design.md "The engine surface"), so
+    // waking a bit early is harmless.
     this.#engine.handleTimeout(now);
     if (this.#wakeAt !== undefined && this.#wakeAt <= now) {
       const onWake = this.#onWake;

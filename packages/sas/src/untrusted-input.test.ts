@@ -1,5 +1,6 @@
 // Garbage in, typed result out: every parser here either returns or throws its own error class,
-// and untrusted field names never reach an object prototype (STYLE.md §3, §7).
+// and untrusted field names never reach an object prototype (docs/design.md "Rules the engine keeps",
+// "Tests and benchmarks").
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConnectionString } from './connection-string.ts';

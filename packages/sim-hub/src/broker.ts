@@ -1,11 +1,14 @@
 /**
  * aedes wired as a service front end (the hub, or DPS): aedes keeps the MQTT session rules
  * (CONNECT/CONNACK, keep-alive, PINGRESP, SUBACK, PUBACK, takeover of a client id [MQTT-3.1.4-2],
- * Will); the service decides who may connect, which filters are allowed and what a PUBLISH means.
+ * Will); the service decides who may connect, which filters are allowed and what a PUBLISH means,
+ * and keeps the sessions themselves (subscriptions, unacknowledged publishes, session present):
+ * aedes only ever sees clean sessions (wire-tap.ts).
  */
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import { Session } from './session.ts';
 import { MAX_SUBSCRIPTIONS, type Feed } from './rules.ts';
+import type { OpenedSession } from './session-store.ts';
 import type { TappedConnection } from './wire-tap.ts';
 
 /** A CONNECT decision: the identity, or the CONNACK code and reason of a refusal. */
@@ -28,6 +31,8 @@ export interface InboundPublish {
 export interface BrokerService<I> {
   /** Checks a CONNECT. */
   authenticate(clientId: string, userName: string | undefined, password: Uint8Array | undefined): Promise<AuthVerdict<I>>;
+  /** Opens the MQTT session of an accepted CONNECT (resumed for CleanSession 0 when one is kept). */
+  openSession(clientId: string, cleanSession: boolean): OpenedSession;
   /** The feed a filter subscribes to, or undefined to refuse it (SUBACK 0x80). */
   feedOf(identity: I, filter: string): Feed | undefined;
   /** Handles a PUBLISH; returns a reason to close the connection instead. Runs before aedes sends PUBACK. */
@@ -80,7 +85,9 @@ export async function createServiceBroker<I>(service: BrokerService<I>): Promise
           }
           // aedes drops a client that closed while its CONNECT was being checked; so do we.
           if (connection.destroyed) return done(null, false);
-          const session = new Session<I>(client, connection, verdict.identity, client.clean);
+          const opened = service.openSession(client.id, connection.cleanSession);
+          connection.sessionPresent = opened.present;
+          const session = new Session<I>(client, connection, verdict.identity, opened);
           sessions.set(client, session);
           everySession.set(client, session);
           connection.onPuback = (messageId) => {
@@ -105,7 +112,7 @@ export async function createServiceBroker<I>(service: BrokerService<I>): Promise
         return;
       }
       // The wire tap already turned a QoS 2 request into 1 (docs/protocol.md §5).
-      session.subscriptions.set(subscription.topic, { feed, qos: subscription.qos === 0 ? 0 : 1 });
+      session.state.subscribe(subscription.topic, { feed, qos: subscription.qos === 0 ? 0 : 1 });
       done(null, subscription);
     },
     authorizePublish: (client, packet: PublishPacket, done) => {
@@ -150,7 +157,7 @@ export async function createServiceBroker<I>(service: BrokerService<I>): Promise
   aedes.on('unsubscribe', (filters, client) => {
     const session = sessions.get(client);
     if (session === undefined || client.closed) return;
-    for (const filter of filters) session.subscriptions.delete(filter);
+    for (const filter of filters) session.state.unsubscribe(filter);
   });
   aedes.on('clientDisconnect', (client) => end(client));
   aedes.on('clientError', (client, error) => {

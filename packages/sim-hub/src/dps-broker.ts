@@ -1,5 +1,6 @@
 /** Plugs the DPS state machine into an aedes front end: who may connect, which topics, what to answer. */
 import type { BrokerService } from './broker.ts';
+import { SessionState } from './session-store.ts';
 import type { DpsIdentity, DpsService } from './dps.ts';
 import { checkDpsPublish, dpsFeedOf } from './rules.ts';
 
@@ -23,6 +24,8 @@ export function dpsBrokerService(dps: DpsService, hooks: DpsBrokerHooks): Broker
       if (!verdict.ok) hooks.refused();
       return verdict;
     },
+    // DPS treats every session as clean (docs/protocol.md §13): nothing is kept, nothing resumed.
+    openSession: () => ({ state: new SessionState(), present: false }),
     feedOf: (_identity, filter) => dpsFeedOf(filter),
     publish: (session, packet) => {
       const verdict = checkDpsPublish(packet.topic, packet.qos);

@@ -94,7 +94,11 @@ export async function authenticateHubConnect(input: HubConnectInput): Promise<Co
   if (input.password === undefined || input.password.length === 0) return refuse(4, 'no password (SAS token) for a symmetric-key identity');
   const token = new TextDecoder().decode(input.password);
   const resource = deviceResourceUri(input.hostName, user.deviceId, user.moduleId);
-  const verdict = await verifySasToken(token, identity.key, input.nowSeconds, resource);
+  let verdict = await verifySasToken(token, identity.key, input.nowSeconds, resource);
+  // Either registered key signs valid tokens, so keys can be rotated one at a time.
+  if (!verdict.ok && verdict.reason === 'bad-signature' && identity.secondaryKey !== undefined) {
+    verdict = await verifySasToken(token, identity.secondaryKey, input.nowSeconds, resource);
+  }
   if (verdict.ok) return accepted(verdict.token.expiresAt * 1000);
   if (verdict.reason === 'malformed') return refuse(4, `password is not a SAS token: ${verdict.detail}`);
   return refuse(5, `SAS token ${verdict.reason}: ${verdict.detail}`);

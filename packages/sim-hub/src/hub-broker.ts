@@ -20,6 +20,17 @@ export function pumpDeviceBound(state: HubState, session: Session<HubConnection>
   if (sent > 0) state.log(`hub: ${session.clientId} ← ${sent} device-bound message(s)`);
 }
 
+/** A resumed session gets its unacknowledged QoS 1 publishes again, DUP=1, same packet ids, in order [MQTT-4.4.0-1]. */
+function resendUnacknowledged(state: HubState, session: Session<HubConnection>): void {
+  let sent = 0;
+  for (const publish of session.state.outbound.values()) {
+    if (!session.resend(publish)) break;
+    state.deviceBound.redelivered(session.clientId, publish.packetId);
+    sent++;
+  }
+  if (sent > 0) state.log(`hub: ${session.clientId} ← ${sent} unacknowledged publish(es) again with DUP`);
+}
+
 /** Closes the connection when its SAS token expires by the hub clock (docs/protocol.md §4); returns a cancel function. */
 function armExpiry(state: HubState, session: Session<HubConnection>): () => void {
   const expiresAt = session.identity.expiresAt;
@@ -58,8 +69,9 @@ export function hubBrokerService(state: HubState): BrokerService<HubConnection> 
       }
       const previous = state.live.get(clientId);
       if (previous !== undefined) {
-        // aedes closes the older connection [MQTT-3.1.4-2]; IoT Hub logs 400027.
+        // aedes closes the older connection [MQTT-3.1.4-2]; IoT Hub logs 400027. The session passes to the new one.
         previous.closeReason ??= 'superseded by a new connection with the same client id (400027 ConnectionForcefullyClosedOnNewConnection)';
+        previous.superseded = true;
         state.stats.takeovers++;
       }
       const { identity } = verdict;
@@ -73,6 +85,7 @@ export function hubBrokerService(state: HubState): BrokerService<HubConnection> 
         },
       };
     },
+    openSession: (clientId, cleanSession) => state.sessions.open(clientId, cleanSession),
     feedOf: (identity, filter) => hubFeedOf(identity, filter),
     publish: (session, packet) => handlePublish(state, session, packet),
     ready: (session) => {
@@ -80,28 +93,32 @@ export function hubBrokerService(state: HubState): BrokerService<HubConnection> 
       state.stats.connectionsAccepted++;
       cancelExpiry.set(session, armExpiry(state, session));
       const expires = session.identity.expiresAt === undefined ? 'x509' : `SAS until ${new Date(session.identity.expiresAt).toISOString()}`;
-      const restored = session.subscriptions.size === 0 ? '' : `, session restored with ${[...session.subscriptions.keys()].join(' ')}`;
+      const restored = session.resumed ? `, session resumed with ${[...session.subscriptions.keys()].join(' ') || 'no subscriptions'}` : '';
       state.log(`hub: ${session.clientId} connected (${session.transport}, clean=${session.cleanSession}, ${expires}${restored})`);
+      if (session.resumed) resendUnacknowledged(state, session);
       pumpDeviceBound(state, session);
       state.waiters.notify();
     },
     subscribed: (session) => {
+      state.stats.subscribes++;
       state.log(`hub: ${session.clientId} subscriptions: ${[...session.subscriptions.keys()].join(', ')}`);
       pumpDeviceBound(state, session);
       state.waiters.notify();
     },
     acknowledged: (session, packetId) => {
       state.stats.pubacksReceived++;
-      if (state.deviceBound.acknowledged(session, packetId) !== undefined) state.stats.c2dCompleted++;
+      if (state.deviceBound.acknowledged(session.clientId, packetId) !== undefined) state.stats.c2dCompleted++;
       state.waiters.notify();
     },
     ended: (session) => {
       if (state.live.get(session.clientId) === session) state.live.delete(session.clientId);
       cancelExpiry.get(session)?.();
       cancelExpiry.delete(session);
-      const requeued = state.deviceBound.sessionEnded(session);
+      const unacknowledged = session.state.outbound.size;
+      if (!session.superseded) state.sessions.connectionEnded(session.clientId, session.state);
       const why = session.closeReason === undefined ? '' : `: ${session.closeReason}`;
-      state.log(`hub: ${session.clientId} disconnected${why}${requeued > 0 ? ` (${requeued} unacknowledged message(s) requeued)` : ''}`);
+      const kept = session.cleanSession ? 'session discarded' : 'session kept';
+      state.log(`hub: ${session.clientId} disconnected${why} (${kept}${unacknowledged > 0 ? `, ${unacknowledged} unacknowledged publish(es)` : ''})`);
       state.waiters.notify();
     },
     log: (line) => state.log(`hub: ${line}`),
@@ -115,8 +132,12 @@ function handlePublish(state: HubState, session: Session<HubConnection>, packet:
     state.stats.ruleViolations++;
     return verdict.reason;
   }
-  if (packet.qos === 1 && !packet.will) state.stats.pubacksSent++;
   const { topic } = verdict;
+  if (topic.kind === 'telemetry' && packet.qos === 1 && !packet.will && state.faults.telemetryDrops > 0) {
+    state.faults.telemetryDrops--;
+    return 'telemetry dropped before its PUBACK (fault injection)';
+  }
+  if (packet.qos === 1 && !packet.will) state.stats.pubacksSent++;
   switch (topic.kind) {
     case 'telemetry':
       recordTelemetry(state, session, packet, topic.properties);
@@ -168,7 +189,7 @@ function recordTelemetry(state: HubState, session: Session<HubConnection>, packe
 /** Answers a twin GET or reported PATCH, only to a connection subscribed to twin responses (docs/protocol.md §9). */
 function answerTwin(state: HubState, session: Session<HubConnection>, kind: 'twin-get' | 'twin-patch-reported', rid: string, body: Uint8Array): void {
   state.stats.twinRequests++;
-  const answer = state.twins.answer(session.clientId, kind, body);
+  const answer = state.twins.answer(session.clientId, kind, body, state.clock());
   const request = kind === 'twin-get' ? 'twin GET' : `reported patch ${preview(body)}`;
   const outcome = `${answer.status}${answer.version === undefined ? '' : ` $version=${answer.version}`}${answer.problem === undefined ? '' : ` (${answer.problem})`}`;
   const qos = session.grantedQos('twin-response');

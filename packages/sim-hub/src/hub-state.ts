@@ -4,6 +4,7 @@ import { MethodCalls } from './methods.ts';
 import { DeviceRegistry } from './registry.ts';
 import type { HubIdentity } from './rules.ts';
 import type { Session } from './session.ts';
+import { SessionStore } from './session-store.ts';
 import { TelemetryLog } from './telemetry-log.ts';
 import { TwinStore } from './twin-store.ts';
 import { ConditionWaiters } from './waiters.ts';
@@ -31,6 +32,8 @@ export interface SimHubStats {
   pubacksSent: number;
   /** PUBACKs devices sent for the hub's QoS 1 publishes. */
   pubacksReceived: number;
+  /** SUBSCRIBE packets the hub answered. */
+  subscribes: number;
   twinRequests: number;
   c2dCompleted: number;
   dpsAssignments: number;
@@ -44,8 +47,12 @@ export interface HubState {
   readonly registry: DeviceRegistry;
   readonly twins: TwinStore;
   readonly methods: MethodCalls;
-  readonly deviceBound: DeviceBoundQueue<HubConnection>;
+  readonly deviceBound: DeviceBoundQueue;
+  /** MQTT sessions by client id (kept while CleanSession is 0). */
+  readonly sessions: SessionStore;
   readonly telemetry: TelemetryLog;
+  /** Fault injection: QoS 1 telemetry messages to drop, closing the connection instead of acknowledging them. */
+  faults: { telemetryDrops: number };
   /** Conditions re-checked after every event. */
   readonly waiters: ConditionWaiters;
   /** Ready connections by client id. */
@@ -53,20 +60,32 @@ export interface HubState {
   readonly stats: SimHubStats;
   /** One readable line for onLog. */
   log(line: string): void;
+  /** Something worth saving changed (registry, twins, queues, sessions, enrollments): the state folder is written soon. */
+  changed(): void;
 }
 
-/** A fresh, empty hub state. */
-export function createHubState(hostName: string, clock: () => number, maxTelemetryRecords: number, log: (line: string) => void): HubState {
+/** A fresh, empty hub state; `changed` hears of every change worth saving. */
+export function createHubState(
+  hostName: string,
+  clock: () => number,
+  maxTelemetryRecords: number,
+  log: (line: string) => void,
+  changed: () => void,
+): HubState {
+  const deviceBound = new DeviceBoundQueue(clock, changed, (clientId, packetId) => sessions.get(clientId)?.acknowledge(packetId));
+  const sessions = new SessionStore(changed, (clientId) => deviceBound.requeue(clientId));
   return {
     hostName,
     clock,
-    registry: new DeviceRegistry(),
-    twins: new TwinStore(),
+    registry: new DeviceRegistry(changed),
+    twins: new TwinStore(changed),
     methods: new MethodCalls(),
-    deviceBound: new DeviceBoundQueue<HubConnection>(),
+    deviceBound,
+    sessions,
     telemetry: new TelemetryLog(maxTelemetryRecords),
     waiters: new ConditionWaiters(),
     live: new Map(),
+    faults: { telemetryDrops: 0 },
     stats: {
       connectionsAccepted: 0,
       connectionsRefused: 0,
@@ -75,10 +94,12 @@ export function createHubState(hostName: string, clock: () => number, maxTelemet
       telemetryReceived: 0,
       pubacksSent: 0,
       pubacksReceived: 0,
+      subscribes: 0,
       twinRequests: 0,
       c2dCompleted: 0,
       dpsAssignments: 0,
     },
     log,
+    changed,
   };
 }

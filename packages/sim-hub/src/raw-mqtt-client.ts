@@ -5,8 +5,9 @@
  * wait, with a deadline, for the next packet that matches or for the socket to close.
  * Deliberately independent of hubwire's own codec and engine.
  */
-import { createConnection } from 'node:net';
+import { createConnection, isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { checkServerIdentity, connect as connectTls } from 'node:tls';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { createWebSocketStream, WebSocket } from 'ws';
 import { WEBSOCKET_PATH, WEBSOCKET_PROTOCOL } from './listeners.ts';
@@ -71,9 +72,28 @@ export class RawMqttClient {
     return new RawMqttClient(socket);
   }
 
-  /** Opens `ws://127.0.0.1:{port}/$iothub/websocket` offering subprotocol `mqtt`; rejects when the upgrade is refused. */
-  static async webSocket(port: number, path: string = WEBSOCKET_PATH, protocols: readonly string[] = [WEBSOCKET_PROTOCOL]): Promise<RawMqttClient> {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}${path}`, [...protocols]);
+  /** Opens TLS to 127.0.0.1:`port`, verifying the server against `ca` for `servername` (an IP name checks the IP SAN). */
+  static async tls(port: number, options: { readonly ca: string; readonly servername?: string }): Promise<RawMqttClient> {
+    const servername = options.servername ?? '127.0.0.1';
+    const socket = connectTls({ host: '127.0.0.1', port, ca: options.ca, ...(isIP(servername) === 0 ? { servername } : {}), checkServerIdentity: (_host, cert) => checkServerIdentity(servername, cert) });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('secureConnect', resolve);
+      socket.once('error', reject);
+    });
+    return new RawMqttClient(socket);
+  }
+
+  /**
+   * Opens `ws://127.0.0.1:{port}/$iothub/websocket` (or `wss://` with `tls`) offering subprotocol `mqtt`;
+   * rejects when the upgrade is refused.
+   */
+  static async webSocket(
+    port: number,
+    path: string = WEBSOCKET_PATH,
+    protocols: readonly string[] = [WEBSOCKET_PROTOCOL],
+    tls?: { readonly ca: string },
+  ): Promise<RawMqttClient> {
+    const socket = new WebSocket(`${tls === undefined ? 'ws' : 'wss'}://127.0.0.1:${port}${path}`, [...protocols], tls === undefined ? {} : { ca: tls.ca });
     await new Promise<void>((resolve, reject) => {
       socket.once('open', resolve);
       socket.once('error', reject);
@@ -118,6 +138,11 @@ export class RawMqttClient {
 
   /** Sends CONNECT; resolves with the CONNACK return code. */
   async connect(options: RawConnectOptions, timeoutMs = 3000): Promise<number> {
+    return (await this.connectAck(options, timeoutMs)).returnCode;
+  }
+
+  /** Sends CONNECT; resolves with the CONNACK's return code and session-present flag. */
+  async connectAck(options: RawConnectOptions, timeoutMs = 3000): Promise<{ returnCode: number; sessionPresent: boolean }> {
     this.send({
       cmd: 'connect',
       protocolId: 'MQTT',
@@ -131,8 +156,8 @@ export class RawMqttClient {
         ? {}
         : { will: { topic: options.will.topic, payload: Buffer.from(options.will.payload), qos: options.will.qos, retain: options.will.retain ?? false } }),
     });
-    const connack = await this.next((packet) => packet.cmd === 'connack', timeoutMs);
-    return connack.returnCode!;
+    const connack = (await this.next((packet) => packet.cmd === 'connack', timeoutMs)) as RawPacket & { sessionPresent?: boolean };
+    return { returnCode: connack.returnCode!, sessionPresent: connack.sessionPresent === true };
   }
 
   /** Sends SUBSCRIBE; resolves with the granted list of the SUBACK. */
@@ -141,6 +166,13 @@ export class RawMqttClient {
     this.send({ cmd: 'subscribe', messageId, subscriptions: filters.map(([topic, qos]) => ({ topic, qos })) });
     const suback = await this.next((packet) => packet.cmd === 'suback' && packet.messageId === messageId, timeoutMs);
     return suback.granted!;
+  }
+
+  /** Sends UNSUBSCRIBE; resolves on its UNSUBACK. */
+  async unsubscribe(filters: readonly string[], timeoutMs = 3000): Promise<void> {
+    const messageId = this.#nextId++;
+    this.send({ cmd: 'unsubscribe', messageId, unsubscriptions: [...filters] });
+    await this.next((packet) => packet.cmd === 'unsuback' && packet.messageId === messageId, timeoutMs);
   }
 
   /** Sends PUBLISH; at QoS 1 resolves after its PUBACK. QoS 2 is sent but not awaited (the hub closes instead). */

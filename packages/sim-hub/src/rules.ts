@@ -4,12 +4,10 @@
  * connected identity (anything else, or QoS 2, closes the connection), at most five subscriptions.
  */
 import {
-  c2dSubscribeFilter,
   DESIRED_PATCH_FILTER,
   DPS_RESPONSE_FILTER,
   MAX_MESSAGE_BYTES,
   METHODS_FILTER,
-  moduleInputsFilter,
   parseOutboundTopic,
   propertyBagSize,
   TWIN_RESPONSE_FILTER,
@@ -31,16 +29,31 @@ export const C2D_ANY_DEVICE_FILTER = 'devices/+/messages/devicebound/#';
 /** Device-bound topic families, each named after the filter a connection needs to receive it. */
 export type Feed = 'c2d' | 'module-input' | 'twin-response' | 'desired-patch' | 'method-request' | 'dps-response';
 
-/** Which feed a filter subscribes to for `identity`, or undefined when IoT Hub refuses the filter. */
+/**
+ * Which feed a filter subscribes to for `identity`, or undefined when IoT Hub refuses the filter.
+ * The filters the device SDKs use are all accepted (docs/protocol.md §5, §12): C2D as
+ * `devices/{d}/messages/devicebound/#`; module inputs as `devices/{d}/modules/{m}/#` (C and C# SDKs)
+ * or `devices/{d}/modules/{m}/inputs/#` (Node, Java and Python SDKs); and, as azure-sdk-for-c does,
+ * `+` in place of the connection's own ids.
+ */
 export function hubFeedOf(identity: HubIdentity, filter: string): Feed | undefined {
   if (filter === TWIN_RESPONSE_FILTER) return 'twin-response';
   if (filter === DESIRED_PATCH_FILTER) return 'desired-patch';
   if (filter === METHODS_FILTER) return 'method-request';
+  const levels = filter.split('/');
+  if (levels[0] !== 'devices' || !names(levels[1], identity.deviceId)) return undefined;
   if (identity.moduleId !== undefined) {
     // Modules never get C2D (docs/protocol.md §12).
-    return filter === moduleInputsFilter(identity.deviceId, identity.moduleId) ? 'module-input' : undefined;
+    if (levels[2] !== 'modules' || !names(levels[3], identity.moduleId)) return undefined;
+    const rest = levels.slice(4).join('/');
+    return rest === '#' || rest === 'inputs/#' ? 'module-input' : undefined;
   }
-  return filter === c2dSubscribeFilter(identity.deviceId) || filter === C2D_ANY_DEVICE_FILTER ? 'c2d' : undefined;
+  return levels.length === 5 && levels[2] === 'messages' && levels[3] === 'devicebound' && levels[4] === '#' ? 'c2d' : undefined;
+}
+
+/** True when a filter level names `id`: the id itself, or `+` standing for it. */
+function names(level: string | undefined, id: string): boolean {
+  return level === id || level === '+';
 }
 
 /** Which feed a filter subscribes to on DPS, or undefined when refused (docs/protocol.md §13). */

@@ -10,6 +10,7 @@
 import type { Client } from 'aedes';
 import mqttPacket from 'mqtt-packet';
 import type { Feed } from './rules.ts';
+import type { OutboundPublish, SessionState, Subscription } from './session-store.ts';
 import type { Transport, TappedConnection } from './wire-tap.ts';
 
 /** An authenticated connection; `I` is the service's identity type. */
@@ -20,26 +21,40 @@ export class Session<I> {
   readonly transport: Transport;
   /** CONNECT's clean-session flag. */
   readonly cleanSession: boolean;
-  /** Filter → granted QoS, as accepted by the rules. */
-  readonly subscriptions: Map<string, { readonly feed: Feed; readonly qos: 0 | 1 }> = new Map();
+  /** The MQTT session this connection works in (kept across connections when CleanSession is 0). */
+  readonly state: SessionState;
+  /** CONNACK said session present: the kept session was resumed. */
+  readonly resumed: boolean;
   /** True once CONNACK 0 went out; nothing is sent before. */
   ready = false;
   /** Set when the session has ended; sends are then refused. */
   ended = false;
   /** Why the hub closed it, when it did (rule broken, kicked by a newer connection, token expired, …). */
   closeReason: string | undefined;
+  /** A newer connection with the same client id took over; its end must not touch the session. */
+  superseded = false;
   readonly #client: Client;
   readonly #connection: TappedConnection;
-  readonly #inFlight = new Set<number>();
-  #nextPacketId = 1;
 
-  constructor(client: Client, connection: TappedConnection, identity: I, cleanSession: boolean) {
+  constructor(client: Client, connection: TappedConnection, identity: I, opened: { readonly state: SessionState; readonly present: boolean }) {
     this.#client = client;
     this.#connection = connection;
     this.clientId = client.id;
     this.identity = identity;
     this.transport = connection.transport;
-    this.cleanSession = cleanSession;
+    this.cleanSession = connection.cleanSession;
+    this.state = opened.state;
+    this.resumed = opened.present;
+  }
+
+  /** Filter → granted subscription (the session's). */
+  get subscriptions(): ReadonlyMap<string, Subscription> {
+    return this.state.subscriptions;
+  }
+
+  /** True while the socket is open and the session may send. */
+  get writable(): boolean {
+    return this.ready && !this.ended && !this.#connection.destroyed;
   }
 
   /** The QoS granted for a feed (the highest over filters), or undefined when the feed is not subscribed. */
@@ -53,8 +68,31 @@ export class Session<I> {
 
   /** Writes a PUBLISH; returns its packet id for QoS 1 (undefined for QoS 0), or false when the session cannot send. */
   send(topic: string, payload: Uint8Array, qos: 0 | 1, dup = false): number | undefined | false {
-    if (!this.ready || this.ended || this.#connection.destroyed) return false;
-    const messageId = qos === 1 ? this.#allocatePacketId() : undefined;
+    if (!this.writable) return false;
+    const messageId = qos === 1 ? this.state.track(topic, payload) : undefined;
+    this.#write(topic, payload, qos, dup, messageId);
+    return messageId;
+  }
+
+  /** Sends an unacknowledged publish of a resumed session again: same packet id, DUP=1 [MQTT-4.4.0-1]. */
+  resend(publish: OutboundPublish): boolean {
+    if (!this.writable) return false;
+    this.#write(publish.topic, publish.payload, 1, true, publish.packetId);
+    return true;
+  }
+
+  /** Frees a packet id on PUBACK; false when it was not in flight (a stray or duplicate PUBACK). */
+  acknowledge(messageId: number): boolean {
+    return this.state.acknowledge(messageId);
+  }
+
+  /** Closes the connection from the hub side (the device sees the socket close, as with IoT Hub). */
+  close(reason: string): void {
+    this.closeReason ??= reason;
+    this.#client.close();
+  }
+
+  #write(topic: string, payload: Uint8Array, qos: 0 | 1, dup: boolean, messageId: number | undefined): void {
     const bytes = mqttPacket.generate({
       cmd: 'publish',
       topic,
@@ -65,30 +103,5 @@ export class Session<I> {
       ...(messageId === undefined ? {} : { messageId }),
     });
     this.#connection.write(bytes);
-    return messageId;
-  }
-
-  /** Frees a packet id on PUBACK; false when it was not in flight (a stray or duplicate PUBACK). */
-  acknowledge(messageId: number): boolean {
-    return this.#inFlight.delete(messageId);
-  }
-
-  /** Closes the connection from the hub side (the device sees the socket close, as with IoT Hub). */
-  close(reason: string): void {
-    this.closeReason ??= reason;
-    this.#client.close();
-  }
-
-  /** Packet ids cycle 1…65535 and skip those still in flight [MQTT-2.3.1-2]. */
-  #allocatePacketId(): number {
-    for (let i = 0; i < 65535; i++) {
-      const id = this.#nextPacketId;
-      this.#nextPacketId = id === 65535 ? 1 : id + 1;
-      if (!this.#inFlight.has(id)) {
-        this.#inFlight.add(id);
-        return id;
-      }
-    }
-    throw new RangeError('65535 publishes in flight on one connection');
   }
 }

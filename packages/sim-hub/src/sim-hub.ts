@@ -1,10 +1,15 @@
 /**
  * A local stand-in for Azure IoT Hub and DPS over MQTT 3.1.1, built on aedes (see README.md).
- * The device side speaks to it exactly as to the real services (docs/protocol.md), minus TLS; the
- * service side is this class: register devices, read twins, push desired patches, invoke methods,
- * send C2D and module-input messages, and watch telemetry.
+ * The device side speaks to it exactly as to the real services (docs/protocol.md), over TLS or
+ * WebSocket over TLS (and both without TLS, for tests); the service side is this class (and the
+ * HTTPS listener it mounts): register devices, read twins, push desired patches, invoke methods,
+ * send C2D and module-input messages, and watch telemetry. With a state folder, everything that
+ * lasts on IoT Hub lasts here too (state/state-file.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import type { RequestListener } from 'node:http';
+import { join } from 'node:path';
 import { createSasToken, deviceResourceUri, hubCredentials, type MqttCredentials } from '@hubwire/sas';
 import {
   assertMethodName,
@@ -16,165 +21,177 @@ import {
   moduleInputTopic,
   type MessagePropertiesInput,
 } from '@hubwire/topics';
-import { createServiceBroker } from './broker.ts';
 import type { DeliveryReceipt } from './c2d.ts';
-import { DpsService, type DpsIdentity, type DpsOptions } from './dps.ts';
+import { DpsService } from './dps.ts';
 import { dpsBrokerService } from './dps-broker.ts';
+import { startFrontDoors, type FrontDoors } from './front-doors.ts';
 import { hubBrokerService, pumpDeviceBound } from './hub-broker.ts';
-import { createHubState, type HubConnection, type HubState, type SimHubStats } from './hub-state.ts';
-import { listenTcp, listenWebSocket, type Listener } from './listeners.ts';
+import { createHubState, type HubState, type SimHubStats } from './hub-state.ts';
 import { preview } from './log-format.ts';
 import { MethodInvocationError, type MethodResult } from './methods.ts';
-import { clientIdOf, type DeviceSpec, type RegisteredIdentity } from './registry.ts';
+import { clientIdOf, generateKey, type DeviceSpec, type RegisteredIdentity } from './registry.ts';
 import type { Feed } from './rules.ts';
+import { purgeQueue, removeIdentity, updateServiceTwin } from './service/hub-operations.ts';
+import { createServiceHandler } from './service/index.ts';
+import type { ConnectedIdentity, DeliveryOptions, InvokeMethodOptions, SimHubAddresses, SimHubOptions } from './sim-hub-options.ts';
+import { restoreHub, snapshotHub } from './state/hub-persistence.ts';
+import { readStateFile, STATE_FILE, StatePersister, type ServicePolicy } from './state/state-file.ts';
 import type { TelemetryPredicate, TelemetryRecord } from './telemetry-log.ts';
-import type { TwinDocument } from './twin-store.ts';
-import type { Transport } from './wire-tap.ts';
+import { loadOrCreateTls, serverNames, type TlsMaterial } from './tls/certificates.ts';
+import type { ServiceTwinDocument, ServiceTwinUpdate, TwinDocument } from './twin-store.ts';
 
 export type { SimHubStats } from './hub-state.ts';
-
-/** Options of the simulated hub. */
-export interface SimHubOptions {
-  /** The hub's host name, used in user names, SAS `sr` and connection strings (default `sim-hub.local`). */
-  readonly hostName?: string;
-  /** Wall clock in ms since the epoch, for SAS expiry and timestamps (default `Date.now`). */
-  readonly clock?: () => number;
-  /** Receives one readable line per thing the hub or DPS sees or does. */
-  readonly onLog?: (line: string) => void;
-  /** DPS settings (id scope, retry-after, polls before assignment). */
-  readonly dps?: DpsOptions;
-  /** Telemetry records kept (default 10 000; the oldest go first). */
-  readonly maxTelemetryRecords?: number;
-}
-
-/** Where the hub listens, from start(). */
-export interface SimHubAddresses {
-  /** IoT Hub MQTT over TCP on 127.0.0.1 (no TLS). */
-  readonly mqttPort: number;
-  /** IoT Hub MQTT over WebSocket: `ws://127.0.0.1:{wsPort}/$iothub/websocket`, subprotocol `mqtt`. */
-  readonly wsPort: number;
-  /** DPS MQTT over TCP. */
-  readonly dpsPort: number;
-  /** DPS MQTT over WebSocket, same path and subprotocol. */
-  readonly dpsWsPort: number;
-  readonly hostName: string;
-  readonly idScope: string;
-  /** Same as SimHub.close(). */
-  close(): Promise<void>;
-}
-
-/** A connected device or module. */
-export interface ConnectedIdentity {
-  readonly deviceId: string;
-  readonly moduleId?: string;
-  readonly clientId: string;
-  readonly transport: Transport;
-  readonly cleanSession: boolean;
-  /** `model-id` from the user name, if sent. */
-  readonly modelId?: string;
-  /** Accepted subscription filters. */
-  readonly subscriptions: string[];
-}
-
-/** Options of invokeMethod. */
-export interface InvokeMethodOptions {
-  /** Response timeout (default 30 000 ms, the service default of 30 s, docs/protocol.md §10). */
-  readonly timeoutMs?: number;
-  /** Invoke on a module of the device. */
-  readonly moduleId?: string;
-}
-
-/** Options of sendC2d and sendModuleInput. */
-export interface DeliveryOptions {
-  /** Time to live before the message expires undelivered or unacknowledged (default 1 h, docs/protocol.md §8). */
-  readonly ttlMs?: number;
-}
+export type { ConnectedIdentity, DeliveryOptions, InvokeMethodOptions, SimHubAddresses, SimHubOptions } from './sim-hub-options.ts';
 
 const DEFAULT_HOST_NAME = 'sim-hub.local';
+/** The service policy IoT Hub creates with every hub, with every permission. */
+const SERVICE_POLICY_NAME = 'iothubowner';
 
 /** The simulated IoT Hub + DPS. Create, register devices, `start()`, and `close()` when done. */
 export class SimHub {
   readonly hostName: string;
   /** The DPS half: enrollments and finished registrations. */
   readonly dps: DpsService;
+  /** The state folder, if the hub keeps its state. */
+  readonly stateDir: string | undefined;
+  readonly #options: SimHubOptions;
   readonly #onLog: ((line: string) => void) | undefined;
   readonly #state: HubState;
+  readonly #servicePolicy: ServicePolicy;
+  readonly #persister: StatePersister | undefined;
   #started: Promise<SimHubAddresses> | undefined;
   #closing: Promise<void> | undefined;
-  #teardown: (() => Promise<void>) | undefined;
+  #doors: FrontDoors | undefined;
+  #service: RequestListener | undefined;
 
-  /** Creates a hub; nothing listens until start(). */
+  /**
+   * Creates a hub; nothing listens until start(). With `stateDir`, what was saved there is loaded now:
+   * throws StateFileError when the state file is not valid JSON or not this hub's.
+   */
   constructor(options: SimHubOptions = {}) {
-    this.hostName = options.hostName ?? DEFAULT_HOST_NAME;
+    this.#options = options;
     this.#onLog = options.onLog;
+    this.stateDir = options.stateDir;
+    if (options.stateDir !== undefined) mkdirSync(options.stateDir, { recursive: true });
+    const saved = options.stateDir === undefined ? undefined : readStateFile(options.stateDir);
+    this.hostName = options.hostName ?? saved?.hostName ?? DEFAULT_HOST_NAME;
     const clock = options.clock ?? Date.now;
-    this.#state = createHubState(this.hostName, clock, options.maxTelemetryRecords ?? 10_000, (line) => this.#log(line));
-    this.dps = new DpsService(options.dps ?? {}, clock, (deviceId, key) => {
-      this.#state.registry.add(key === undefined ? { deviceId, x509: true } : { deviceId, key });
-      this.#state.stats.dpsAssignments++;
-      this.#log(`dps: assigned ${deviceId} to ${this.hostName}`);
-      return this.hostName;
-    });
+    const changed = (): void => this.#persister?.schedule();
+    this.#state = createHubState(this.hostName, clock, options.maxTelemetryRecords ?? 10_000, (line) => this.#log(line), changed);
+    this.dps = new DpsService(
+      options.dps ?? {},
+      clock,
+      (deviceId, key) => {
+        this.#state.registry.add(key === undefined ? { deviceId, x509: true } : { deviceId, key });
+        this.#state.stats.dpsAssignments++;
+        this.#log(`dps: assigned ${deviceId} to ${this.hostName}`);
+        return this.hostName;
+      },
+      changed,
+    );
+    this.#servicePolicy = saved?.servicePolicy ?? { keyName: SERVICE_POLICY_NAME, primaryKey: generateKey(), secondaryKey: generateKey() };
+    if (options.stateDir !== undefined) {
+      if (saved !== undefined) restoreHub({ state: this.#state, dps: this.dps }, saved, join(options.stateDir, STATE_FILE));
+      this.#persister = new StatePersister(options.stateDir, () => snapshotHub({ state: this.#state, dps: this.dps, servicePolicy: this.#servicePolicy }), (error) =>
+        this.#log(`hub: could not save state to ${options.stateDir}: ${error.message}`),
+      );
+      if (saved !== undefined) this.#log(`hub: loaded ${saved.identities.length} identities from ${options.stateDir}`);
+    }
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
 
-  /** Starts the hub and DPS brokers and their TCP and WebSocket listeners on 127.0.0.1 (ports chosen by the OS). */
+  /** Starts the hub and DPS brokers and every listener (see SimHubAddresses); rejects with a ListenError naming a port that cannot be bound. */
   start(): Promise<SimHubAddresses> {
     if (this.#closing !== undefined) return Promise.reject(new Error('the simulated hub was closed'));
     return (this.#started ??= this.#start());
   }
 
-  /** Tears everything down: sockets destroyed, brokers closed, pending calls settled. Safe to call twice. */
+  /** Tears everything down: sockets destroyed, brokers closed, pending calls settled, state saved. Safe to call twice. */
   close(): Promise<void> {
     return (this.#closing ??= this.#close());
   }
 
   async #start(): Promise<SimHubAddresses> {
-    const hub = await createServiceBroker<HubConnection>(hubBrokerService(this.#state));
-    const dps = await createServiceBroker<DpsIdentity>(
-      dpsBrokerService(this.dps, {
+    const bind = this.#options.bind ?? '127.0.0.1';
+    const tls = await this.#tlsMaterial(bind);
+    this.#doors = await startFrontDoors({
+      bind,
+      ports: this.#options.ports ?? {},
+      tls,
+      hub: hubBrokerService(this.#state),
+      dps: dpsBrokerService(this.dps, {
         log: (line) => this.#log(line),
         refused: () => this.#state.stats.connectionsRefused++,
         violated: () => this.#state.stats.ruleViolations++,
         changed: () => this.#state.waiters.notify(),
       }),
+      service: (this.#service = (this.#options.service ?? createServiceHandler)(this)),
+    });
+    await this.#persister?.flush();
+    const { ports } = this.#doors;
+    this.#log(
+      `hub: ${this.hostName} on ${bind}: mqtts ${ports.mqtts}, wss ${ports.wss}, mqtt ${ports.mqtt}, ws ${ports.ws}, https ${ports.https}, http ${ports.http}; ` +
+        `dps ${this.dps.idScope}: mqtts ${ports.dpsMqtts}, wss ${ports.dpsWss}, mqtt ${ports.dps}, ws ${ports.dpsWs}`,
     );
-    const listeners: Listener[] = [];
-    this.#teardown = async () => {
-      await Promise.all(listeners.map((listener) => listener.close()));
-      await Promise.all([hub.close(), dps.close()]);
-    };
-    // One at a time, so a failure leaves only listeners that #teardown knows about.
-    listeners.push(await listenTcp((connection) => hub.handle(connection)));
-    listeners.push(await listenWebSocket((connection) => hub.handle(connection)));
-    listeners.push(await listenTcp((connection) => dps.handle(connection)));
-    listeners.push(await listenWebSocket((connection) => dps.handle(connection)));
-    const [mqtt, ws, dpsTcp, dpsWs] = listeners as [Listener, Listener, Listener, Listener];
-    this.#log(`hub: ${this.hostName} listening on tcp ${mqtt.port}, ws ${ws.port}; dps ${this.dps.idScope} on tcp ${dpsTcp.port}, ws ${dpsWs.port}`);
     return {
-      mqttPort: mqtt.port,
-      wsPort: ws.port,
-      dpsPort: dpsTcp.port,
-      dpsWsPort: dpsWs.port,
+      mqttPort: ports.mqtt,
+      wsPort: ports.ws,
+      mqttsPort: ports.mqtts,
+      wssPort: ports.wss,
+      dpsPort: ports.dps,
+      dpsWsPort: ports.dpsWs,
+      dpsMqttsPort: ports.dpsMqtts,
+      dpsWssPort: ports.dpsWss,
+      httpsPort: ports.https,
+      httpPort: ports.http,
+      bind,
       hostName: this.hostName,
       idScope: this.dps.idScope,
+      caPem: tls.ca,
       close: () => this.close(),
     };
+  }
+
+  /** The certificate given in the options, else the one kept in (or made for) the state folder. */
+  async #tlsMaterial(bind: string): Promise<TlsMaterial> {
+    const given = this.#options.tls;
+    if (given !== undefined) return { cert: given.cert, key: given.key, ca: given.ca ?? given.cert };
+    return loadOrCreateTls(this.stateDir, serverNames([this.hostName, bind]), new Date(this.#state.clock()));
   }
 
   async #close(): Promise<void> {
     try {
       await this.#started;
     } catch {
-      // a failed start leaves only what #teardown knows about
+      // a failed start leaves only what #doors knows about
     }
-    await this.#teardown?.();
+    // Live event streams of the service side would hold the HTTP listeners open.
+    (this.#service as { close?: () => void } | undefined)?.close?.();
+    await this.#doors?.close();
     this.#state.methods.abortAll();
     this.#state.deviceBound.abortAll();
     this.#state.telemetry.close();
     this.#state.waiters.close();
+    await this.#persister?.flush();
     this.#log('hub: closed');
+  }
+
+  /** Writes the state folder now, synchronously (for a process that must exit at once); a no-op without one. */
+  saveNow(): void {
+    this.#persister?.flushSync();
+  }
+
+  // ---- service credentials ---------------------------------------------------------------
+
+  /** The `iothubowner` shared-access policy the service side accepts (persisted with the state). */
+  get servicePolicy(): ServicePolicy {
+    return this.#servicePolicy;
+  }
+
+  /** `HostName=…;SharedAccessKeyName=iothubowner;SharedAccessKey=…`, as the portal shows a service connection string. */
+  serviceConnectionString(): string {
+    return `HostName=${this.hostName};SharedAccessKeyName=${this.#servicePolicy.keyName};SharedAccessKey=${this.#servicePolicy.primaryKey}`;
   }
 
   // ---- registry --------------------------------------------------------------------------
@@ -191,9 +208,13 @@ export class SimHub {
     return this.#state.registry.get(deviceId, moduleId);
   }
 
-  /** `HostName=…;DeviceId=…[;ModuleId=…];SharedAccessKey=…` (or `x509=true`); throws RangeError if not registered. */
-  connectionString(deviceId: string, moduleId?: string): string {
-    return this.#state.registry.connectionString(this.hostName, deviceId, moduleId);
+  /**
+   * `HostName=…;DeviceId=…[;ModuleId=…];SharedAccessKey=…` (or `x509=true`), plus `;GatewayHostName=…`
+   * when given (where a device SDK opens its socket; see gatewayHostName()); throws RangeError if not registered.
+   */
+  connectionString(deviceId: string, moduleId?: string, options: { readonly gatewayHostName?: string } = {}): string {
+    const base = this.#state.registry.connectionString(this.hostName, deviceId, moduleId);
+    return options.gatewayHostName === undefined ? base : `${base};GatewayHostName=${options.gatewayHostName}`;
   }
 
   /** A SAS token for a registered identity, valid `ttlSeconds` from the hub clock (default 3600). */
@@ -224,6 +245,7 @@ export class SimHub {
       clientId: session.clientId,
       transport: session.transport,
       cleanSession: session.cleanSession,
+      sessionResumed: session.resumed,
       ...(session.identity.modelId === undefined ? {} : { modelId: session.identity.modelId }),
       subscriptions: [...session.subscriptions.keys()],
     }));
@@ -234,11 +256,16 @@ export class SimHub {
     return this.#state.live.has(clientIdOf(deviceId, moduleId));
   }
 
-  /** Drops the identity's connection (the device just sees the socket close); false when it was not connected. */
-  disconnectDevice(deviceId: string, moduleId?: string): boolean {
+  /**
+   * Drops the identity's connection (the device just sees the socket close) and resolves once it is gone:
+   * from then on isConnected() is false and a method invocation gets 404 at once. Resolves false when
+   * it was not connected.
+   */
+  async disconnectDevice(deviceId: string, moduleId?: string): Promise<boolean> {
     const session = this.#state.live.get(clientIdOf(deviceId, moduleId));
     if (session === undefined) return false;
     session.close('disconnected by disconnectDevice()');
+    await this.#state.waiters.wait(() => session.ended, 10_000, `${session.clientId} to be disconnected`);
     return true;
   }
 
@@ -308,6 +335,14 @@ export class SimHub {
     return result.version;
   }
 
+  /**
+   * Fault injection: the next `count` QoS 1 telemetry messages (any device) are neither recorded nor
+   * acknowledged; the hub closes their connection instead, as when IoT Hub drops a throttled device.
+   */
+  failTelemetry(count: number): void {
+    this.#state.faults.telemetryDrops = count;
+  }
+
   /** Fault injection: the next `count` twin requests (GET or PATCH, any device) are answered with `status` (429, 500, …). */
   failTwinRequests(count: number, status = 429): void {
     this.#state.twins.failNext(count, status);
@@ -371,6 +406,11 @@ export class SimHub {
     return this.#state.deviceBound.pendingCount(clientIdOf(deviceId, moduleId));
   }
 
+  /** How a C2D or module-input message ended (its receipt), `pending` while queued or in flight, undefined if unknown. */
+  deliveryOutcome(messageId: string): DeliveryReceipt | 'pending' | undefined {
+    return this.#state.deviceBound.outcome(messageId);
+  }
+
   #enqueue(clientId: string, feed: Feed, topic: string, body: Uint8Array | string, messageId: string, options: DeliveryOptions): Promise<DeliveryReceipt> {
     if (this.#closing !== undefined) throw new Error('the simulated hub is closed');
     const payload = typeof body === 'string' ? new TextEncoder().encode(body) : body;
@@ -405,5 +445,47 @@ export class SimHub {
 
   #log(line: string): void {
     this.#onLog?.(line);
+  }
+
+  // ---- service API -----------------------------------------------------------------------
+  // What the REST service side (service/) needs beyond the members above.
+
+  /** The hub clock in ms since the epoch: what SAS expiry and the registry's timestamps are measured against. */
+  now(): number {
+    return this.#state.clock();
+  }
+
+  /** Every registered device and module, in registration order. */
+  identities(): RegisteredIdentity[] {
+    return this.#state.registry.list();
+  }
+
+  /** Deletes a device with its modules, or one module: connection closed, twin forgotten, queued messages end `purged`. False when not registered. */
+  removeDevice(deviceId: string, moduleId?: string): boolean {
+    return removeIdentity(this.#state, deviceId, moduleId);
+  }
+
+  /** Ends every C2D (or module-input) message queued or in flight for an identity as `purged`; returns how many. Throws RangeError if not registered. */
+  purgeMessages(deviceId: string, moduleId?: string): number {
+    return purgeQueue(this.#state, deviceId, moduleId);
+  }
+
+  /** The twin as the service sees it: tags, desired, reported and the twin version (a copy). Throws RangeError if not registered. */
+  serviceTwin(deviceId: string, moduleId?: string): ServiceTwinDocument {
+    return this.#state.twins.serviceDocument(this.#state.registry.require(deviceId, moduleId).clientId);
+  }
+
+  /**
+   * Service side: writes tags and/or desired properties, merged as patches (null removes) or replaced
+   * with `replace`, all or nothing; a desired change is pushed to the device like updateDesired's.
+   * Throws RangeError for an unknown identity or a refused write.
+   */
+  updateTwin(deviceId: string, update: ServiceTwinUpdate, moduleId?: string): ServiceTwinDocument {
+    return updateServiceTwin(this.#state, deviceId, moduleId, update);
+  }
+
+  /** Calls `listener` after every hub event (connections, messages, twin writes, settled deliveries); returns the function that stops it. */
+  onChange(listener: () => void): () => void {
+    return this.#state.waiters.watch(listener);
   }
 }

@@ -1,7 +1,9 @@
 /**
- * Device and module twins: `desired` and `reported`, each with its own `$version` (docs/protocol.md §9).
+ * Device and module twins: `desired` and `reported`, each with its own `$version` (docs/protocol.md §9),
+ * plus the service-only `tags` and the twin `version` that tag and desired writes advance.
  * A patch merges member by member; `null` removes a member; versions only increase.
  */
+import { hubErrorBody } from './error-body.ts';
 
 /** A JSON object as stored in a twin section. */
 export type JsonObject = { [key: string]: unknown };
@@ -19,6 +21,34 @@ export interface TwinDocument {
 export const MAX_TWIN_DEPTH = 10;
 /** Size limit of one twin section in bytes of JSON (docs/protocol.md §9: 32 KB). */
 export const MAX_TWIN_SECTION_BYTES = 32_768;
+/** Size limit of the tags in bytes of JSON (docs/protocol.md §9: 8 KB). */
+export const MAX_TWIN_TAGS_BYTES = 8_192;
+
+/** The whole twin as the service side sees it: tags, both property sections, and the twin version. */
+export interface ServiceTwinDocument extends TwinDocument {
+  readonly tags: JsonObject;
+  /** Advanced by every tag or desired write (not by reported patches). */
+  readonly version: number;
+}
+
+/** A service-side twin write: tags and desired, merged as patches or replaced whole. */
+export interface ServiceTwinUpdate {
+  readonly tags?: unknown;
+  readonly desired?: unknown;
+  /** Replace the given parts instead of merging into them. */
+  readonly replace?: boolean;
+}
+
+/**
+ * A twin as stored: its two property sections, the service-only tags and the twin version. The
+ * state file saves the whole record, so fields added later persist too.
+ */
+export interface TwinRecord {
+  desired: TwinSection;
+  reported: TwinSection;
+  tags: JsonObject;
+  version: number;
+}
 
 /** True for a plain JSON object (not null, not an array). */
 export function isJsonObject(value: unknown): value is JsonObject {
@@ -70,31 +100,42 @@ export interface TwinAnswer {
   readonly problem?: string;
 }
 
-/** Twins by client id (`{d}` or `{d}/{m}`); a twin is created empty, both versions 1, on first use. */
+/** Twins by client id (`{d}` or `{d}/{m}`); a twin is created empty, every version 1, on first use. */
 export class TwinStore {
-  readonly #twins = new Map<string, { desired: TwinSection; reported: TwinSection }>();
+  readonly #twins = new Map<string, TwinRecord>();
+  readonly #changed: () => void;
   #faults = { remaining: 0, status: 429 };
+
+  /** `changed` is called after every change worth saving. */
+  constructor(changed: () => void = () => undefined) {
+    this.#changed = changed;
+  }
 
   /** Fault injection: the next `count` requests answer `status` (429 throttled, 5xx server error) and change nothing. */
   failNext(count: number, status: number): void {
     this.#faults = { remaining: count, status };
   }
 
-  /** Answers a device's GET (200 + twin) or reported PATCH (204 + `$version`, 400 for a bad patch), docs/protocol.md §9. */
-  answer(clientId: string, kind: 'twin-get' | 'twin-patch-reported', body: Uint8Array): TwinAnswer {
+  /**
+   * Answers a device's GET (200 + twin) or reported PATCH (204 + `$version`, 400 for a bad patch),
+   * docs/protocol.md §9; failures carry IoT Hub's JSON error body (error-body.ts). `nowMs` stamps it.
+   */
+  answer(clientId: string, kind: 'twin-get' | 'twin-patch-reported', body: Uint8Array, nowMs: number = Date.now()): TwinAnswer {
+    const failure = (status: number, problem: string): TwinAnswer => ({ status, body: JSON.stringify(hubErrorBody(status, problem, nowMs)), problem });
     if (this.#faults.remaining > 0) {
       this.#faults.remaining--;
-      return { status: this.#faults.status, body: '' };
+      const { status } = this.#faults;
+      return failure(status, status === 429 ? 'throttled: too many twin requests, retry later' : `the simulated hub was told to fail this request with ${status}`);
     }
     if (kind === 'twin-get') return { status: 200, body: JSON.stringify(this.snapshot(clientId)) };
     let patch: unknown;
     try {
       patch = JSON.parse(new TextDecoder().decode(body));
     } catch {
-      return { status: 400, body: '', problem: 'body is not JSON' };
+      return failure(400, 'the reported patch is not JSON');
     }
     const result = this.patchReported(clientId, patch);
-    return 'problem' in result ? { status: 400, body: '', problem: result.problem } : { status: 204, version: result.version, body: '' };
+    return 'problem' in result ? failure(400, `reported patch refused: ${result.problem}`) : { status: 204, version: result.version, body: '' };
   }
 
   /** A deep copy of the twin (so callers cannot change the store by accident). */
@@ -105,35 +146,112 @@ export class TwinStore {
 
   /** Merges a reported patch; returns the new reported `$version`, or the reason for a 400. */
   patchReported(clientId: string, patch: unknown): { version: number } | { problem: string } {
-    return this.#patch(this.#twin(clientId).reported, patch);
+    const twin = this.#twin(clientId);
+    const next = nextSection(twin.reported, patch, false);
+    if ('problem' in next) return next;
+    twin.reported = next.section;
+    this.#changed();
+    return { version: next.section.$version };
   }
 
   /** Merges a desired patch (the service side); returns the new desired `$version`, or the reason it is refused. */
   patchDesired(clientId: string, patch: unknown): { version: number } | { problem: string } {
-    return this.#patch(this.#twin(clientId).desired, patch);
+    const result = this.updateByService(clientId, { desired: patch });
+    return 'problem' in result ? result : { version: result.desiredVersion ?? 0 };
   }
 
-  #patch(section: TwinSection, patch: unknown): { version: number } | { problem: string } {
-    const problem = patchProblem(patch);
-    if (problem !== undefined) return { problem };
-    const next = plain(section);
-    mergePatch(next, patch as JsonObject);
-    next.$version = section.$version + 1;
-    const bytes = new TextEncoder().encode(JSON.stringify(next)).length;
-    if (bytes > MAX_TWIN_SECTION_BYTES) return { problem: `section of ${bytes} bytes exceeds ${MAX_TWIN_SECTION_BYTES}` };
-    for (const key of Object.keys(section)) delete section[key];
-    Object.assign(section, next);
-    return { version: next.$version };
+  /** The whole twin as the service sees it (a deep copy). */
+  serviceDocument(clientId: string): ServiceTwinDocument {
+    const twin = this.#twin(clientId);
+    return { tags: plain(twin.tags), desired: plain(twin.desired), reported: plain(twin.reported), version: twin.version };
   }
 
-  #twin(clientId: string): { desired: TwinSection; reported: TwinSection } {
+  /**
+   * Applies a service-side write of tags and/or desired properties, all or nothing; returns the new
+   * twin version and, when desired changed, its new `$version` (the device is to be told), or why it is refused.
+   */
+  updateByService(clientId: string, update: ServiceTwinUpdate): { version: number; desiredVersion?: number } | { problem: string } {
+    const twin = this.#twin(clientId);
+    const replace = update.replace === true;
+    const desired = update.desired === undefined ? undefined : nextSection(twin.desired, update.desired, replace);
+    if (desired !== undefined && 'problem' in desired) return { problem: `desired: ${desired.problem}` };
+    const tags = update.tags === undefined ? undefined : nextTags(twin.tags, update.tags, replace);
+    if (tags !== undefined && 'problem' in tags) return { problem: `tags: ${tags.problem}` };
+    if (desired === undefined && tags === undefined) return { version: twin.version };
+    if (desired !== undefined) twin.desired = desired.section;
+    if (tags !== undefined) twin.tags = tags.tags;
+    twin.version++;
+    this.#changed();
+    return desired === undefined ? { version: twin.version } : { version: twin.version, desiredVersion: desired.section.$version };
+  }
+
+  /** Forgets a twin (its identity was deleted); a later use starts a fresh one. */
+  remove(clientId: string): void {
+    if (this.#twins.delete(clientId)) this.#changed();
+  }
+
+  /** Every twin, whole, by client id, for the state file. */
+  export(): Record<string, TwinRecord> {
+    return Object.fromEntries([...this.#twins].map(([clientId, twin]) => [clientId, plain(twin)]));
+  }
+
+  /** Restores twins saved by export(); throws RangeError naming the first one without both sections and their `$version`s. */
+  import(twins: Record<string, unknown>): void {
+    for (const [clientId, twin] of Object.entries(twins)) {
+      const valid = isJsonObject(twin) && [twin['desired'], twin['reported']].every((section) => isJsonObject(section) && Number.isSafeInteger(section['$version']));
+      if (!valid) throw new RangeError(`twin of ${clientId} is not {desired:{…,$version}, reported:{…,$version}}`);
+      const record = plain(twin) as Partial<TwinRecord> & Pick<TwinRecord, 'desired' | 'reported'>;
+      // Twins saved before tags and the twin version existed start them afresh.
+      this.#twins.set(clientId, {
+        ...record,
+        tags: isJsonObject(record.tags) ? record.tags : {},
+        version: Number.isSafeInteger(record.version) ? record.version! : 1,
+      });
+    }
+  }
+
+  #twin(clientId: string): TwinRecord {
     let twin = this.#twins.get(clientId);
     if (twin === undefined) {
-      twin = { desired: { $version: 1 }, reported: { $version: 1 } };
+      twin = { desired: { $version: 1 }, reported: { $version: 1 }, tags: {}, version: 1 };
       this.#twins.set(clientId, twin);
     }
     return twin;
   }
+}
+
+/** The section after a patch (or a whole replacement), its `$version` one higher; or why it is refused. */
+function nextSection(section: TwinSection, patch: unknown, replace: boolean): { section: TwinSection } | { problem: string } {
+  const problem = patchProblem(patch);
+  if (problem !== undefined) return { problem };
+  const next: TwinSection = replace ? { $version: 0 } : plain(section);
+  mergePatch(next, withoutNulls(patch as JsonObject, replace));
+  next.$version = section.$version + 1;
+  const bytes = jsonBytes(next);
+  if (bytes > MAX_TWIN_SECTION_BYTES) return { problem: `section of ${bytes} bytes exceeds ${MAX_TWIN_SECTION_BYTES}` };
+  return { section: next };
+}
+
+/** The tags after a patch (or a whole replacement), or why it is refused. */
+function nextTags(tags: JsonObject, patch: unknown, replace: boolean): { tags: JsonObject } | { problem: string } {
+  const problem = patchProblem(patch);
+  if (problem !== undefined) return { problem };
+  if (Object.hasOwn(patch as JsonObject, '$version')) return { problem: 'tags cannot hold $version' };
+  const next: JsonObject = replace ? {} : plain(tags);
+  mergePatch(next, withoutNulls(patch as JsonObject, replace));
+  const bytes = jsonBytes(next);
+  if (bytes > MAX_TWIN_TAGS_BYTES) return { problem: `tags of ${bytes} bytes exceed ${MAX_TWIN_TAGS_BYTES}` };
+  return { tags: next };
+}
+
+/** A replacement is a document, not a patch: its nulls are values to drop, not members to delete elsewhere. */
+function withoutNulls(patch: JsonObject, replace: boolean): JsonObject {
+  return replace ? (JSON.parse(JSON.stringify(patch, (_key, value: unknown) => (value === null ? undefined : value))) as JsonObject) : patch;
+}
+
+/** Bytes of the value's JSON text. */
+function jsonBytes(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value)).length;
 }
 
 /** A deep copy with ordinary prototypes (JSON round trip: twin content is JSON by definition). */

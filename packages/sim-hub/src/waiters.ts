@@ -10,7 +10,15 @@ interface Waiter {
 /** A set of pending conditions. */
 export class ConditionWaiters {
   readonly #waiters = new Set<Waiter>();
+  readonly #watchers = new Set<() => void>();
   #closed = false;
+
+  /** Calls `listener` after every hub event until the returned function is called (or the hub closes). */
+  watch(listener: () => void): () => void {
+    if (this.#closed) return () => undefined;
+    this.#watchers.add(listener);
+    return () => this.#watchers.delete(listener);
+  }
 
   /** Resolves once `condition()` is true (checked now and after each notify); rejects after `timeoutMs`. */
   wait(condition: () => boolean, timeoutMs: number, description: string): Promise<void> {
@@ -26,8 +34,19 @@ export class ConditionWaiters {
     });
   }
 
-  /** Re-checks every condition; resolves those now true. */
+  /** Re-checks every condition, resolving those now true, then tells the watchers. */
   notify(): void {
+    this.#checkConditions();
+    for (const watcher of [...this.#watchers]) {
+      try {
+        watcher();
+      } catch {
+        // An observer's bug must not break the device-facing side that notified it.
+      }
+    }
+  }
+
+  #checkConditions(): void {
     for (const waiter of [...this.#waiters]) {
       let met: boolean;
       try {
@@ -47,6 +66,7 @@ export class ConditionWaiters {
   /** Rejects everything still waiting. */
   close(): void {
     this.#closed = true;
+    this.#watchers.clear();
     for (const waiter of [...this.#waiters]) {
       this.#settle(waiter);
       waiter.reject(new Error('the simulated hub closed'));

@@ -6,18 +6,24 @@
  *   `ack` event carries nothing for clean sessions);
  * - IoT Hub grants a QoS 2 subscription as QoS 1 (docs/protocol.md §5); aedes would grant 2, so the tap
  *   rewrites the requested QoS byte before aedes reads it;
- * - a cap on packet size, so one huge remaining length cannot make the hub buffer without bound.
+ * - a cap on packet size, so one huge remaining length cannot make the hub buffer without bound;
+ * - the hub keeps MQTT sessions itself (session-store.ts), persisted with the rest of its state: the
+ *   tap reads CONNECT's CleanSession flag, hands aedes a clean session (so aedes keeps none of its
+ *   own), and sets CONNACK's session-present flag from the hub's answer.
  */
 import { Duplex } from 'node:stream';
 
 /** Where a connection came from. */
-export type Transport = 'tcp' | 'ws';
+export type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
 
 /** Largest packet framed: a 256 KB message (docs/protocol.md §7) plus a maximal topic and header; bigger closes the connection. */
 export const MAX_FRAME_BYTES: number = 262_144 + 65_535 + 64;
 
+const CONNECT = 1;
+const CONNACK = 2;
 const PUBACK = 4;
 const SUBSCRIBE = 8;
+const CLEAN_SESSION_FLAG = 0x02;
 
 /** A device connection as aedes sees it; reports PUBACK ids through `onPuback`. */
 export class TappedConnection extends Duplex {
@@ -25,8 +31,15 @@ export class TappedConnection extends Duplex {
   readonly transport: Transport;
   /** Called with the packet id of each PUBACK the device sends, before aedes handles it. */
   onPuback: ((messageId: number) => void) | undefined;
+  /** CONNECT's CleanSession flag as the device sent it (aedes sees 1 whatever the device sent). */
+  cleanSession = true;
+  /** The session-present flag the first CONNACK carries; set by the hub before aedes writes CONNACK. */
+  sessionPresent = false;
   readonly #raw: Duplex;
   #buffered: Buffer = Buffer.alloc(0);
+  /** Bytes written so far, up to the end of CONNACK (the first packet a server sends). */
+  #written = 0;
+  #connackFirstByte = 0;
 
   /** Wraps `raw`; the tap owns it from now on (destroying the tap destroys it). */
   constructor(raw: Duplex, transport: Transport) {
@@ -50,7 +63,7 @@ export class TappedConnection extends Duplex {
       callback(new Error('connection closed'));
       return;
     }
-    this.#raw.write(chunk, callback);
+    this.#raw.write(this.#written < 4 ? this.#patchConnack(chunk) : chunk, callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -87,9 +100,32 @@ export class TappedConnection extends Duplex {
     if (ready.length > 0 && !this.push(ready.length === 1 ? ready[0] : Buffer.concat(ready))) this.#raw.pause();
   }
 
-  /** Reports a PUBACK, downgrades QoS 2 subscription requests; returns the bytes to hand to aedes. */
+  /**
+   * Sets the session-present bit of CONNACK (bytes 0x20 0x02 flags code). aedes writes a packet in
+   * pieces, and some are shared constants, so the byte is found by stream offset and the chunk copied.
+   */
+  #patchConnack(chunk: Buffer): Buffer {
+    const start = this.#written;
+    this.#written += chunk.length;
+    if (start === 0 && chunk.length > 0) this.#connackFirstByte = chunk[0]!;
+    const flagsAt = 2 - start;
+    if (flagsAt < 0 || flagsAt >= chunk.length || this.#connackFirstByte >> 4 !== CONNACK) return chunk;
+    const copy = Buffer.from(chunk);
+    copy[flagsAt] = this.sessionPresent ? 1 : 0;
+    return copy;
+  }
+
+  #takeCleanSession(packet: Buffer, bodyStart: number): Buffer {
+    const read = cleanSessionOf(packet, bodyStart);
+    if (read === undefined) return packet; // malformed: aedes refuses it
+    this.cleanSession = read.clean;
+    return read.packet;
+  }
+
+  /** Reports a PUBACK, downgrades QoS 2 subscription requests, records and clears CleanSession; returns the bytes to hand to aedes. */
   #inspect(packet: Buffer, bodyStart: number): Buffer {
     const type = packet[0]! >> 4;
+    if (type === CONNECT) return this.#takeCleanSession(packet, bodyStart);
     if (type === PUBACK && packet.length >= bodyStart + 2) this.onPuback?.(packet.readUInt16BE(bodyStart));
     if (type !== SUBSCRIBE) return packet;
     const copy = Buffer.from(packet);
@@ -102,6 +138,18 @@ export class TappedConnection extends Duplex {
     }
     return copy;
   }
+}
+
+/** Reads CleanSession from CONNECT's connect flags [MQTT-3.1.2-4] and hands aedes a copy with it set. */
+function cleanSessionOf(packet: Buffer, bodyStart: number): { clean: boolean; packet: Buffer } | undefined {
+  if (packet.length < bodyStart + 2) return undefined;
+  const flagsAt = bodyStart + 2 + packet.readUInt16BE(bodyStart) + 1; // protocol name, then level
+  if (flagsAt >= packet.length) return undefined;
+  const clean = (packet[flagsAt]! & CLEAN_SESSION_FLAG) !== 0;
+  if (clean) return { clean, packet };
+  const copy = Buffer.from(packet);
+  copy[flagsAt] = copy[flagsAt]! | CLEAN_SESSION_FLAG;
+  return { clean, packet: copy };
 }
 
 /** Decodes the fixed header's remaining length: undefined when more bytes are needed (MQTT 3.1.1 §2.2.3). */

@@ -38,8 +38,9 @@ export type DecodedMessageProperties =
 
 /**
  * Prototype of application records: empty, frozen, itself without a prototype. A record inherits nothing, so
- * `__proto__` or `constructor` from the wire is an ordinary own key (STYLE.md §3). Not `Object.create(null)`
- * itself: V8 keeps such objects in dictionary mode, where a store with a freshly sliced key costs ~1 µs.
+ * `__proto__` or `constructor` from the wire is an ordinary own key (docs/design.md "Rules the engine keeps").
+ * Not `Object.create(null)` itself: V8 keeps such objects in dictionary mode, where a store with a freshly
+ * sliced key costs ~1 µs.
  */
 const NOTHING_INHERITED: object = Object.freeze(Object.create(null) as object);
 

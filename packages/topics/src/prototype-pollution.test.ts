@@ -3,7 +3,7 @@ import { parseInboundTopic } from './inbound.ts';
 import { decodeMessageProperties, encodeMessageProperties } from './message-properties.ts';
 import { parseOutboundTopic } from './outbound.ts';
 
-// Property names come from the wire; they must never reach Object.prototype (STYLE.md §3, docs/design.md).
+// Property names come from the wire; they must never reach Object.prototype (docs/design.md "Rules the engine keeps").
 const HOSTILE = '__proto__=polluted&constructor=c&prototype=p&toString=t&hasOwnProperty=h&__defineGetter__=g';
 
 describe('untrusted property names', () => {

@@ -13,8 +13,8 @@
 import { MAX_MESSAGE_BYTES, telemetryTopicPrefix, TopicError } from '@hubwire/topics';
 import { describe, HubwireError, InvalidIntentError, isRecord, messageOf } from '../shared/errors.ts';
 import type { ConnectAuth } from '../session/connect-auth.ts';
-import { encodeConnect } from '../wire/mqtt-packet-adapter.ts';
-import type { WillOptions } from '../wire/mqtt-packet-adapter.ts';
+import { encodeConnect } from '../wire/connect.ts';
+import type { WillOptions } from '../wire/connect.ts';
 import { bodyBytes, encodeBag } from './intents.ts';
 import { usernameOf } from './config.ts';
 import type { DeviceConfig } from './config.ts';

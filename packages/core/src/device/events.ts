@@ -2,7 +2,7 @@
  * What a DeviceEngine reports, as one discriminated union (on `type`): the session's events and the device features' own.
  *
  * Events are plain readonly data: no classes, no methods, no `Buffer`, so they survive
- * `structuredClone` and `postMessage` (STYLE.md §2). Bodies are `Uint8Array` views of the
+ * `structuredClone` and `postMessage` (docs/design.md "Events"). Bodies are `Uint8Array` views of the
  * bytes passed to `receive` when the packet lay inside one chunk (no copy): keep the chunk's
  * memory untouched while you hold the event, and note that cloning a view clones its whole
  * underlying `ArrayBuffer`. `json(body)` decodes a body.

@@ -11,7 +11,7 @@ import { InFlightTable, OutgoingMessage } from '../session/inflight.ts';
 import { MqttSession } from '../session/mqtt-session.ts';
 import type { OwnerPacket, SessionEnding, SessionOwner } from '../session/mqtt-session.ts';
 import { encodePuback } from '../wire/encoder.ts';
-import type { WillOptions } from '../wire/mqtt-packet-adapter.ts';
+import type { WillOptions } from '../wire/connect.ts';
 import type { PublishPacket } from '../wire/packets.ts';
 import type { DeviceConfig } from './config.ts';
 import { prefixOf } from './connection.ts';

@@ -1,6 +1,6 @@
 /**
  * What the DeviceEngine's intents accept and return, and the checks that turn a bad argument
- * into an InvalidIntentError before the engine changes anything (STYLE.md §1 "Misuse throws").
+ * into an InvalidIntentError before the engine changes anything (docs/design.md "Rules the engine keeps").
  * Limits are IoT Hub's (docs/protocol.md §7, §9, §10), taken from @hubwire/topics.
  */
 import { encodeMessageProperties, MAX_TWIN_SECTION_BYTES, propertyBagSize } from '@hubwire/topics';

@@ -7,7 +7,7 @@
 import { PendingSubscribe } from '../session/inflight.ts';
 import type { InFlightTable } from '../session/inflight.ts';
 import type { MqttSession } from '../session/mqtt-session.ts';
-import { encodeSubscribe } from '../wire/mqtt-packet-adapter.ts';
+import { encodeSubscribe } from '../wire/subscribe.ts';
 import type { DeviceEvent } from './events.ts';
 import { Sub } from './options.ts';
 import { filterOf } from './subscriptions.ts';

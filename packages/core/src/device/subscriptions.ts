@@ -9,7 +9,7 @@
  *   was resumed (MQTT-3.2.2-2), otherwise cleared so the filters are subscribed again.
  */
 import { c2dSubscribeFilter, DESIRED_PATCH_FILTER, METHODS_FILTER, moduleInputsFilter, TWIN_RESPONSE_FILTER } from '@hubwire/topics';
-import type { SubscriptionRequest } from '../wire/mqtt-packet-adapter.ts';
+import type { SubscriptionRequest } from '../wire/subscribe.ts';
 import { Sub } from './options.ts';
 
 /** The outcome's refusals when there are none: shared, so a SUBACK granting everything allocates no array for them. */

@@ -41,7 +41,7 @@ import { checkConnectAuth } from '../session/connect-auth.ts';
 import { MqttSession } from '../session/mqtt-session.ts';
 import type { OwnerPacket, SessionEnding, SessionOwner, SessionState } from '../session/mqtt-session.ts';
 import { encodePuback } from '../wire/encoder.ts';
-import { encodeConnect } from '../wire/mqtt-packet-adapter.ts';
+import { encodeConnect } from '../wire/connect.ts';
 import type { PublishPacket } from '../wire/packets.ts';
 import { dpsRegisterBody } from './dps-register-body.ts';
 import type { ProvisioningEvent } from './events.ts';

@@ -22,7 +22,7 @@ import { connectRefusedReason } from '../session/connack.ts';
 import type { MqttSession, SessionEnding } from '../session/mqtt-session.ts';
 import { Timer } from '../session/timers.ts';
 import { encodePublish } from '../wire/encoder.ts';
-import { encodeSubscribe } from '../wire/mqtt-packet-adapter.ts';
+import { encodeSubscribe } from '../wire/subscribe.ts';
 import { interpretDpsReply } from './dps-reply.ts';
 import { DpsRequestLimiter, dpsRetryDelayMs } from './dps-retry.ts';
 import type { ProvisioningEvent, RegistrationFailedEvent } from './events.ts';

@@ -1,7 +1,7 @@
 /**
  * The errors hubwire throws. Only the application's own mistakes throw (a bad intent, an intent
  * in the wrong state, a full queue, a `now` that is not a finite number); anything the peer does
- * wrong becomes event data instead (STYLE.md §10). Every throw happens before the engine changes
+ * wrong becomes event data instead (docs/design.md "Rules the engine keeps"). Every throw happens before the engine changes
  * any state, so catching one leaves the engine exactly as it was.
  */
 
@@ -63,7 +63,19 @@ export type InvalidIntentCode =
   | 'unsupported-qos'
   | 'message-too-large'
   | 'payload-too-large'
-  | 'not-applicable';
+  | 'not-applicable'
+  // The wire encoders' arguments and MQTT's wire limits, checked by the packet encoders themselves
+  // (MQTT 3.1.1 §1.5, §2.2.3, §2.3.1, §4.7).
+  | 'invalid-argument'
+  | 'invalid-option'
+  | 'field-too-long'
+  | 'packet-too-large'
+  | 'invalid-packet-id'
+  | 'invalid-string'
+  | 'invalid-topic'
+  | 'invalid-topic-filter'
+  | 'invalid-keep-alive'
+  | 'target-too-small';
 
 /** Why an intent cannot run in the engine's current state. */
 export type InvalidStateCode = 'not-connected' | 'already-connected' | 'manual-ack-off' | 'already-registering';

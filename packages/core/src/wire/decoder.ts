@@ -5,7 +5,7 @@
  * - `push(chunk)` queues a chunk by reference (no copy). `next()` decodes one packet at a time.
  * - Rule 1, bound before buffering: the fixed header and remaining length are read first and a
  *   packet announcing more than `maxPacketBytes` is refused before any of it is stored
- *   (mqtt-packet has no cap; STYLE.md §1 "Bound before you buffer"). A remaining length with a
+ *   (mqtt-packet has no cap; docs/design.md "Rules the engine keeps"). A remaining length with a
  *   continuation bit on its 4th byte is refused too (MQTT 3.1.1 §2.2.3 allows 4 bytes).
  * - Rule 2, zero copy when possible: a packet lying wholly inside one pushed chunk is decoded
  *   in place, and a PUBLISH payload is then a `subarray` view of that chunk. The caller must not
@@ -14,19 +14,13 @@
  *   slab (slab.ts), so its payload is a view of memory no other packet will ever be given.
  * - Rule 4, the stream dies on the first bad packet: every DecodeFailure is sticky until
  *   `reset()`, because after a framing error nothing later in the stream can be trusted.
- * - CONNACK, PUBACK, SUBACK, UNSUBACK, PINGRESP and PUBLISH are decoded here; any other type is
- *   checked by mqtt-packet's parser and reported as `{ cmd: 'other' }` (a device never expects
- *   it) or as a DecodeFailure when mqtt-packet rejects it.
- * - Stricter than mqtt-packet, which accepts all of these: DUP on a QoS 0 PUBLISH
- *   [MQTT-3.3.1-2], an empty topic [MQTT-4.7.3-1], wildcards [MQTT-3.3.2-2] or U+0000
- *   [MQTT-1.5.3-2] in a topic, ill-formed UTF-8 (mqtt-packet substitutes U+FFFD) [MQTT-1.5.3-1],
- *   packet id 0 [MQTT-2.3.1-1], and a CONNACK, PUBACK, UNSUBACK or PINGRESP whose remaining
- *   length is not the fixed one of its type. On valid input both agree (decoder.test.ts).
+ * - This file finds packet boundaries; read-packet.ts reads each framed packet: the six types a
+ *   device acts on into their shapes, every other type checked for well-formedness and reported as
+ *   `{ cmd: 'other' }` (a device never expects one), or as a DecodeFailure naming the broken rule.
  */
-import { parsePacket } from './mqtt-packet-adapter.ts';
-import type { DecodeFailure, InboundPacket, PublishPacket } from './packets.ts';
+import type { DecodeFailure, InboundPacket } from './packets.ts';
+import { decodePacket } from './read-packet.ts';
 import { Slab } from './slab.ts';
-import { decodeShortAscii, decodeUtf8, SHORT_STRING_BYTES } from './utf8.ts';
 
 export type { DecodeFailure } from './packets.ts';
 
@@ -35,12 +29,6 @@ export interface PacketDecoderOptions {
   /** Largest whole packet (fixed header included) accepted, in bytes. */
   readonly maxPacketBytes: number;
 }
-
-/** mqtt-packet's names for the control packet types, index = type (MQTT 3.1.1 table 2.1). */
-const TYPE_NAMES: readonly string[] = [
-  'reserved', 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp',
-  'subscribe', 'suback', 'unsubscribe', 'unsuback', 'pingreq', 'pingresp', 'disconnect', 'auth',
-];
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 
@@ -53,11 +41,6 @@ const NO_CHUNKS: Uint8Array[] = [];
 
 /** Largest fixed header: 1 type byte + 4 remaining-length bytes. */
 const MAX_HEADER_BYTES = 5;
-
-/** Failure for a packet whose bytes break MQTT 3.1.1. */
-function malformed(detail: string): DecodeFailure {
-  return { cmd: 'error', reason: 'malformed', detail };
-}
 
 /** Decodes MQTT packets from arbitrarily chunked bytes; see the file comment for the rules. */
 export class PacketDecoder {
@@ -320,130 +303,4 @@ function badRemainingLength(): DecodeFailure {
 
 function tooLarge(total: number, max: number): DecodeFailure {
   return { cmd: 'error', reason: 'too-large', detail: `packet of ${total} bytes exceeds maxPacketBytes ${max}` };
-}
-
-/**
- * Decodes the packet at bytes[start, end); its variable header starts at `body`.
- * Views it returns point into `bytes`.
- */
-function decodePacket(bytes: Uint8Array, start: number, body: number, end: number): InboundPacket | DecodeFailure {
-  const first = bytes[start] as number;
-  const type = first >>> 4;
-  const flags = first & 0x0f;
-  const length = end - body;
-  if (type === 3) return decodePublish(bytes, flags, body, end);
-  switch (type) {
-    case 4: // PUBACK: flags 0 [MQTT-2.2.2-1], remaining length 2 (§3.4.1)
-      if (flags !== 0) return badFlags('PUBACK');
-      if (length !== 2) return malformed(`PUBACK remaining length must be 2, got ${length} (§3.4.1)`);
-      return { cmd: 'puback', messageId: readMessageId(bytes, body) };
-    case 2: {
-      // CONNACK: flags 0 [MQTT-2.2.2-1], remaining length 2 (§3.2.1), flag bits 7–1 zero (§3.2.2.1)
-      if (flags !== 0) return badFlags('CONNACK');
-      if (length !== 2) return malformed(`CONNACK remaining length must be 2, got ${length} (§3.2.1)`);
-      const ackFlags = bytes[body] as number;
-      if (ackFlags > 1) return malformed('CONNACK acknowledge flags bits 7-1 must be 0 (§3.2.2.1)');
-      return { cmd: 'connack', returnCode: bytes[body + 1] as number, sessionPresent: ackFlags === 1 };
-    }
-    case 9: {
-      // SUBACK: flags 0 [MQTT-2.2.2-1], packet id then ≥1 return code 0, 1, 2 or 0x80 [MQTT-3.9.3-2]
-      if (flags !== 0) return badFlags('SUBACK');
-      if (length < 3) return malformed(`SUBACK needs a packet id and a return code, remaining length ${length}`);
-      const granted: number[] = [];
-      for (let i = body + 2; i < end; i++) {
-        const code = bytes[i] as number;
-        if (code > 2 && code !== 0x80) return malformed(`SUBACK return code ${code} is reserved [MQTT-3.9.3-2]`);
-        granted.push(code);
-      }
-      return { cmd: 'suback', messageId: readMessageId(bytes, body), granted };
-    }
-    case 11: // UNSUBACK: flags 0 [MQTT-2.2.2-1], remaining length 2 (§3.11.1)
-      if (flags !== 0) return badFlags('UNSUBACK');
-      if (length !== 2) return malformed(`UNSUBACK remaining length must be 2, got ${length} (§3.11.1)`);
-      return { cmd: 'unsuback', messageId: readMessageId(bytes, body) };
-    case 13: // PINGRESP: flags 0 [MQTT-2.2.2-1], no variable header or payload (§3.13)
-      if (flags !== 0) return badFlags('PINGRESP');
-      if (length !== 0) return malformed(`PINGRESP remaining length must be 0, got ${length} (§3.13)`);
-      return { cmd: 'pingresp' };
-    default:
-      return decodeOther(bytes.subarray(start, end), type);
-  }
-}
-
-function badFlags(name: string): DecodeFailure {
-  return malformed(`${name} fixed-header flags must be 0 [MQTT-2.2.2-1]`);
-}
-
-function readMessageId(bytes: Uint8Array, at: number): number {
-  return ((bytes[at] as number) << 8) | (bytes[at + 1] as number);
-}
-
-/** PUBLISH (§3.3): topic, packet id when QoS > 0, payload = the rest (a view). */
-function decodePublish(bytes: Uint8Array, flags: number, body: number, end: number): PublishPacket | DecodeFailure {
-  const qos = (flags >>> 1) & 0x03;
-  if (qos === 3) return malformed('PUBLISH must not have both QoS bits set [MQTT-3.3.1-4]');
-  const dup = (flags & 0x08) !== 0;
-  if (dup && qos === 0) return malformed('PUBLISH with QoS 0 must have DUP 0 [MQTT-3.3.1-2]');
-  if (body + 2 > end) return malformed('PUBLISH too short for its topic length (§3.3.2.1)');
-  const topicStart = body + 2;
-  const topicEnd = topicStart + readMessageId(bytes, body);
-  if (topicEnd > end) return malformed('PUBLISH topic runs past the packet (§3.3.2.1)');
-  const topic = decodeTopic(bytes, topicStart, topicEnd);
-  if (typeof topic !== 'string') return topic;
-  const retain = (flags & 0x01) !== 0;
-  if (qos === 0) {
-    const payload = topicEnd === end ? EMPTY : bytes.subarray(topicEnd, end);
-    return { cmd: 'publish', topic, payload, qos, dup, retain };
-  }
-  if (topicEnd + 2 > end) return malformed('PUBLISH with QoS > 0 lacks its packet identifier (§3.3.2.2)');
-  const messageId = readMessageId(bytes, topicEnd);
-  if (messageId === 0) return malformed('PUBLISH packet identifier must be non-zero [MQTT-2.3.1-1]');
-  const payloadStart = topicEnd + 2;
-  const payload = payloadStart === end ? EMPTY : bytes.subarray(payloadStart, end);
-  return { cmd: 'publish', topic, payload, qos: qos as 1 | 2, dup, retain, messageId };
-}
-
-/**
- * Topic bytes that send a short topic to the careful path: `#`, `+` [MQTT-3.3.2-2], NUL
- * [MQTT-1.5.3-2] (all refused there) and every byte ≥ 0x80 (multi-byte UTF-8, validated there).
- */
-const TOPIC_CAREFUL_BYTES: Uint8Array = (() => {
-  const table = new Uint8Array(256).fill(1, 0x80);
-  table[0x00] = table[0x23] = table[0x2b] = 1;
-  return table;
-})();
-
-/**
- * A topic name: non-empty [MQTT-4.7.3-1], well-formed UTF-8 [MQTT-1.5.3-1], no wildcards
- * [MQTT-3.3.2-2], no U+0000 [MQTT-1.5.3-2]. A short plain-ASCII topic (nearly every twin and
- * method topic) is checked while it is decoded, in one pass; others are decoded first and checked
- * on the string, where native `includes` beats a JS byte loop on 100+ byte topics.
- */
-function decodeTopic(bytes: Uint8Array, start: number, end: number): string | DecodeFailure {
-  if (start === end) return malformed('PUBLISH topic must not be empty [MQTT-4.7.3-1]');
-  if (end - start <= SHORT_STRING_BYTES) {
-    const ascii = decodeShortAscii(bytes, start, end, TOPIC_CAREFUL_BYTES);
-    if (ascii !== undefined) return ascii;
-  }
-  const topic = decodeUtf8(bytes, start, end);
-  if (topic === undefined) return malformed('PUBLISH topic is not well-formed UTF-8 [MQTT-1.5.3-1]');
-  if (topic.includes('#') || topic.includes('+')) return wildcard();
-  if (topic.includes('\0')) return nul();
-  return topic;
-}
-
-function wildcard(): DecodeFailure {
-  return malformed('PUBLISH topic must not contain wildcards [MQTT-3.3.2-2]');
-}
-
-function nul(): DecodeFailure {
-  return malformed('PUBLISH topic must not contain U+0000 [MQTT-1.5.3-2]');
-}
-
-/** Any other type: mqtt-packet validates it (fixed-header flags, lengths), then it is reported as 'other'. */
-function decodeOther(packet: Uint8Array, type: number): InboundPacket | DecodeFailure {
-  const parsed = parsePacket(packet);
-  const name = TYPE_NAMES[type] as string;
-  if (!parsed.ok) return malformed(`${name} packet rejected by mqtt-packet: ${parsed.error}`);
-  return { cmd: 'other', type, name };
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anyString, concat, messageId, oracleGenerate, oracleParse, payload, sameBytes } from '../../test/mqtt-oracle.ts';
+import { concat, fixedHeader, messageId, oracleGenerate, oracleParse, payload, sameBytes, topicName } from '../../test/mqtt-oracle.ts';
+import { InvalidIntentError } from '../shared/errors.ts';
 import { PacketDecoder } from './decoder.ts';
 import {
   DISCONNECT,
@@ -15,11 +16,11 @@ import {
   publishLength,
 } from './encoder.ts';
 
-/** Any PUBLISH a device may send: any topic string, QoS 0/1, DUP/RETAIN, payload up to `max`. */
+/** Any PUBLISH a device may send: any valid topic name, QoS 0/1, DUP (QoS 1 only)/RETAIN, payload up to `max`. */
 function outboundPublish(max: number): fc.Arbitrary<PublishInput> {
   return fc
     .record({
-      topic: fc.oneof(anyString, fc.string({ unit: 'grapheme', minLength: 1, maxLength: 200 })),
+      topic: fc.oneof(topicName, fc.string({ unit: 'grapheme', minLength: 1, maxLength: 200 }).filter((t) => !/[+#\u0000]/.test(t))),
       payload: payload(max),
       qos: fc.constantFrom(0, 1) as fc.Arbitrary<0 | 1>,
       dup: fc.option(fc.boolean(), { nil: undefined }),
@@ -30,7 +31,7 @@ function outboundPublish(max: number): fc.Arbitrary<PublishInput> {
       topic,
       payload: body,
       qos,
-      ...(dup === undefined ? {} : { dup }),
+      ...(dup === undefined ? {} : { dup: qos === 1 && dup }), // DUP only at QoS 1 [MQTT-3.3.1-2]
       ...(retain === undefined ? {} : { retain }),
       ...(qos === 1 ? { messageId: id } : {}),
     }));
@@ -48,6 +49,42 @@ function generated(p: PublishInput): Uint8Array {
     ...(p.messageId === undefined ? {} : { messageId: p.messageId }),
   });
 }
+
+/** The InvalidIntentError code `encode` is refused with; fails when it does not throw one. */
+function refusal(encode: () => unknown): string {
+  try {
+    encode();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidIntentError);
+    return (error as InvalidIntentError).code;
+  }
+  throw new Error('the encoder did not throw');
+}
+
+const ONE = new Uint8Array(1);
+
+/** PUBLISH inputs MQTT or IoT Hub forbid, each with the code it is refused with. */
+const REFUSED: [string, PublishInput][] = [
+  ['invalid-packet-id', { topic: 't', payload: ONE, qos: 1 }],
+  ['invalid-packet-id', { topic: 't', payload: ONE, qos: 1, messageId: 0 }],
+  ['invalid-packet-id', { topic: 't', payload: ONE, qos: 1, messageId: 65_536 }],
+  ['invalid-packet-id', { topic: 't', payload: ONE, qos: 1, messageId: 1.5 }],
+  ['unsupported-qos', { topic: 't', payload: ONE, qos: 2 as 1, messageId: 1 }],
+  ['unsupported-qos', { topic: 't', payload: ONE, qos: '1' as unknown as 1, messageId: 1 }],
+  ['invalid-argument', { topic: 't', payload: ONE, qos: 0, dup: true }], // [MQTT-3.3.1-2]
+  ['invalid-argument', { topic: 't', payload: ONE, qos: 0, retain: 1 as unknown as boolean }],
+  ['invalid-argument', { topic: 't', payload: 'x' as unknown as Uint8Array, qos: 0 }],
+  ['invalid-argument', { topic: 5 as unknown as string, payload: ONE, qos: 0 }],
+  ['invalid-argument', null as unknown as PublishInput],
+  ['invalid-topic', { topic: '', payload: ONE, qos: 0 }], // [MQTT-4.7.3-1]
+  ['invalid-topic', { topic: 'devices/+/messages/events/', payload: ONE, qos: 0 }], // [MQTT-3.3.2-2]
+  ['invalid-topic', { topic: 'a/#', payload: ONE, qos: 0 }],
+  ['invalid-string', { topic: 'a\u0000b', payload: ONE, qos: 0 }], // [MQTT-1.5.3-2]
+  ['invalid-string', { topic: 'a\ud800', payload: ONE, qos: 0 }], // [MQTT-1.5.3-1]
+  ['invalid-string', { topic: '\udc00'.repeat(30), payload: ONE, qos: 0 }],
+  ['field-too-long', { topic: 'x'.repeat(65_536), payload: ONE, qos: 0 }],
+  ['field-too-long', { topic: 'é'.repeat(32_768), payload: ONE, qos: 0 }],
+];
 
 describe('encodePublish', () => {
   it('produces the bytes mqtt-packet.generate produces, for any topic, flags and payload', () => {
@@ -115,8 +152,6 @@ describe('encodePublish', () => {
   it('reads back through the fast decoder as the publish it was given', () => {
     fc.assert(
       fc.property(outboundPublish(512), (p) => {
-        // Only what a receiver must accept: a valid topic, DUP only with QoS 1 [MQTT-3.3.1-2].
-        fc.pre(!/[+#\u0000\ud800-\udfff]/.test(p.topic) && p.topic.length > 0 && !(p.dup === true && p.qos === 0));
         const decoder = new PacketDecoder({ maxPacketBytes: 1 << 20 });
         decoder.push(encodePublish(p));
         expect(decoder.next()).toEqual({
@@ -143,14 +178,14 @@ describe('encodePublish', () => {
     });
   });
 
-  it('rejects what MQTT or IoT Hub forbid with a RangeError', () => {
-    const body = new Uint8Array(1);
-    expect(() => encodePublish({ topic: 't', payload: body, qos: 1 })).toThrow(RangeError);
-    expect(() => encodePublish({ topic: 't', payload: body, qos: 1, messageId: 0 })).toThrow(/MQTT-2.3.1-1/);
-    expect(() => encodePublish({ topic: 't', payload: body, qos: 1, messageId: 65536 })).toThrow(RangeError);
-    expect(() => encodePublish({ topic: 't', payload: body, qos: 2 as 1, messageId: 1 })).toThrow(/qos/);
-    expect(() => encodePublish({ topic: 'x'.repeat(65_536), payload: body, qos: 0 })).toThrow(/65535/);
-    expect(() => publishLength({ topic: 't', payload: body, qos: 1, messageId: 1.5 })).toThrow(RangeError);
+  it('rejects what MQTT or IoT Hub forbid with a typed error naming the rule', () => {
+    for (const [code, p] of REFUSED) {
+      for (const encode of [() => encodePublish(p), () => publishLength(p), () => encodePublishInto(new Uint8Array(70_000), 0, p)]) {
+        expect(refusal(encode)).toBe(code);
+      }
+    }
+    expect(() => encodePublish({ topic: 'x'.repeat(65_536), payload: new Uint8Array(1), qos: 0 })).toThrow(/topic is 65536 bytes/);
+    expect(() => encodePublish({ topic: 't', payload: new Uint8Array(1), qos: 1, messageId: 0 })).toThrow(/MQTT-2.3.1-1/);
   });
 });
 
@@ -167,8 +202,8 @@ describe('encodeTelemetry', () => {
     );
   });
 
-  it('throws the RangeError encodePublish throws for a QoS 1 message without a packet id', () => {
-    expect(() => encodeTelemetry('t', new Uint8Array(1), 1, 0, false)).toThrow(RangeError);
+  it('throws the error encodePublish throws for a QoS 1 message without a packet id', () => {
+    expect(refusal(() => encodeTelemetry('t', new Uint8Array(1), 1, 0, false))).toBe('invalid-packet-id');
     // The reused input is reset: the next message is encoded from its own arguments only.
     expect(encodeTelemetry('t', new Uint8Array(0), 0, 0, true)).toEqual(generated({ topic: 't', payload: new Uint8Array(0), qos: 0 }));
   });
@@ -190,12 +225,12 @@ describe('encodePublishInto', () => {
     );
   });
 
-  it('throws RangeError and writes nothing when the packet does not fit', () => {
+  it('throws target-too-small and writes nothing when the packet does not fit', () => {
     const p: PublishInput = { topic: 'devices/d/messages/events/', payload: new Uint8Array(10), qos: 1, messageId: 1 };
     const size = publishLength(p);
     const target = new Uint8Array(size + 3).fill(0xee);
-    expect(() => encodePublishInto(target, 4, p)).toThrow(RangeError);
-    expect(() => encodePublishInto(target, -1, p)).toThrow(RangeError);
+    expect(refusal(() => encodePublishInto(target, 4, p))).toBe('target-too-small');
+    expect(refusal(() => encodePublishInto(target, -1, p))).toBe('invalid-argument');
     expect(target.every((b) => b === 0xee)).toBe(true);
     expect(encodePublishInto(target, 3, p)).toBe(size);
   });
@@ -224,9 +259,9 @@ const headerCasePublish: fc.Arbitrary<PublishInput> = fc
     return { ...p, payload: body };
   });
 
-/** A payload the header encoder may count but must never read: only its length exists. */
+/** A payload the header encoder may count but must never read: an empty array claiming `length` bytes. */
 function unreadPayload(length: number): Uint8Array {
-  return { length } as unknown as Uint8Array;
+  return Object.defineProperty(new Uint8Array(0), 'length', { value: length });
 }
 
 describe('encodePublishHeaderInto', () => {
@@ -279,38 +314,34 @@ describe('encodePublishHeaderInto', () => {
       ),
     );
     const oneMore: PublishInput = { ...p, payload: unreadPayload(MAX_REMAINING_LENGTH - 2) };
-    expect(() => encodePublishHeaderInto(new Uint8Array(16).fill(0xee), 0, oneMore)).toThrow(/exceeds the MQTT maximum/);
+    expect(refusal(() => encodePublishHeaderInto(new Uint8Array(16).fill(0xee), 0, oneMore))).toBe('packet-too-large');
   });
 
-  it('throws RangeError and writes nothing when the header does not fit', () => {
+  it('throws target-too-small and writes nothing when the header does not fit', () => {
     fc.assert(
       fc.property(outboundPublish(300), fc.nat(16), fc.integer({ min: 1, max: 8 }), (p, offset, short) => {
         const headerBytes = publishLength(p) - p.payload.length;
         const target = new Uint8Array(Math.max(offset, offset + headerBytes - short)).fill(0xee);
-        expect(() => encodePublishHeaderInto(target, offset, p)).toThrow(RangeError);
+        expect(refusal(() => encodePublishHeaderInto(target, offset, p))).toBe('target-too-small');
         expect(target.every((b) => b === 0xee)).toBe(true);
       }),
       { numRuns: 300 },
     );
   });
 
-  it('rejects what encodePublishInto rejects with a RangeError, writing nothing', () => {
-    const target = new Uint8Array(64).fill(0xee);
+  it('rejects what encodePublishInto rejects, writing nothing', () => {
+    const target = new Uint8Array(70_000).fill(0xee);
     const body = new Uint8Array(1);
     const header = (p: PublishInput, offset = 0): number => encodePublishHeaderInto(target, offset, p);
-    expect(() => header({ topic: 't', payload: body, qos: 1 })).toThrow(RangeError);
-    expect(() => header({ topic: 't', payload: body, qos: 1, messageId: 0 })).toThrow(/MQTT-2.3.1-1/);
-    expect(() => header({ topic: 't', payload: body, qos: 1, messageId: 65536 })).toThrow(RangeError);
-    expect(() => header({ topic: 't', payload: body, qos: 1, messageId: 1.5 })).toThrow(RangeError);
-    expect(() => header({ topic: 't', payload: body, qos: 2 as 1, messageId: 1 })).toThrow(/qos/);
-    expect(() => header({ topic: 'x'.repeat(65_536), payload: body, qos: 0 })).toThrow(/65535/);
-    for (const offset of [-1, 1.5, Number.NaN, 65]) {
-      expect(() => header({ topic: 't', payload: body, qos: 0 }, offset)).toThrow(/outside the target/);
+    for (const [code, p] of REFUSED) expect(refusal(() => header(p))).toBe(code);
+    for (const offset of [-1, 1.5, Number.NaN, 70_001, '0']) {
+      expect(() => header({ topic: 't', payload: body, qos: 0 }, offset as number)).toThrow(/outside the target/);
     }
+    expect(refusal(() => encodePublishHeaderInto([] as unknown as Uint8Array, 0, { topic: 't', payload: body, qos: 0 }))).toBe('invalid-argument');
     expect(target.every((b) => b === 0xee)).toBe(true);
     // A header that just fits at the very end of the target: the payload needs no room there.
     // 1 type byte + 2 remaining-length bytes (1,005) + 2 topic length + 1 topic + 2 packet id.
-    expect(header({ topic: 't', payload: new Uint8Array(1000), qos: 1, messageId: 1 }, 64 - 8)).toBe(8);
+    expect(header({ topic: 't', payload: new Uint8Array(1000), qos: 1, messageId: 1 }, 70_000 - 8)).toBe(8);
   });
 });
 
@@ -325,8 +356,8 @@ describe('encodePuback, PINGREQ and DISCONNECT', () => {
     expect(encodePuback(0xffff)).toEqual(Uint8Array.of(0x40, 0x02, 0xff, 0xff));
   });
 
-  it('rejects a PUBACK packet id outside 1–65535', () => {
-    for (const id of [0, -1, 65_536, 1.5, Number.NaN]) expect(() => encodePuback(id)).toThrow(RangeError);
+  it('rejects a PUBACK packet id outside 1–65535 with invalid-packet-id', () => {
+    for (const id of [0, -1, 65_536, 1.5, Number.NaN, '7', undefined]) expect(refusal(() => encodePuback(id as number))).toBe('invalid-packet-id');
   });
 
   it('has PINGREQ and DISCONNECT equal to mqtt-packet.generate', () => {

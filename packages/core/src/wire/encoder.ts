@@ -1,7 +1,10 @@
 /**
  * Fast encoders for the packets a device sends on the hot path: PUBLISH, PUBACK, PINGREQ,
  * DISCONNECT. Each is byte-identical to `mqtt-packet.generate` (protocol level 4) for the same
- * input; encoder.test.ts proves it over generated packets with mqtt-packet as the oracle.
+ * valid input; encoder.test.ts proves it over generated packets with mqtt-packet as the oracle.
+ * Unlike `generate`, which silently truncates a field or packet id past its limit, every encoder
+ * checks the wire limits first and throws InvalidIntentError naming the rule, writing nothing: a
+ * packet's header always counts exactly the bytes that follow it.
  *
  * Layout of a PUBLISH (MQTT 3.1.1 §3.3):
  *   0x30 | DUP << 3 | QoS << 1 | RETAIN,  remaining length (1–4 bytes, 7 bits each, LSB first),
@@ -10,8 +13,13 @@
  * packet's header; `encodePublishHeaderInto` writes only that, for a caller that sends the
  * payload from its own memory.
  */
-import { Slab } from './slab.ts';
+import { InvalidIntentError } from '../shared/errors.ts';
+import { checkPacketId, checkRemainingLength, fieldTooLong, MAX_FIELD_BYTES, MAX_REMAINING_LENGTH, shown } from './fields.ts';
+import { outboundSlab } from './slab.ts';
+import { checkTopicName } from './topic-rules.ts';
 import { encodeUtf8Into, utf8Length } from './utf8.ts';
+
+export { MAX_REMAINING_LENGTH } from './fields.ts';
 
 /** A PUBLISH to send; IoT Hub accepts QoS 0 and 1 only (docs/protocol.md §7). */
 export interface PublishInput {
@@ -24,18 +32,8 @@ export interface PublishInput {
   readonly messageId?: number;
 }
 
-/** Largest value the 4-byte remaining-length field can carry (MQTT 3.1.1 §2.2.3). */
-export const MAX_REMAINING_LENGTH = 268_435_455;
-
-/** Largest topic in bytes: its length is a uint16 (MQTT 3.1.1 §1.5.3). */
-const MAX_TOPIC_BYTES = 65_535;
-
-/**
- * Regions for `encodePublish`/`encodePuback` results (see slab.ts for why). Blocks stay at
- * 64 KiB: larger ones fall past glibc's mmap threshold (128 KiB), and page faults on every fresh
- * block then cost more than the allocations the slab saves.
- */
-const slab = new Slab(65_536);
+/** Regions for `encodePublish`/`encodePuback` results (see slab.ts). */
+const slab = outboundSlab;
 
 /** PINGREQ: type 12, remaining length 0 (§3.12). Shared; do not write into it. */
 export const PINGREQ: Uint8Array = Uint8Array.of(0xc0, 0x00);
@@ -54,26 +52,44 @@ function varintBytes(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : 4;
 }
 
-/** Checks QoS and packet id (generate() requires the id; MQTT forbids 0); returns the id's size. */
-function idBytes(p: PublishInput): number {
-  if (p.qos === 0) return 0;
-  if (p.qos !== 1) throw new RangeError(`PUBLISH qos must be 0 or 1, got ${String(p.qos)}`);
-  const id = p.messageId;
-  if (typeof id !== 'number' || id < 1 || id > 0xffff || (id | 0) !== id) {
-    throw new RangeError(`PUBLISH with qos 1 needs a messageId 1–65535 [MQTT-2.3.1-1], got ${String(id)}`);
+/**
+ * Checks everything about `p` but its size: an object with a Uint8Array payload, QoS 0 or 1 (IoT
+ * Hub takes no QoS 2, docs/protocol.md §7), a packet id 1–65535 with QoS 1 [MQTT-2.3.1-1], boolean
+ * flags, no DUP at QoS 0 [MQTT-3.3.1-2], and a valid topic name (topic-rules.ts; skipped for the
+ * cached topic, checked when it was cached). Returns the bytes after the topic: packet id and payload.
+ */
+function checkPublish(p: PublishInput): number {
+  if (typeof p !== 'object' || p === null) {
+    throw new InvalidIntentError('invalid-argument', `PUBLISH input must be an object, got ${shown(p)}`);
   }
-  return 2;
+  const payload: unknown = p.payload;
+  if (!(payload instanceof Uint8Array)) {
+    throw new InvalidIntentError('invalid-argument', `PUBLISH payload must be a Uint8Array, got ${shown(payload)}`);
+  }
+  const dup: unknown = p.dup;
+  const retain: unknown = p.retain;
+  if ((dup !== undefined && typeof dup !== 'boolean') || (retain !== undefined && typeof retain !== 'boolean')) {
+    throw new InvalidIntentError('invalid-argument', `PUBLISH dup and retain must be booleans when given, got ${shown(dup)} and ${shown(retain)}`);
+  }
+  const qos: unknown = p.qos;
+  let idBytes = 0;
+  if (qos === 1) {
+    checkPacketId('PUBLISH', p.messageId);
+    idBytes = 2;
+  } else if (qos === 0) {
+    if (dup === true) throw new InvalidIntentError('invalid-argument', 'PUBLISH with QoS 0 must not set DUP [MQTT-3.3.1-2]');
+  } else {
+    throw new InvalidIntentError('unsupported-qos', `PUBLISH QoS must be 0 or 1 (IoT Hub takes no QoS 2, docs/protocol.md §7), got ${shown(qos)}`);
+  }
+  if (p.topic !== cachedTopic) checkTopicName('PUBLISH', 'topic', p.topic);
+  return idBytes + payload.length;
 }
 
-/** Exact remaining length for a topic of `topicBytes`; throws RangeError past MQTT's limits. */
+/** Exact remaining length for a topic of `topicBytes`; throws `field-too-long` or `packet-too-large` past MQTT's limits. */
 function exactRemaining(topicBytes: number, rest: number): number {
-  if (topicBytes > MAX_TOPIC_BYTES) {
-    throw new RangeError(`PUBLISH topic is ${topicBytes} bytes, the MQTT limit is ${MAX_TOPIC_BYTES}`);
-  }
+  if (topicBytes > MAX_FIELD_BYTES) throw fieldTooLong('PUBLISH', 'topic', topicBytes);
   const remaining = 2 + topicBytes + rest;
-  if (remaining > MAX_REMAINING_LENGTH) {
-    throw new RangeError(`PUBLISH of ${remaining} bytes exceeds the MQTT maximum of ${MAX_REMAINING_LENGTH}`);
-  }
+  checkRemainingLength('PUBLISH', remaining);
   return remaining;
 }
 
@@ -87,9 +103,10 @@ function fastBound(topicUnits: number, rest: number): number {
   return 1 + 4 + 2 + 3 * topicUnits + rest;
 }
 
-/** Total encoded size of the PUBLISH in bytes; throws RangeError when it cannot be encoded. */
+/** Total encoded size of the PUBLISH in bytes; throws InvalidIntentError when it cannot be encoded (see `encodePublish`). */
 export function publishLength(p: PublishInput): number {
-  const remaining = exactRemaining(topicLength(p.topic), idBytes(p) + p.payload.length);
+  const rest = checkPublish(p);
+  const remaining = exactRemaining(topicLength(p.topic), rest);
   return 1 + varintBytes(remaining) + remaining;
 }
 
@@ -186,12 +203,15 @@ function writeExact(target: Uint8Array, pos: number, p: PublishInput, remaining:
 }
 
 /**
- * Encodes a PUBLISH. The result is a view into a shared encoder slab: never reused, but its
- * `.buffer` holds other packets too, so do not transfer or detach that ArrayBuffer.
- * Throws RangeError for QoS other than 0/1, a missing or out-of-range messageId, or an oversize packet.
+ * Encodes a PUBLISH (a copy of the payload included). The result is a view into a shared encoder
+ * slab: never reused, but its `.buffer` holds other packets too, so do not transfer or detach that
+ * ArrayBuffer. Throws InvalidIntentError, writing nothing: `invalid-argument` (a value of the wrong
+ * type, DUP at QoS 0), `unsupported-qos`, `invalid-packet-id`, `invalid-topic` (empty or with a
+ * wildcard), `invalid-string` (a lone surrogate or U+0000 in the topic), `field-too-long` (a topic
+ * over 65,535 bytes) or `packet-too-large` (over 268,435,455 bytes after the fixed header).
  */
 export function encodePublish(p: PublishInput): Uint8Array {
-  const rest = idBytes(p) + p.payload.length;
+  const rest = checkPublish(p);
   const bound = fastBound(p.topic.length, rest);
   if (bound !== -1 && bound <= slab.maxRegion) {
     const start = slab.reserve(bound);
@@ -220,7 +240,7 @@ const reused: { topic: string; payload: Uint8Array; qos: 0 | 1; messageId: numbe
 /**
  * `encodePublish` for the engine's telemetry path without a PublishInput object per message:
  * one input is reused (filled, encoded, its body reference dropped), so a message allocates
- * only its packet. `messageId` and `dup` apply to QoS 1 only. Same bytes, same RangeErrors.
+ * only its packet. `messageId` and `dup` apply to QoS 1 only. Same bytes, same errors.
  */
 export function encodeTelemetry(topic: string, payload: Uint8Array, qos: 0 | 1, messageId: number, dup: boolean): Uint8Array {
   reused.topic = topic;
@@ -238,14 +258,17 @@ export function encodeTelemetry(topic: string, payload: Uint8Array, qos: 0 | 1, 
 /**
  * Writes the header of `p` at `target[offset]`, leaving room for the payload behind it when
  * `withPayload` (which the caller then copies there); returns the payload's offset. Validates
- * the packet and the room before writing, so a RangeError leaves the target untouched.
+ * the packet and the room before writing, so an error leaves the target untouched.
  */
 function writeUpToPayload(target: Uint8Array, offset: number, p: PublishInput, withPayload: boolean): number {
-  const rest = idBytes(p) + p.payload.length;
-  const room = target.length - offset;
-  if (!Number.isInteger(offset) || offset < 0 || room < 0) {
-    throw new RangeError(`offset ${offset} is outside the target (${target.length} bytes)`);
+  if (!(target instanceof Uint8Array)) {
+    throw new InvalidIntentError('invalid-argument', `the target must be a Uint8Array, got ${shown(target)}`);
   }
+  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0 || offset > target.length) {
+    throw new InvalidIntentError('invalid-argument', `offset ${shown(offset)} is outside the target (${target.length} bytes)`);
+  }
+  const rest = checkPublish(p);
+  const room = target.length - offset;
   // The remaining length counts the payload either way; only the room it needs here differs.
   const unwritten = withPayload ? 0 : p.payload.length;
   const bound = fastBound(p.topic.length, rest);
@@ -255,14 +278,15 @@ function writeUpToPayload(target: Uint8Array, offset: number, p: PublishInput, w
   const needed = 1 + varintBytes(remaining) + remaining - unwritten;
   if (needed > room) {
     const what = withPayload ? 'PUBLISH' : 'PUBLISH header';
-    throw new RangeError(`${what} needs ${needed} bytes at offset ${offset}, target holds ${target.length}`);
+    throw new InvalidIntentError('target-too-small', `${what} needs ${needed} bytes at offset ${offset}, the target holds ${target.length}`);
   }
   return writeExact(target, offset, p, remaining, topicBytes);
 }
 
 /**
- * Encodes a PUBLISH into `target` at `offset` and returns the bytes written; throws RangeError
- * when it does not fit or cannot be encoded (see `encodePublish`), writing nothing then.
+ * Encodes a PUBLISH into `target` at `offset` and returns the bytes written; throws InvalidIntentError
+ * `target-too-small` when it does not fit, `invalid-argument` for a bad target or offset, or what
+ * `encodePublish` throws, writing nothing then.
  */
 export function encodePublishInto(target: Uint8Array, offset: number, p: PublishInput): number {
   return writePayload(target, writeUpToPayload(target, offset, p, true), p.payload) - offset;
@@ -271,17 +295,15 @@ export function encodePublishInto(target: Uint8Array, offset: number, p: Publish
 /**
  * Writes everything of a PUBLISH but its payload into `target` at `offset` and returns the bytes
  * written; the caller sends them, then `p.payload` as it is (the remaining length counts it), so
- * a large body is never copied. Throws RangeError as `encodePublishInto` does, writing nothing then.
+ * a large body is never copied. Throws as `encodePublishInto` does, writing nothing then.
  */
 export function encodePublishHeaderInto(target: Uint8Array, offset: number, p: PublishInput): number {
   return writeUpToPayload(target, offset, p, false) - offset;
 }
 
-/** Encodes a PUBACK for a received QoS 1 PUBLISH (§3.4); throws RangeError outside 1–65535. */
+/** Encodes a PUBACK for a received QoS 1 PUBLISH (§3.4); throws InvalidIntentError `invalid-packet-id` outside 1–65535. */
 export function encodePuback(messageId: number): Uint8Array {
-  if (!Number.isInteger(messageId) || messageId < 1 || messageId > 0xffff) {
-    throw new RangeError(`PUBACK messageId must be 1–65535 [MQTT-2.3.1-1], got ${messageId}`);
-  }
+  checkPacketId('PUBACK', messageId);
   const out = slab.alloc(4);
   out[0] = 0x40; // type 4, flags 0 [MQTT-2.2.2-1]
   out[1] = 0x02; // remaining length: the packet id

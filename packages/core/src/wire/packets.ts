@@ -76,3 +76,8 @@ export interface DecodeFailure {
   /** Human-readable explanation, citing the MQTT 3.1.1 rule that was broken. */
   readonly detail: string;
 }
+
+/** A `malformed` DecodeFailure: the packet's bytes break the MQTT 3.1.1 rule `detail` names. */
+export function malformed(detail: string): DecodeFailure {
+  return { cmd: 'error', reason: 'malformed', detail };
+}

@@ -104,3 +104,10 @@ export class Slab {
     this.#lastEnd = -1;
   }
 }
+
+/**
+ * Regions for encoded packets (every encoder's result). Blocks stay at 64 KiB: larger ones fall past
+ * glibc's mmap threshold (128 KiB), and page faults on every fresh block then cost more than the
+ * allocations the slab saves.
+ */
+export const outboundSlab: Slab = new Slab(65_536);
