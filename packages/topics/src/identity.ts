@@ -1,3 +1,8 @@
+/**
+ * The validity rules of every id and name a topic carries (device and module ids, `$rid`s, method,
+ * input and output names, statuses, versions, registration and operation ids, PnP components, `$.mid`):
+ * `isValid…` predicates and `assert…` throwers.
+ */
 import { shown, TopicError } from './errors.ts';
 import { MAX_DEVICE_ID_LENGTH, MAX_NAME_LENGTH, MAX_REGISTRATION_ID_LENGTH, MAX_STATUS } from './limits.ts';
 

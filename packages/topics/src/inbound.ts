@@ -1,3 +1,6 @@
+/**
+ * The device-side classifier: every topic a device or module can receive, as one union on `kind`.
+ */
 import { requireTopic } from './arguments.ts';
 import { parseC2dTopic, type ParsedC2d } from './c2d.ts';
 import { parseDpsResponseTopic, type ParsedDpsResponse } from './dps.ts';

@@ -1,3 +1,8 @@
+/**
+ * Message property bags (docs/protocol.md §6–§8): system properties by friendly name and application
+ * properties, encoded as IoT Hub reads them and decoded tolerantly, with the size they count toward the
+ * 256 KB limit.
+ */
 import { requirePair, requireProperties, requireString } from './arguments.ts';
 import { shown, TopicError } from './errors.ts';
 import { assertComponentName, assertMessageId, assertOutputName } from './identity.ts';

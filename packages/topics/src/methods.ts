@@ -1,3 +1,7 @@
+/**
+ * Direct methods and Plug and Play commands (docs/protocol.md §10, §11): the methods filter, request
+ * and response topics both directions, and the `component*command` split.
+ */
 import { requireTopic } from './arguments.ts';
 import { canonicalRequestRid } from './canonical-response.ts';
 import { shown, TopicError } from './errors.ts';
@@ -68,7 +72,10 @@ function componentSeparator(name: string): number {
   return star <= 0 || star === name.length - 1 ? -1 : star;
 }
 
-/** Device side: classifies a method request; undefined for other families, `malformed` when broken. Never throws. */
+/**
+ * Device side: classifies a method request; undefined for other families, `malformed` when broken. Throws
+ * only for a non-string topic.
+ */
 export function parseMethodRequestTopic(topic: string): ParsedMethodRequest | MalformedTopic | undefined {
   requireTopic(topic);
   if (!hasAt(topic, REQUEST_PREFIX, 0)) return undefined;
@@ -94,7 +101,10 @@ export function parseMethodRequestTopic(topic: string): ParsedMethodRequest | Ma
   };
 }
 
-/** Hub side: classifies a method response; undefined for other families, `malformed` when broken. Never throws. */
+/**
+ * Hub side: classifies a method response; undefined for other families, `malformed` when broken. Throws
+ * only for a non-string topic.
+ */
 export function parseMethodResponseTopic(topic: string): ParsedMethodResponse | MalformedTopic | undefined {
   requireTopic(topic);
   if (!hasAt(topic, RESPONSE_PREFIX, 0)) return undefined;

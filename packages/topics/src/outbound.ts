@@ -1,3 +1,7 @@
+/**
+ * The hub-side classifier: every topic a device publishes, as the hub or DPS sees it, as one union on
+ * `kind`.
+ */
 import { requireTopic } from './arguments.ts';
 import { parseDpsRequestTopic, type ParsedDpsOperationStatus, type ParsedDpsRegister } from './dps.ts';
 import { parseMethodResponseTopic, type ParsedMethodResponse } from './methods.ts';

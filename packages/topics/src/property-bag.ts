@@ -1,3 +1,7 @@
+/**
+ * Generic property bags (docs/protocol.md §6): ordered `name=value` pairs, encoded and decoded,
+ * duplicates refused case-insensitively on the way out.
+ */
 import { requirePair, requirePairs, requireString } from './arguments.ts';
 import { shown, TopicError } from './errors.ts';
 import { percentDecode, percentEncode } from './percent-encoding.ts';

@@ -1,3 +1,7 @@
+/**
+ * The wire keys of the system properties (`$.mid`, `$.ct`, …) and their look-up in both spellings the
+ * hub uses (`$.x`, `%24.x`), in place.
+ */
 import type { SystemProperties } from './system-properties.ts';
 
 /** Friendly name → wire key of every system property, in the order encoders emit them (docs/protocol.md §7, §8). */

@@ -1,3 +1,7 @@
+/**
+ * Device-to-cloud telemetry (docs/protocol.md §5, §7): the topic (also the Will's) of a device or
+ * module, with its bag, and the hub-side parser.
+ */
 import { requireTopic } from './arguments.ts';
 import { shown, TopicError } from './errors.ts';
 import { assertDeviceId, assertModuleId } from './identity.ts';
@@ -65,7 +69,7 @@ export function telemetryTopic(identity: Identity, properties?: MessagePropertie
 
 /**
  * Hub side: classifies a telemetry topic of a device or module; undefined for other families, `malformed` on
- * an empty id or a bad escape. Tolerates a missing trailing `/` after `events`. Never throws.
+ * an empty id or a bad escape. Tolerates a missing trailing `/` after `events`. Throws only for a non-string topic.
  */
 export function parseTelemetryTopic(topic: string): ParsedTelemetry | MalformedTopic | undefined {
   requireTopic(topic);

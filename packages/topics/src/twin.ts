@@ -1,3 +1,7 @@
+/**
+ * Device twin topics (docs/protocol.md §9): GET and reported PATCH requests, responses with status,
+ * `$rid` and `$version`, desired-property patches and their filters, both directions.
+ */
 import { requireTopic } from './arguments.ts';
 import {
   CANONICAL_RID_KEY,
@@ -80,7 +84,8 @@ export function desiredPatchTopic(version: number): string {
 
 /**
  * Device side: classifies a twin response or desired patch; undefined when `topic` is neither family,
- * `malformed` when it is one but broken (for a response, with its `$rid` when that could be read). Never throws.
+ * `malformed` when it is one but broken (for a response, with its `$rid` when that could be read).
+ * Throws only for a non-string topic.
  */
 export function parseTwinTopic(topic: string): ParsedTwinResponse | ParsedDesiredPatch | MalformedTopic | undefined {
   requireTopic(topic);
@@ -125,7 +130,7 @@ function parseCanonicalResponse(topic: string): ParsedTwinResponse | undefined {
 
 /**
  * Hub side: classifies a twin GET or reported PATCH request; undefined when `topic` is neither,
- * `malformed` when it has no `$rid` or a bad escape. Never throws.
+ * `malformed` when it has no `$rid` or a bad escape. Throws only for a non-string topic.
  */
 export function parseTwinRequestTopic(
   topic: string,
