@@ -14,7 +14,7 @@ import { MAX_MESSAGE_BYTES, telemetryTopicPrefix, TopicError } from '@hubwire/to
 import { describe, HubwireError, InvalidIntentError, isRecord, messageOf } from '../shared/errors.ts';
 import type { ConnectAuth } from '../session/connect-auth.ts';
 import { encodeConnect } from '../wire/connect.ts';
-import type { WillOptions } from '../wire/connect.ts';
+import type { ConnectOptions, WillOptions } from '../wire/connect.ts';
 import { bodyBytes, encodeBag } from './intents.ts';
 import { usernameOf } from './config.ts';
 import type { DeviceConfig } from './config.ts';
@@ -31,16 +31,18 @@ export function clientIdOf(deviceId: string, moduleId: string | undefined): stri
  * encoder's own typed errors as they are, anything else as InvalidIntentError `invalid-options`.
  */
 export function connectPacket(config: DeviceConfig, clientId: string, will: WillOptions | undefined, auth: ConnectAuth | undefined): Uint8Array {
-  const password = auth?.password;
+  // One object of one shape whatever is present: the encoder reads an absent password or Will as
+  // undefined, and spreading optional parts in would cost a few hundred bytes per connect.
+  const options = {
+    clientId,
+    username: usernameOf(config, clientId),
+    password: auth?.password,
+    keepAliveSeconds: config.keepAliveSeconds,
+    cleanSession: config.cleanSession,
+    will,
+  } as ConnectOptions;
   try {
-    return encodeConnect({
-      clientId,
-      username: usernameOf(config, clientId),
-      keepAliveSeconds: config.keepAliveSeconds,
-      cleanSession: config.cleanSession,
-      ...(password === undefined ? {} : { password }),
-      ...(will === undefined ? {} : { will }),
-    });
+    return encodeConnect(options);
   } catch (error) {
     // The encoder's own typed errors (a field over its wire limit) reach the caller as they are.
     if (error instanceof HubwireError) throw error;

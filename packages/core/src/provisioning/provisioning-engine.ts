@@ -42,6 +42,7 @@ import { MqttSession } from '../session/mqtt-session.ts';
 import type { OwnerPacket, SessionEnding, SessionOwner, SessionState } from '../session/mqtt-session.ts';
 import { encodePuback } from '../wire/encoder.ts';
 import { encodeConnect } from '../wire/connect.ts';
+import type { ConnectOptions } from '../wire/connect.ts';
 import type { PublishPacket } from '../wire/packets.ts';
 import { dpsRegisterBody } from './dps-register-body.ts';
 import type { ProvisioningEvent } from './events.ts';
@@ -163,13 +164,14 @@ export class ProvisioningEngine implements SessionOwner {
     const o = this.#options;
     let packet: Uint8Array;
     try {
+      // An absent password is read as undefined: one object shape, no spread.
       packet = encodeConnect({
         clientId: o.clientId,
         username: o.username,
-        ...(password === undefined ? {} : { password }),
+        password,
         keepAliveSeconds: o.keepAliveMs / 1000,
         cleanSession: true, // DPS treats every session as clean (docs/protocol.md §13)
-      });
+      } as ConnectOptions);
     } catch (error) {
       // The encoder's own typed errors (a field over its wire limit) reach the caller as they are.
       if (error instanceof HubwireError) throw error;
