@@ -1,5 +1,5 @@
 /**
- * Dependencies point one way (docs/design.md "Layout"): inside each library no file imports,
+ * Dependencies point one way (docs/design.md "Inside core: the layers"): inside each library no file imports,
  * directly or through others, a file that imports it back. A walk over the relative imports of
  * every source file (type-only imports included: a type circle is a design circle too) finds
  * every cycle and names its files. In core the folders are layers, and each imports only from

@@ -37,7 +37,7 @@ export function text(body: Uint8Array): string {
 
 function decode(body: ArrayBufferView, what: string): string {
   try {
-    return decoder.decode(body);
+    return decoder.decode(asBytes(body));
   } catch {
     throw new InvalidIntentError('invalid-body', `${what}: the body is not UTF-8`);
   }
