@@ -108,7 +108,7 @@ export class StatePersister {
   #dirty = false;
 
   /** `snapshot` is read at each save; `onError` hears of failed writes (the next change tries again). */
-  constructor(dir: string, snapshot: () => HubSnapshot, onError: (error: Error) => void, delayMs = 100) {
+  constructor(dir: string, snapshot: () => HubSnapshot, onError: (error: Error) => void, delayMs = 500) {
     this.#path = join(dir, STATE_FILE);
     this.#snapshot = snapshot;
     this.#onError = onError;
