@@ -107,7 +107,7 @@ describe("a broken answer to the engine's own re-read", () => {
     engine.connect(2);
     exchange(engine, hub, 2);
     drainEvents(engine);
-    const reread = hub.log.filter((p) => p.topic !== undefined && parseOutboundTopic(p.topic).kind === 'twin-get').at(-1);
+    const reread = hub.log.filter((p) => typeof p.topic === 'string' && parseOutboundTopic(p.topic).kind === 'twin-get').at(-1);
     const parsed = parseOutboundTopic(reread!.topic!);
     const rid = parsed.kind === 'twin-get' ? parsed.rid : '';
     const [topic, body] = answer(rid);

@@ -5,6 +5,7 @@
 // field; use ProvisioningEngine instead). One trailing `;` is tolerated; empty pairs elsewhere are
 // not. Values are never trimmed. Error messages never quote a key or a token.
 
+import { describe, isRecord } from './arguments.ts';
 import { decodeBase64 } from './base64.ts';
 import { ConnectionStringError } from './errors.ts';
 import { isValidHostName, isValidIdentityId, RULES } from './identity.ts';
@@ -60,6 +61,9 @@ const KEY_NAME = /^[\x21-\x3a\x3c-\x7e]+$/;
 
 /** Parses `HostName=…;DeviceId=…;SharedAccessKey=…`; throws ConnectionStringError naming the field at fault. */
 export function parseConnectionString(text: string): ConnectionString {
+  if (typeof text !== 'string') {
+    throw new ConnectionStringError('invalid-connection-string', 'connectionString', `a connection string is a string, got ${describe(text)}`);
+  }
   const body = text.endsWith(';') ? text.slice(0, -1) : text;
   const fields = new Map<Property, string | true>();
   const pairs = body.length === 0 ? [] : body.split(';');
@@ -114,6 +118,10 @@ function unknownField(key: string, where: string): ConnectionStringError {
 
 /** Writes the fields in portal order (HostName, DeviceId, ModuleId, …); throws ConnectionStringError if invalid. */
 export function formatConnectionString(connectionString: ConnectionString): string {
+  if (!isRecord(connectionString)) {
+    const got = describe(connectionString);
+    throw new ConnectionStringError('invalid-connection-string', 'connectionString', `formatConnectionString takes the fields as an object, got ${got}`);
+  }
   validateConnectionString(connectionString);
   const parts: string[] = [];
   for (const [key, property] of FIELDS) {

@@ -1,3 +1,7 @@
+/**
+ * What parsers return besides a match: `malformed` (a broken topic of a known family, with its error
+ * and, for a broken response, its `$rid`) and the shared `unknown`.
+ */
 import { TopicError, type TopicErrorCode } from './errors.ts';
 
 /** A topic of a known family that breaks its rules (bad escape, no `$rid`, non-integer status). */
