@@ -13,6 +13,7 @@ export default defineConfig({
       '@hubwire/node': source('node'),
       '@hubwire/sim-hub': source('sim-hub'),
       '@hubwire/fleet': source('fleet'),
+      'artillery-engine-hubwire': source('artillery-engine-hubwire'),
     },
   },
   test: {

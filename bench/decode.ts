@@ -2,6 +2,8 @@
  * Suite 2 — decode + classify: an inbound stream of C2D messages with properties, twin
  * responses, method requests and PUBACKs, fed (a) one packet per chunk, (b) as one 64 KiB
  * buffer, (c) split at seeded random chunk sizes of 1–1460 bytes (a TCP segment's payload).
+ * Both sides get the very same chunks, each its own Node Buffer, as a Node socket delivers them;
+ * (a) runs once more with plain Uint8Array chunks, to show a Buffer costs hubwire nothing extra.
  * hubwire: PacketDecoder + parseInboundTopic, i.e. typed results. mqtt-packet: its Parser alone
  * on the same chunks (no topic classification at all), so the comparison favours mqtt-packet.
  */
@@ -15,6 +17,12 @@ import { type Case, runSuite } from './lib/harness.ts';
 import { type InterleavedRatio, interleavedRatio } from './lib/interleaved.ts';
 import { inboundBuffer, inboundRound, ROUND_KINDS } from './lib/inbound-stream.ts';
 import { between, seededRandom } from './lib/prng.ts';
+import { addSummary, formatTime } from './lib/report.ts';
+
+/** Goals for the mixed stream (docs/design.md "The hot path"). */
+const CLASSIFY_GOAL = { min: 6, text: '≥ 6×' } as const;
+const DECODE_HEAP_GOAL = { max: 150, text: '≤ 150 B' } as const;
+const CLASSIFY_HEAP_GOAL = { max: 250, text: '≤ 250 B' } as const;
 
 const MAX_PACKET_BYTES = 262_144 + 4096;
 
@@ -130,40 +138,37 @@ async function allocationByKind(): Promise<{ kind: string; bytes: number; heapBy
   return out;
 }
 
-/** Runs the decode suite; returns its rows. */
-export async function decodeSuite(): Promise<void> {
+/** The three chunkings as the suite runs them: every chunk a Node Buffer, and (a) again as plain Uint8Arrays. */
+function streams(): { name: string; short: string; chunks: readonly Uint8Array[]; buffers: readonly Buffer[] }[] {
   const sets = fixtures();
+  const out = sets.map(({ name, chunks }): { name: string; short: string; chunks: readonly Uint8Array[]; buffers: readonly Buffer[] } => {
+    const buffers = chunks.map(asBuffer);
+    return { name, short: name.slice(0, 3), chunks: buffers, buffers };
+  });
+  const perPacket = sets[0] as { name: string; chunks: Uint8Array[] };
+  out.splice(1, 0, { name: '(a) same, plain Uint8Array chunks', short: '(a) Uint8Array', chunks: perPacket.chunks, buffers: perPacket.chunks.map(asBuffer) });
+  return out;
+}
+
+/** Runs the decode suite. */
+export async function decodeSuite(): Promise<void> {
   const cases: Case[] = [];
   const allocation: Record<string, unknown>[] = [];
   const interleaved: { stream: string; label: string; result: InterleavedRatio }[] = [];
-  for (const { name, chunks } of sets) {
+  const prepared = streams().map((stream) => ({ ...stream, decoder: new PacketDecoder({ maxPacketBytes: MAX_PACKET_BYTES }), oracle: mqttPacketParser() }));
+  // Every shape warmed up before any is measured, so the first measured does not pay for the JIT's first guesses.
+  for (let i = 0; i < 30; i++) {
+    for (const { chunks, buffers, decoder, oracle } of prepared) {
+      hubwireDecodeClassify(decoder, chunks);
+      hubwireDecodeOnly(decoder, chunks);
+      oracle.parse(buffers);
+    }
+  }
+  for (const { name, short, chunks, buffers, decoder, oracle } of prepared) {
     const bytes = chunks.reduce((n, c) => n + c.length, 0);
-    const buffers = chunks.map(asBuffer);
-    const decoder = new PacketDecoder({ maxPacketBytes: MAX_PACKET_BYTES });
     const expected = hubwireDecodeClassify(decoder, chunks);
     const packets = expected.packets;
-    const oracle = mqttPacketParser();
     if (oracle.parse(buffers) !== packets) throw new Error('mqtt-packet disagrees on the packet count');
-    cases.push(
-      {
-        group: name, impl: 'mqtt-packet', label: 'Parser', packets, bytes,
-        fn: () => {
-          if (oracle.parse(buffers) !== packets) throw new Error('wrong result!');
-        },
-      },
-      {
-        group: name, impl: 'hubwire', label: 'decoder + parseInboundTopic', packets, bytes,
-        fn: () => {
-          if (hubwireDecodeClassify(decoder, chunks).packets !== packets) throw new Error('wrong result!');
-        },
-      },
-      {
-        group: name, impl: 'hubwire', label: 'decoder only', packets, bytes,
-        fn: () => {
-          if (hubwireDecodeOnly(decoder, chunks) !== packets) throw new Error('wrong result!');
-        },
-      },
-    );
     const parse = (): void => {
       if (oracle.parse(buffers) !== packets) throw new Error('wrong result!');
     };
@@ -173,16 +178,35 @@ export async function decodeSuite(): Promise<void> {
     const decodeOnly = (): void => {
       if (hubwireDecodeOnly(decoder, chunks) !== packets) throw new Error('wrong result!');
     };
-    interleaved.push(
-      { stream: name, label: 'decoder + parseInboundTopic', result: interleavedRatio(parse, classify, packets) },
-      { stream: name, label: 'decoder only', result: interleavedRatio(parse, decodeOnly, packets) },
+    cases.push(
+      { group: name, impl: 'mqtt-packet', label: 'Parser', packets, bytes, fn: parse },
+      // The summary reports these two by their interleaved ratios, steadier on a loaded machine.
+      { group: name, impl: 'hubwire', label: 'decoder + parseInboundTopic', packets, bytes, fn: classify, summary: false },
+      { group: name, impl: 'hubwire', label: 'decoder only', packets, bytes, fn: decodeOnly, summary: false },
     );
+    const classified = interleavedRatio(parse, classify, packets);
+    const decoded = interleavedRatio(parse, decodeOnly, packets);
+    interleaved.push({ stream: name, label: 'decoder + parseInboundTopic', result: classified }, { stream: name, label: 'decoder only', result: decoded });
+    const baseline = (r: InterleavedRatio): string => `mqtt-packet Parser ${formatTime(r.baselineNsPerPacket)}/packet`;
+    addSummary({
+      suite: 'decode', what: `decode + classify ${short}`, hubwire: `${formatTime(classified.candidateNsPerPacket)}/packet`,
+      baseline: baseline(classified), ratio: classified.ratio, method: 'interleaved', goal: CLASSIFY_GOAL, chart: true,
+    });
+    addSummary({
+      suite: 'decode', what: `decode alone ${short}`, hubwire: `${formatTime(decoded.candidateNsPerPacket)}/packet`,
+      baseline: baseline(decoded), ratio: decoded.ratio, method: 'interleaved', chart: true,
+    });
     const measured = {
-      'mqtt-packet Parser': await allocationPerPacket(() => oracle.parse(buffers), packets),
-      'hubwire decoder only': await allocationPerPacket(() => hubwireDecodeOnly(decoder, chunks), packets),
-      'hubwire decoder + parseInboundTopic': await allocationPerPacket(() => hubwireDecodeClassify(decoder, chunks), packets),
+      'mqtt-packet Parser': await allocationPerPacket(parse, packets),
+      'hubwire decoder only': await allocationPerPacket(decodeOnly, packets),
+      'hubwire decoder + parseInboundTopic': await allocationPerPacket(classify, packets),
     };
     allocation.push({ stream: name, packets, bytes, ...measured });
+    const parserHeap = `mqtt-packet Parser ${measured['mqtt-packet Parser'].heapBytesPerPacket.toFixed(0)} B`;
+    const decodeHeap = measured['hubwire decoder only'].heapBytesPerPacket;
+    const classifyHeap = measured['hubwire decoder + parseInboundTopic'].heapBytesPerPacket;
+    addSummary({ suite: 'decode', what: `heap per packet, decode alone ${short}`, hubwire: `${decodeHeap.toFixed(0)} B`, baseline: parserHeap, value: decodeHeap, goal: DECODE_HEAP_GOAL });
+    addSummary({ suite: 'decode', what: `heap per packet, decode + classify ${short}`, hubwire: `${classifyHeap.toFixed(0)} B`, baseline: parserHeap, value: classifyHeap, goal: CLASSIFY_HEAP_GOAL });
   }
   const mix = 'per round: C2D+props (QoS 1), PUBACK, twin 200 GET response, PUBACK, method request, PUBACK, twin 204';
   const byKind = await allocationByKind();
@@ -190,7 +214,7 @@ export async function decodeSuite(): Promise<void> {
   console.log('\nInterleaved ratios to mqtt-packet\'s Parser (median of alternating passes; see bench/lib/interleaved.ts):\n');
   for (const { stream, label, result } of interleaved) {
     const ns = `${result.candidateNsPerPacket.toFixed(0)} vs ${result.baselineNsPerPacket.toFixed(0)} ns/packet`;
-    console.log(`  ${stream.padEnd(28)} ${label.padEnd(28)} ${result.ratio.toFixed(2)}×  (${ns})`);
+    console.log(`  ${stream.padEnd(33)} ${label.padEnd(28)} ${result.ratio.toFixed(2)}×  (${ns})`);
   }
   console.log('\nJS heap bytes allocated per decoded packet (median of GC-free samples; see bench/lib/allocation.ts):\n');
   for (const a of allocation) {

@@ -15,6 +15,8 @@ import { generate, writeToStream } from 'mqtt-packet';
 import { asBuffer } from './lib/bytes.ts';
 import { connectedEngine } from './lib/engine.ts';
 import { type Case, runSuite } from './lib/harness.ts';
+import { interleavedRatio } from './lib/interleaved.ts';
+import { addSummary, formatTime } from './lib/report.ts';
 
 const DEVICE = { deviceId: 'bench-device-0001' };
 const PROPERTIES = {
@@ -56,7 +58,7 @@ function telemetryCases(): Case[] {
       },
     },
     {
-      group, impl: 'hubwire', label: 'engine publishTelemetry + pollTransmit', packets: 1, bytes: size,
+      group, impl: 'hubwire', label: 'engine publishTelemetry + pollTransmit', packets: 1, bytes: size, summary: false,
       fn: () => {
         engine.publishTelemetry(0, body, telemetryOptions);
         const out = engine.pollTransmit();
@@ -64,7 +66,7 @@ function telemetryCases(): Case[] {
       },
     },
     {
-      group, impl: 'hubwire', label: 'telemetryTopic + encodePublish', packets: 1, bytes: size,
+      group, impl: 'hubwire', label: 'telemetryTopic + encodePublish', packets: 1, bytes: size, summary: false,
       fn: () => {
         const topic = telemetryTopic(DEVICE, PROPERTIES);
         const out = encodePublish({ topic, payload: body, qos: 0 });
@@ -101,7 +103,7 @@ function pubackCases(): Case[] {
       },
     },
     {
-      group: 'PUBACK', impl: 'hubwire', label: 'encodePuback', packets: 1, bytes: 4,
+      group: 'PUBACK', impl: 'hubwire', label: 'encodePuback', packets: 1, bytes: 4, chart: true,
       fn: () => {
         id = (id % 65_535) + 1;
         if (encodePuback(id)[3] !== (id & 0xff)) throw new Error('wrong result!');
@@ -155,13 +157,13 @@ function sizeCases(payloadBytes: number, label: string): Case[] {
       },
     },
     {
-      group, impl: 'hubwire', label: 'encodePublishInto', packets: 1, bytes: size,
+      group, impl: 'hubwire', label: 'encodePublishInto', packets: 1, bytes: size, chart: payloadBytes >= 16_384,
       fn: () => {
         if (encodePublishInto(target, 0, input) !== size) throw new Error('wrong result!');
       },
     },
     {
-      group, impl: 'hubwire', label: 'encodePublishHeaderInto (+ payload as is)', packets: 1, bytes: size,
+      group, impl: 'hubwire', label: 'encodePublishHeaderInto (+ payload as is)', packets: 1, bytes: size, chart: payloadBytes >= 16_384,
       fn: () => {
         // The caller sends target[0, n) and then `payload` itself: n + payload is the packet.
         if (encodePublishHeaderInto(target, 0, input) + payload.length !== size) throw new Error('wrong result!');
@@ -178,14 +180,47 @@ function sizeCases(payloadBytes: number, label: string): Case[] {
   ];
 }
 
+/**
+ * The telemetry intent measured in alternation with its baseline (lib/interleaved.ts): the engine's
+ * publishTelemetry + pollTransmit, and telemetryTopic + encodePublish, each against telemetryTopic + generate.
+ */
+function telemetryInterleaved(cases: readonly Case[]): { results: Record<string, unknown>; print: () => void } {
+  const [baseline, engine, codec] = cases as [Case, Case, Case];
+  const perCall = 50;
+  const times = (fn: () => unknown) => (): void => {
+    for (let i = 0; i < perCall; i++) fn();
+  };
+  const viaEngine = interleavedRatio(times(baseline.fn), times(engine.fn), perCall);
+  const viaCodec = interleavedRatio(times(baseline.fn), times(codec.fn), perCall);
+  const base = (ns: number): string => `telemetryTopic + generate ${formatTime(ns)}`;
+  addSummary({
+    suite: 'encode', what: 'telemetry intent → bytes (engine publishTelemetry + pollTransmit)', hubwire: formatTime(viaEngine.candidateNsPerPacket),
+    baseline: base(viaEngine.baselineNsPerPacket), ratio: viaEngine.ratio, method: 'interleaved', goal: { min: 8, text: '≥ 8×' }, chart: true,
+  });
+  addSummary({
+    suite: 'encode', what: 'telemetry topic build + encodePublish (codec only)', hubwire: formatTime(viaCodec.candidateNsPerPacket),
+    baseline: base(viaCodec.baselineNsPerPacket), ratio: viaCodec.ratio, method: 'interleaved', chart: true,
+  });
+  const print = (): void => {
+    console.log('\nInterleaved ratios to telemetryTopic + generate (median of alternating passes; see bench/lib/interleaved.ts):\n');
+    for (const [label, r] of [['engine publishTelemetry + pollTransmit', viaEngine], ['telemetryTopic + encodePublish', viaCodec]] as const) {
+      console.log(`  ${label.padEnd(40)} ${r.ratio.toFixed(2)}×  (${r.candidateNsPerPacket.toFixed(0)} vs ${r.baselineNsPerPacket.toFixed(0)} ns)`);
+    }
+  };
+  return { results: { engine: viaEngine, codec: viaCodec }, print };
+}
+
 /** Runs the encode suite. */
 export async function encodeSuite(): Promise<void> {
+  const telemetry = telemetryCases();
+  const interleaved = telemetryInterleaved(telemetry);
   await runSuite('encode', [
-    ...telemetryCases(),
+    ...telemetry,
     ...pubackCases(),
     ...sizeCases(16, '16 B'),
     ...sizeCases(1024, '1 KiB'),
     ...sizeCases(16_384, '16 KiB'),
     ...sizeCases(262_144, '256 KiB'),
-  ]);
+  ], { interleaved: interleaved.results });
+  interleaved.print();
 }

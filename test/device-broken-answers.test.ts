@@ -1,6 +1,6 @@
 /**
- * Twin answers whose topic is broken but still names its request (docs/design.md
- * "Rules the engine keeps": each request ends in exactly one event). The hub answered, so the request ends at once
+ * Twin answers whose topic is broken but still names its request (each request ends in exactly one
+ * event, docs/design.md "Rules the engine keeps"). The hub answered, so the request ends at once
  * with `request-failed` (malformed-response) after the `protocol-error`, instead of waiting for
  * its deadline; a broken topic that names no pending request only reports the protocol error.
  */
@@ -107,7 +107,7 @@ describe("a broken answer to the engine's own re-read", () => {
     engine.connect(2);
     exchange(engine, hub, 2);
     drainEvents(engine);
-    const reread = hub.log.filter((p) => p.topic !== undefined && parseOutboundTopic(p.topic).kind === 'twin-get').at(-1);
+    const reread = hub.log.filter((p) => typeof p.topic === 'string' && parseOutboundTopic(p.topic).kind === 'twin-get').at(-1);
     const parsed = parseOutboundTopic(reread!.topic!);
     const rid = parsed.kind === 'twin-get' ? parsed.rid : '';
     const [topic, body] = answer(rid);

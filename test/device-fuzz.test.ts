@@ -127,7 +127,7 @@ describe('receive on hostile input', () => {
         thrown = error;
       }
       expect(thrown).toBeInstanceOf(InvalidIntentError);
-      expect((thrown as InvalidIntentError).code).toBe('invalid-argument');
+      expect((thrown as InvalidIntentError).code).toBe('invalid-chunk');
     }
     expect(drainEvents(engine)).toEqual([]);
     expect(engine.state).toBe('connected');

@@ -114,15 +114,15 @@ describe('method responses', () => {
 
 describe('options', () => {
   it.each([
-    [{ deviceId: 'bad/id' }, 'invalid-option'],
-    [{ deviceId: 'd#1' }, 'invalid-option'],
-    [{ hostName: '' }, 'invalid-option'],
-    [{ keepAliveSeconds: -1 }, 'invalid-option'],
-    [{ keepAliveSeconds: 70_000 }, 'invalid-option'],
-    [{ maxInFlight: 0 }, 'invalid-option'],
-    [{ requestTimeoutMs: 1.5 }, 'invalid-option'],
-    [{ moduleId: 'm', subscribe: { c2d: true } }, 'invalid-option'],
-    [{ subscribe: { moduleInputs: true } }, 'invalid-option'],
+    [{ deviceId: 'bad/id' }, 'invalid-device-id'],
+    [{ deviceId: 'd#1' }, 'invalid-device-id'],
+    [{ hostName: '' }, 'invalid-host-name'],
+    [{ keepAliveSeconds: -1 }, 'invalid-keep-alive-seconds'],
+    [{ keepAliveSeconds: 70_000 }, 'invalid-keep-alive-seconds'],
+    [{ maxInFlight: 0 }, 'invalid-max-in-flight'],
+    [{ requestTimeoutMs: 1.5 }, 'invalid-request-timeout-ms'],
+    [{ moduleId: 'm', subscribe: { c2d: true } }, 'invalid-subscribe'],
+    [{ subscribe: { moduleInputs: true } }, 'invalid-subscribe'],
     [{ will: { body: 'x', qos: 2 as 1 } }, 'unsupported-qos'],
     [{ will: { body: 'x', properties: { application: { a: '1', A: '2' } } } }, 'invalid-property'],
   ])('refuses %j at construction with %s', (options, code) => {
@@ -131,8 +131,8 @@ describe('options', () => {
 
   it('refuses a non-string password or a non-finite expiry at connect, staying disconnected', () => {
     const engine = new DeviceEngine({ hostName: HOST, deviceId: 'd1' });
-    refuses(engine, () => engine.connect(0, { password: 5 as unknown as string }), InvalidIntentError, 'invalid-option');
-    refuses(engine, () => engine.connect(0, { password: 'p', passwordExpiresAt: NaN }), InvalidIntentError, 'invalid-option');
+    refuses(engine, () => engine.connect(0, { password: 5 as unknown as string }), InvalidIntentError, 'invalid-password');
+    refuses(engine, () => engine.connect(0, { password: 'p', passwordExpiresAt: NaN }), InvalidIntentError, 'invalid-password-expires-at');
     expect(drainEvents(engine)).toEqual([]);
   });
 });

@@ -78,7 +78,7 @@ class World {
     this.pump();
     const batch = this.backlog.splice(0, n);
     for (const packet of batch) {
-      if (packet.cmd === 'publish' && packet.topic !== undefined && parseOutboundTopic(packet.topic).kind === 'telemetry') {
+      if (packet.cmd === 'publish' && typeof packet.topic === 'string' && parseOutboundTopic(packet.topic).kind === 'telemetry') {
         this.hub.respond(packet); // records the telemetry
         if (packet.qos === 1) {
           this.outstanding.delete(packet.messageId!);
@@ -86,7 +86,7 @@ class World {
         }
         continue;
       }
-      const twin = packet.cmd === 'publish' && packet.topic !== undefined ? parseOutboundTopic(packet.topic) : undefined;
+      const twin = packet.cmd === 'publish' && typeof packet.topic === 'string' ? parseOutboundTopic(packet.topic) : undefined;
       if (this.breakNext > 0 && (twin?.kind === 'twin-get' || twin?.kind === 'twin-patch-reported')) {
         this.breakNext--;
         this.brokenAnswers.push(twin.rid);

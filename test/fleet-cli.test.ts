@@ -142,6 +142,19 @@ describe('hubwire-fleet against a shared hub', () => {
     expect(readSummary(join(dir, 'svc2.json')).telemetry.acked).toBe(4);
   });
 
+  it('dials each connection string\'s GatewayHostName and its port over TLS when no --hub is given', async () => {
+    const gatewayFile = join(dir, 'gateway.txt');
+    const ca = join(dir, 'gateway-ca.pem');
+    writeFileSync(ca, addresses.caPem);
+    const ids = ['gw-0', 'gw-1', 'gw-2'];
+    for (const deviceId of ids) hub.addDevice({ deviceId });
+    writeFileSync(gatewayFile, ids.map((id) => hub.connectionString(id, undefined, { gatewayHostName: `127.0.0.1:${addresses.mqttsPort}` })).join('\n'));
+    const run = await runFleetCli(['--connection-strings', gatewayFile, '--ca', ca, '--devices', '3', '--messages', '1', '--connect-rate', '0', '--progress', 'none', '--summary-json', join(dir, 'gw.json'), '--report', join(dir, 'gw.html')]);
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(hub.telemetry((r) => r.deviceId.startsWith('gw-')).map((r) => r.deviceId).sort()).toEqual(ids);
+    expect(readSummary(join(dir, 'gw.json')).telemetry.acked).toBe(3);
+  });
+
   it('ends with one line and exit 1 when the hub refuses the credentials', async () => {
     const wrong = join(dir, 'wrong.txt');
     hub.addDevice({ deviceId: 'refused-1' });

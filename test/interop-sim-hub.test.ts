@@ -1,41 +1,36 @@
 /**
  * hubwire devices ↔ the simulated IoT Hub (packages/sim-hub), over real loopback sockets,
- * through the example drivers. Every wait has a deadline; every hub and client is closed in
+ * through the Node drivers (@hubwire/node). Every wait has a deadline; every hub and client is closed in
  * `finally`/`afterAll`. Real time only bounds waits; correctness never depends on the wall
  * clock (token expiry in the fixed-token test is driven by the hub's injected clock).
  */
 import { json } from '@hubwire/core';
 import type { DeviceEvent } from '@hubwire/core';
 import { deriveGroupKey } from '@hubwire/sas';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LOCAL_BACKOFF, simConnector, startSimDevice, type SimDevice } from '../examples/demo/sim-device.ts';
 import { respondLikeAThermostat } from '../examples/demo/thermostat.ts';
 import { DeviceClient, deviceClientForAssignment, dpsAuth, type DriverNotice, EventQueue, provision, ProvisioningError } from '@hubwire/node';
-import { SimHub, type SimHubAddresses } from '@hubwire/sim-hub';
+import { SimHub } from '@hubwire/sim-hub';
+import { useSimHub } from './support/sim-hub.ts';
 
 const WAIT = 5000;
 const text = (body: Uint8Array): string => new TextDecoder().decode(body);
 
 describe('hubwire devices against the simulated IoT Hub', () => {
-  const hub = new SimHub({ dps: { retryAfterSeconds: 1, pollsBeforeAssigned: 1 } });
-  let addresses: SimHubAddresses;
+  const sim = useSimHub(() => ({ dps: { retryAfterSeconds: 1, pollsBeforeAssigned: 1 } }), { scope: 'file' });
   const devices: SimDevice[] = [];
 
-  /** Registers a device and starts a hubwire client for it; stopped in afterAll. */
+  /** Registers a device and starts a hubwire client for it; stopped in afterAll, before the hub closes. */
   function device(deviceId: string, options: Parameters<typeof startSimDevice>[2] = {}): SimDevice {
-    if (hub.device(deviceId) === undefined) hub.addDevice({ deviceId });
-    const started = startSimDevice(addresses, hub.connectionString(deviceId), options);
+    if (sim.hub.device(deviceId) === undefined) sim.hub.addDevice({ deviceId });
+    const started = startSimDevice(sim.ports, sim.hub.connectionString(deviceId), options);
     devices.push(started);
     return started;
   }
 
-  beforeAll(async () => {
-    addresses = await hub.start();
-  });
-
   afterAll(async () => {
     await Promise.all(devices.map((d) => d.stop()));
-    await hub.close();
   });
 
   it('connects over TCP and gets telemetry with system and application properties acknowledged', async () => {
@@ -50,18 +45,18 @@ describe('hubwire devices against the simulated IoT Hub', () => {
       }),
     );
     await d.events.nextOf('telemetry-acked', WAIT, (e) => e.id === id);
-    const record = await hub.waitForTelemetry((r) => r.deviceId === 'tcp-telemetry', WAIT);
+    const record = await sim.hub.waitForTelemetry((r) => r.deviceId === 'tcp-telemetry', WAIT);
     expect(JSON.parse(record.text)).toEqual({ temperature: 21.5 });
     expect(record.qos).toBe(1);
     expect(record.properties).toMatchObject({ messageId: 'msg-1', contentType: 'application/json', contentEncoding: 'utf-8' });
     expect(record.properties.application['room name']).toBe('kitchen');
-    expect(hub.connectedDevices().find((c) => c.deviceId === 'tcp-telemetry')?.transport).toBe('tcp');
+    expect(sim.hub.connectedDevices().find((c) => c.deviceId === 'tcp-telemetry')?.transport).toBe('tcp');
   });
 
   it('receives a C2D message with its properties and completes it with PUBACK', async () => {
     const d = device('c2d-device');
-    await hub.waitForConnection('c2d-device', { filters: ['devices/c2d-device/messages/devicebound/#'], timeoutMs: WAIT });
-    const receipt = hub.sendC2d('c2d-device', 'open the valve', { messageId: 'c2d-1', correlationId: 'corr-9', application: { priority: 'high' } });
+    await sim.hub.waitForConnection('c2d-device', { filters: ['devices/c2d-device/messages/devicebound/#'], timeoutMs: WAIT });
+    const receipt = sim.hub.sendC2d('c2d-device', 'open the valve', { messageId: 'c2d-1', correlationId: 'corr-9', application: { priority: 'high' } });
     const c2d = await d.events.nextOf('c2d', WAIT);
     expect(text(c2d.body)).toBe('open the valve');
     expect(c2d.properties).toMatchObject({ messageId: 'c2d-1', correlationId: 'corr-9' });
@@ -71,26 +66,26 @@ describe('hubwire devices against the simulated IoT Hub', () => {
 
   it('applies a desired-property change and reports the Plug and Play acknowledgement back', async () => {
     const d = device('twin-device', { onEvent: respondLikeAThermostat });
-    await hub.waitForConnection('twin-device', { filters: ['$iothub/twin/PATCH/properties/desired/#'], timeoutMs: WAIT });
-    const version = hub.updateDesired('twin-device', { targetTemperature: 22 });
+    await sim.hub.waitForConnection('twin-device', { filters: ['$iothub/twin/PATCH/properties/desired/#'], timeoutMs: WAIT });
+    const version = sim.hub.updateDesired('twin-device', { targetTemperature: 22 });
     const patch = await d.events.nextOf('desired-patch', WAIT);
     expect(patch.version).toBe(version);
     expect(patch.patch['targetTemperature']).toBe(22);
     await d.events.nextOf('reported-patched', WAIT);
-    expect(hub.twin('twin-device').reported['targetTemperature']).toEqual({ value: 22, ac: 200, av: version, ad: 'applied' });
+    expect(sim.hub.twin('twin-device').reported['targetTemperature']).toEqual({ value: 22, ac: 200, av: version, ad: 'applied' });
   });
 
   it('answers a direct method the service invokes', async () => {
     const d = device('method-device', { onEvent: respondLikeAThermostat });
-    await hub.waitForConnection('method-device', { filters: ['$iothub/methods/POST/#'], timeoutMs: WAIT });
-    const result = await hub.invokeMethod('method-device', 'reboot', { delay: 0 }, { timeoutMs: WAIT });
+    await sim.hub.waitForConnection('method-device', { filters: ['$iothub/methods/POST/#'], timeoutMs: WAIT });
+    const result = await sim.hub.invokeMethod('method-device', 'reboot', { delay: 0 }, { timeoutMs: WAIT });
     expect(result).toEqual({ status: 200, payload: { ok: true, command: 'reboot' } });
     // A Plug and Play component command arrives as `component*command` (docs/protocol.md §11).
-    const component = await hub.invokeMethod('method-device', 'thermostat1*getMaxMinReport', { since: 0 }, { timeoutMs: WAIT });
+    const component = await sim.hub.invokeMethod('method-device', 'thermostat1*getMaxMinReport', { since: 0 }, { timeoutMs: WAIT });
     expect(component.status).toBe(200);
     const request = await d.events.nextOf('method-request', WAIT, (e) => e.methodName === 'thermostat1*getMaxMinReport');
     expect(request).toMatchObject({ component: 'thermostat1', commandName: 'getMaxMinReport' });
-    const unknown = await hub.invokeMethod('method-device', 'selfDestruct', null, { timeoutMs: WAIT });
+    const unknown = await sim.hub.invokeMethod('method-device', 'selfDestruct', null, { timeoutMs: WAIT });
     expect(unknown.status).toBe(404);
   });
 
@@ -104,10 +99,10 @@ describe('hubwire devices against the simulated IoT Hub', () => {
       rids.push(engine.getTwin(now).rid, engine.patchReported(now, { firmware: '1.2.3' }).rid);
     });
     expect(d.client.engine.inFlightTelemetry + d.client.engine.queuedTelemetry).toBeGreaterThan(0);
-    expect(await hub.disconnectDevice('flaky-device')).toBe(true);
+    expect(await sim.hub.disconnectDevice('flaky-device')).toBe(true);
     // While the device is away (or just back): a desired change and a C2D message.
-    const desiredVersion = hub.updateDesired('flaky-device', { mode: 'eco' });
-    const receipt = hub.sendC2d('flaky-device', 'sent while away', { messageId: 'away-1' });
+    const desiredVersion = sim.hub.updateDesired('flaky-device', { mode: 'eco' });
+    const receipt = sim.hub.sendC2d('flaky-device', 'sent while away', { messageId: 'away-1' });
 
     // Every message is acknowledged exactly once, after a reconnect.
     const acked = new Set<number>();
@@ -118,7 +113,7 @@ describe('hubwire devices against the simulated IoT Hub', () => {
     }
     expect([...acked].sort((a, b) => a - b)).toEqual(ids);
     // The hub has every body (some possibly twice: at-least-once).
-    const bodies = new Set(hub.telemetry((r) => r.deviceId === 'flaky-device').map((r) => r.text));
+    const bodies = new Set(sim.hub.telemetry((r) => r.deviceId === 'flaky-device').map((r) => r.text));
     for (let i = 0; i < 20; i++) expect(bodies.has(`reading ${i}`)).toBe(true);
     // Each twin request ended in exactly one event: answered, or failed as retriable because of the drop.
     for (const rid of rids) {
@@ -165,7 +160,7 @@ describe('hubwire devices against the simulated IoT Hub', () => {
     const [getRid, patchRid] = rids;
     expect((await d.events.nextOf('twin', WAIT, (e) => e.rid === getRid)).status).toBe(200);
     expect((await d.events.nextOf('reported-patched', WAIT, (e) => e.rid === patchRid)).status).toBe(204);
-    expect(hub.twin('renewing-device').reported['firmware']).toBe('2.0.0');
+    expect(sim.hub.twin('renewing-device').reported['firmware']).toBe('2.0.0');
     // The renewal was a clean DISCONNECT + CONNECT: the hub never had to cut an expired connection.
     expect(d.events.pending().filter((e) => e.type === 'connection-lost')).toEqual([]);
     const { id } = d.client.act((engine, now) => engine.publishTelemetry(now, 'after renewal'));
@@ -176,12 +171,12 @@ describe('hubwire devices against the simulated IoT Hub', () => {
   });
 
   it('retries with back-off when a socket cannot be opened', async () => {
-    hub.addDevice({ deviceId: 'unlucky-device' });
-    const real = simConnector(addresses, 'tcp');
+    sim.hub.addDevice({ deviceId: 'unlucky-device' });
+    const real = simConnector(sim.ports, 'tcp');
     let attempts = 0;
     const events = new EventQueue<DeviceEvent>();
     const notices: DriverNotice[] = [];
-    const client = DeviceClient.fromConnectionString(hub.connectionString('unlucky-device'), {
+    const client = DeviceClient.fromConnectionString(sim.hub.connectionString('unlucky-device'), {
       connector: (handlers) => (++attempts === 1 ? Promise.reject(new Error('network unreachable')) : real(handlers)),
       backoff: { ...LOCAL_BACKOFF, random: () => 0.5 },
       onEvent: (e) => events.push(e),
@@ -202,8 +197,8 @@ describe('hubwire devices against the simulated IoT Hub', () => {
     const key = btoa('0123456789abcdef0123456789abcdef');
     const events = new EventQueue<DeviceEvent>();
     const notices: DriverNotice[] = [];
-    const client = DeviceClient.fromConnectionString(`HostName=${hub.hostName};DeviceId=never-registered;SharedAccessKey=${key}`, {
-      connector: simConnector(addresses, 'tcp'),
+    const client = DeviceClient.fromConnectionString(`HostName=${sim.hub.hostName};DeviceId=never-registered;SharedAccessKey=${key}`, {
+      connector: simConnector(sim.ports, 'tcp'),
       backoff: LOCAL_BACKOFF,
       onEvent: (e) => events.push(e),
       onNotice: (n) => notices.push(n),
@@ -221,20 +216,20 @@ describe('hubwire devices against the simulated IoT Hub', () => {
   });
 
   it('provisions through DPS with an individual enrollment, then connects to the assigned hub', async () => {
-    const { key } = hub.dps.addIndividualEnrollment({ registrationId: 'reg-individual', deviceId: 'provisioned-1' });
+    const { key } = sim.hub.dps.addIndividualEnrollment({ registrationId: 'reg-individual', deviceId: 'provisioned-1' });
     const assignment = await provision({
-      connector: simConnector(addresses, 'tcp', 'dps'),
-      engineOptions: { idScope: addresses.idScope, registrationId: 'reg-individual', requestTimeoutMs: WAIT },
-      auth: dpsAuth(addresses.idScope, 'reg-individual', key as string),
+      connector: simConnector(sim.ports, 'tcp', 'dps'),
+      engineOptions: { idScope: sim.ports.idScope, registrationId: 'reg-individual', requestTimeoutMs: WAIT },
+      auth: dpsAuth(sim.ports.idScope, 'reg-individual', key as string),
       payload: { modelId: 'dtmi:com:example:Thermostat;1' },
     });
-    expect(assignment).toMatchObject({ assignedHub: hub.hostName, deviceId: 'provisioned-1' });
-    expect(hub.dps.registrations().find((r) => r.registrationId === 'reg-individual')?.requestPayload).toEqual({
+    expect(assignment).toMatchObject({ assignedHub: sim.hub.hostName, deviceId: 'provisioned-1' });
+    expect(sim.hub.dps.registrations().find((r) => r.registrationId === 'reg-individual')?.requestPayload).toEqual({
       modelId: 'dtmi:com:example:Thermostat;1',
     });
     const events = new EventQueue<DeviceEvent>();
     const client = deviceClientForAssignment(assignment, {
-      connectorFor: () => simConnector(addresses, 'tcp'),
+      connectorFor: () => simConnector(sim.ports, 'tcp'),
       key: key as string,
       backoff: LOCAL_BACKOFF,
       onEvent: (e) => events.push(e),
@@ -244,42 +239,42 @@ describe('hubwire devices against the simulated IoT Hub', () => {
       await events.nextOf('connected', WAIT);
       const { id } = client.act((engine, now) => engine.publishTelemetry(now, 'hello from a provisioned device'));
       await events.nextOf('telemetry-acked', WAIT, (e) => e.id === id);
-      expect((await hub.waitForTelemetry((r) => r.deviceId === 'provisioned-1', WAIT)).text).toBe('hello from a provisioned device');
+      expect((await sim.hub.waitForTelemetry((r) => r.deviceId === 'provisioned-1', WAIT)).text).toBe('hello from a provisioned device');
     } finally {
       await client.stop();
     }
   });
 
   it('provisions a group-enrollment device over WebSocket with its derived key', async () => {
-    const { key: groupKey } = hub.dps.addGroupEnrollment();
+    const { key: groupKey } = sim.hub.dps.addGroupEnrollment();
     const deviceKey = await deriveGroupKey(groupKey, 'group-member-7');
     const assignment = await provision({
-      connector: simConnector(addresses, 'websocket', 'dps'),
-      engineOptions: { idScope: addresses.idScope, registrationId: 'group-member-7', requestTimeoutMs: WAIT },
-      auth: dpsAuth(addresses.idScope, 'group-member-7', deviceKey),
+      connector: simConnector(sim.ports, 'websocket', 'dps'),
+      engineOptions: { idScope: sim.ports.idScope, registrationId: 'group-member-7', requestTimeoutMs: WAIT },
+      auth: dpsAuth(sim.ports.idScope, 'group-member-7', deviceKey),
     });
     expect(assignment.deviceId).toBe('group-member-7');
-    expect(hub.device('group-member-7')?.key).toBe(deviceKey);
+    expect(sim.hub.device('group-member-7')?.key).toBe(deviceKey);
   });
 
   it('reports a DPS refusal as a ProvisioningError instead of hanging', async () => {
-    hub.dps.addIndividualEnrollment({ registrationId: 'reg-wrong-key' });
+    sim.hub.dps.addIndividualEnrollment({ registrationId: 'reg-wrong-key' });
     const error = await provision({
-      connector: simConnector(addresses, 'tcp', 'dps'),
-      engineOptions: { idScope: addresses.idScope, registrationId: 'reg-wrong-key', requestTimeoutMs: WAIT },
-      auth: dpsAuth(addresses.idScope, 'reg-wrong-key', btoa('not the enrollment key, 32 bytes!')),
+      connector: simConnector(sim.ports, 'tcp', 'dps'),
+      engineOptions: { idScope: sim.ports.idScope, registrationId: 'reg-wrong-key', requestTimeoutMs: WAIT },
+      auth: dpsAuth(sim.ports.idScope, 'reg-wrong-key', btoa('not the enrollment key, 32 bytes!')),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProvisioningError);
     expect((error as ProvisioningError).event).toMatchObject({ type: 'connect-failed', reason: 'not-authorized' });
   });
 
   it('runs a module identity: inputs in, an output out, module twin and methods', async () => {
-    hub.addDevice({ deviceId: 'edge-gateway' });
-    hub.addDevice({ deviceId: 'edge-gateway', moduleId: 'filter' });
-    const m = startSimDevice(addresses, hub.connectionString('edge-gateway', 'filter'), { onEvent: respondLikeAThermostat });
+    sim.hub.addDevice({ deviceId: 'edge-gateway' });
+    sim.hub.addDevice({ deviceId: 'edge-gateway', moduleId: 'filter' });
+    const m = startSimDevice(sim.ports, sim.hub.connectionString('edge-gateway', 'filter'), { onEvent: respondLikeAThermostat });
     devices.push(m);
-    await hub.waitForConnection('edge-gateway', { moduleId: 'filter', filters: ['devices/edge-gateway/modules/filter/#'], timeoutMs: WAIT });
-    const receipt = hub.sendModuleInput('edge-gateway', 'filter', 'input1', '{"reading":7}', { application: { unit: 'C' } });
+    await sim.hub.waitForConnection('edge-gateway', { moduleId: 'filter', filters: ['devices/edge-gateway/modules/filter/#'], timeoutMs: WAIT });
+    const receipt = sim.hub.sendModuleInput('edge-gateway', 'filter', 'input1', '{"reading":7}', { application: { unit: 'C' } });
     const input = await m.events.nextOf('module-input', WAIT);
     expect(input.inputName).toBe('input1');
     expect(json(input.body)).toEqual({ reading: 7 });
@@ -288,31 +283,31 @@ describe('hubwire devices against the simulated IoT Hub', () => {
 
     const { id } = m.client.act((engine, now) => engine.publishTelemetry(now, '{"alert":true}', { outputName: 'alerts' }));
     await m.events.nextOf('telemetry-acked', WAIT, (e) => e.id === id);
-    const out = await hub.waitForTelemetry((r) => r.moduleId === 'filter', WAIT);
+    const out = await sim.hub.waitForTelemetry((r) => r.moduleId === 'filter', WAIT);
     expect(out).toMatchObject({ deviceId: 'edge-gateway', moduleId: 'filter' });
     expect(out.properties.outputName).toBe('alerts');
 
-    const result = await hub.invokeMethod('edge-gateway', 'reboot', {}, { moduleId: 'filter', timeoutMs: WAIT });
+    const result = await sim.hub.invokeMethod('edge-gateway', 'reboot', {}, { moduleId: 'filter', timeoutMs: WAIT });
     expect(result.status).toBe(200);
-    const version = hub.updateDesired('edge-gateway', { targetTemperature: 40 }, 'filter');
+    const version = sim.hub.updateDesired('edge-gateway', { targetTemperature: 40 }, 'filter');
     await m.events.nextOf('desired-patch', WAIT, (e) => e.version === version);
     await m.events.nextOf('reported-patched', WAIT);
-    expect(hub.twin('edge-gateway', 'filter').reported['targetTemperature']).toMatchObject({ ac: 400, av: version });
+    expect(sim.hub.twin('edge-gateway', 'filter').reported['targetTemperature']).toMatchObject({ ac: 400, av: version });
   });
 
   it('does all of it over MQTT over WebSockets too', async () => {
     const d = device('ws-device', { transport: 'websocket', onEvent: respondLikeAThermostat });
-    await hub.waitForConnection('ws-device', { filters: ['$iothub/methods/POST/#', 'devices/ws-device/messages/devicebound/#'], timeoutMs: WAIT });
-    expect(hub.connectedDevices().find((c) => c.deviceId === 'ws-device')?.transport).toBe('ws');
+    await sim.hub.waitForConnection('ws-device', { filters: ['$iothub/methods/POST/#', 'devices/ws-device/messages/devicebound/#'], timeoutMs: WAIT });
+    expect(sim.hub.connectedDevices().find((c) => c.deviceId === 'ws-device')?.transport).toBe('ws');
     const { id } = d.client.act((engine, now) => engine.publishTelemetry(now, 'over websocket', { properties: { via: 'ws' } }));
     await d.events.nextOf('telemetry-acked', WAIT, (e) => e.id === id);
-    expect((await hub.waitForTelemetry((r) => r.deviceId === 'ws-device', WAIT)).properties.application['via']).toBe('ws');
-    expect((await hub.invokeMethod('ws-device', 'getMaxMinReport', null, { timeoutMs: WAIT })).status).toBe(200);
-    const receipt = hub.sendC2d('ws-device', 'ws c2d');
+    expect((await sim.hub.waitForTelemetry((r) => r.deviceId === 'ws-device', WAIT)).properties.application['via']).toBe('ws');
+    expect((await sim.hub.invokeMethod('ws-device', 'getMaxMinReport', null, { timeoutMs: WAIT })).status).toBe(200);
+    const receipt = sim.hub.sendC2d('ws-device', 'ws c2d');
     expect(text((await d.events.nextOf('c2d', WAIT)).body)).toBe('ws c2d');
     expect((await receipt).outcome).toBe('completed');
     // A forced drop over WebSocket is recovered the same way.
-    await hub.disconnectDevice('ws-device');
+    await sim.hub.disconnectDevice('ws-device');
     await d.events.nextOf('connection-lost', WAIT);
     await d.events.nextOf('connected', WAIT);
   });

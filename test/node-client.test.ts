@@ -115,6 +115,19 @@ describe('HubClient against the simulated hub', () => {
     expect([transports.get('wss-device'), transports.get('ws-device'), transports.get('tcp-device')]).toEqual(['wss', 'ws', 'tcp']);
   });
 
+  it('dials the port a GatewayHostName carries, as a local hub writes it, over verified TLS', async () => {
+    hub.addDevice({ deviceId: 'gateway-device' });
+    const client = await HubClient.connect({
+      connectionString: hub.connectionString('gateway-device', undefined, { gatewayHostName: `127.0.0.1:${addresses.mqttsPort}` }),
+      ca: addresses.caPem,
+      connectTimeoutMs: WAIT,
+    });
+    clients.push(client);
+    await client.sendTelemetry('through the gateway port');
+    expect(hub.telemetry((r) => r.deviceId === 'gateway-device').map((r) => r.text)).toEqual(['through the gateway port']);
+    expect(hub.connectedDevices().find((c) => c.deviceId === 'gateway-device')?.transport).toBe('tls');
+  });
+
   it('registers through DPS with a group key, then talks to the assigned hub', async () => {
     const { key } = hub.dps.addGroupEnrollment();
     const client = await HubClient.connect({

@@ -70,6 +70,13 @@ describe('TLS listeners', () => {
     await expect(RawMqttClient.webSocket(sim.ports.wssPort, '/$iothub/websocket', ['mqttv3.1'], { ca: sim.ports.caPem })).rejects.toThrow(/401/);
   });
 
+  it('also serves MQTT over WebSocket on the HTTPS port, as the real hub does on 443', async () => {
+    const client = sim.track(await RawMqttClient.webSocket(sim.ports.httpsPort, '/$iothub/websocket', ['mqtt'], { ca: sim.ports.caPem }));
+    expect(await client.connect(await sim.hub.credentials('dev1'))).toBe(0);
+    await sim.hub.waitForConnection('dev1');
+    expect(sim.hub.connectedDevices()[0]!.transport).toBe('wss');
+  });
+
   it('serves DPS over TLS and over WebSocket over TLS', async () => {
     sim.hub.dps.addIndividualEnrollment({ registrationId: 'x509-reg', x509: true });
     const credentials = dpsCredentials({ idScope: sim.ports.idScope, registrationId: 'x509-reg' });

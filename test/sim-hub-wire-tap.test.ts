@@ -115,4 +115,19 @@ describe('wire tap', () => {
       { numRuns: 40 },
     );
   });
+
+  it('sends the pieces of a corked write to the socket as one buffer (one TLS record, one syscall)', async () => {
+    const written: Buffer[] = [];
+    const raw = new Duplex({ read() {}, write(chunk: Buffer, _encoding, callback) { written.push(Buffer.from(chunk)); callback(); } });
+    const tap = new TappedConnection(raw, 'tls');
+    const puback = mqttPacket.generate({ cmd: 'puback', messageId: 300 });
+    tap.write(Buffer.from([0x20, 0x02, 0x00, 0x00])); // CONNACK first, as always
+    await new Promise((resolve) => setImmediate(resolve));
+    // mqtt-packet's writeToStream corks the stream and writes a packet in pieces.
+    expect(mqttPacket.writeToStream({ cmd: 'puback', messageId: 300 }, tap)).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(written.length).toBe(2);
+    expect(written[1]!.equals(puback)).toBe(true);
+    tap.destroy();
+  });
 });

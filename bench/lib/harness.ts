@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import b from 'benny';
+import { addSummary, formatTime, type Goal } from './report.ts';
 
 /** Where suites write JSON and charts (gitignored). */
 export const RESULTS_DIR: string = fileURLToPath(new URL('../results/', import.meta.url));
@@ -19,6 +20,12 @@ export interface Case {
   readonly bytes: number;
   /** The measured work; it must use its own result (and throw when it is wrong). */
   readonly fn: () => unknown;
+  /** A goal for this case's ratio to its baseline, shown in the summary. */
+  readonly goal?: Goal;
+  /** Draw this case's ratio in the summary chart. */
+  readonly chart?: boolean;
+  /** Leave this case out of the summary (e.g. when an interleaved measurement of it is reported instead). */
+  readonly summary?: false;
 }
 
 /** A measured case, ready for the table and the JSON file. */
@@ -54,9 +61,7 @@ export async function runSuite(name: string, cases: readonly Case[], extra?: Rec
   const rows = cases.map((c): Row => {
     const result = ops.get(caseName(c));
     if (result === undefined) throw new Error(`benny lost case ${caseName(c)}`);
-    const baseline =
-      cases.find((x) => x.group === c.group && x.baseline === true) ??
-      cases.find((x) => x.group === c.group && x.impl === 'mqtt-packet');
+    const baseline = baselineOf(cases, c);
     const baseOps = baseline === undefined ? undefined : ops.get(caseName(baseline))?.ops;
     return {
       group: c.group,
@@ -70,11 +75,33 @@ export async function runSuite(name: string, cases: readonly Case[], extra?: Rec
     };
   });
   printTable(name, rows);
+  for (const [i, c] of cases.entries()) {
+    const row = rows[i] as Row;
+    const baseline = baselineOf(cases, c);
+    if (c.summary === false || baseline === undefined || c === baseline) continue;
+    const baseRow = rows[cases.indexOf(baseline)] as Row;
+    const unit = c.packets === 1 ? '' : '/packet';
+    addSummary({
+      suite: name,
+      what: `${c.group}: ${c.impl === 'hubwire' ? '' : `${c.impl} `}${c.label}`,
+      hubwire: `${formatTime(row.nsPerPacket)}${unit}`,
+      baseline: `${baseline.impl} ${baseline.label} ${formatTime(baseRow.nsPerPacket)}${unit}`,
+      ratio: row.ratio as number,
+      method: 'benny',
+      ...(c.goal === undefined ? {} : { goal: c.goal }),
+      ...(c.chart === undefined ? {} : { chart: c.chart }),
+    });
+  }
   writeFileSync(
     `${RESULTS_DIR}${name}.json`,
     `${JSON.stringify({ suite: name, date: new Date().toISOString(), node: process.version, rows, ...extra }, null, 2)}\n`,
   );
   return rows;
+}
+
+/** The case the others of `c`'s group are compared with: the one marked baseline, else the group's mqtt-packet case. */
+function baselineOf(cases: readonly Case[], c: Case): Case | undefined {
+  return cases.find((x) => x.group === c.group && x.baseline === true) ?? cases.find((x) => x.group === c.group && x.impl === 'mqtt-packet');
 }
 
 /** Prints one line per case, grouped, with the ratio against the group's baseline (mqtt-packet unless marked). */

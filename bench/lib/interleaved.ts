@@ -1,3 +1,5 @@
+import { collectGarbage } from './gc.ts';
+
 /**
  * Ratio of two implementations measured in alternation: on a shared, loaded machine the load
  * drifts between benny's back-to-back cases (each ~1 s), so the same code can swing ±40 % from one
@@ -37,6 +39,10 @@ export function interleavedRatio(
     baseline();
     candidate();
   }
+  // Start from a collected heap: garbage left by an earlier suite (or an incremental marking it
+  // started) would otherwise slow whichever measurement happens to run next, for many rounds.
+  collectGarbage();
+  collectGarbage();
   const ratios: number[] = [];
   const base: number[] = [];
   const cand: number[] = [];

@@ -1,7 +1,8 @@
 // The engines.
 export { DeviceEngine } from './device/device-engine.ts';
 export type { EngineState } from './device/device-engine.ts';
-export type { Body, ConnectAuth, DisconnectOptions, PublishResult, RequestResult, TelemetryOptions } from './device/intents.ts';
+export type { Body, DisconnectOptions, PublishResult, RequestResult, TelemetryOptions } from './device/intents.ts';
+export type { ConnectAuth } from './session/connect-auth.ts';
 export { DEVICE_DEFAULTS } from './device/options.ts';
 export type { DeviceEngineOptions, SubscribeOptions, WillMessage } from './device/options.ts';
 export { ProvisioningEngine } from './provisioning/provisioning-engine.ts';

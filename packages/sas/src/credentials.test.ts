@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DPS_API_VERSION, dpsCredentials, HUB_API_VERSION, hubCredentials, sasExpiry } from './credentials.ts';
-import { SasTokenError } from './errors.ts';
+import { CredentialsError, SasTokenError } from './errors.ts';
 
 const HOST = 'contoso.azure-devices.net';
 const TOKEN =
@@ -67,8 +67,8 @@ describe('hubCredentials', () => {
     ['an empty device id', { hostName: HOST, deviceId: '' }],
     ['a module id with +', { hostName: HOST, deviceId: 'd', moduleId: 'a+b' }],
     ['a host name with a scheme', { hostName: 'mqtts://h', deviceId: 'd' }],
-  ])('throws RangeError for %s', (_why, options) => {
-    expect(() => hubCredentials(options)).toThrow(RangeError);
+  ])('throws CredentialsError naming the field for %s', (_why, options) => {
+    expect(() => hubCredentials(options)).toThrow(CredentialsError);
   });
 });
 
@@ -99,8 +99,8 @@ describe('dpsCredentials', () => {
     ['a registration id starting with -', { idScope: '0ne00000A0A', registrationId: '-reg' }],
     ['a registration id with /', { idScope: '0ne00000A0A', registrationId: 'a/b' }],
     ['an id scope with /', { idScope: '0ne/x', registrationId: 'reg' }],
-  ])('throws RangeError for %s', (_why, options) => {
-    expect(() => dpsCredentials(options)).toThrow(RangeError);
+  ])('throws CredentialsError naming the field for %s', (_why, options) => {
+    expect(() => dpsCredentials(options)).toThrow(CredentialsError);
   });
 });
 

@@ -1,6 +1,9 @@
 // MQTT CONNECT credentials for IoT Hub (docs/protocol.md §2, §12) and DPS (§13). Optional options
 // accept an explicit `undefined` (treated as absent) so engines can pass their own options through.
 
+import { describe, isRecord, isWellFormed, utf8Length } from './arguments.ts';
+import { CredentialsError } from './errors.ts';
+import type { CredentialsErrorCode } from './errors.ts';
 import { isValidHostName, isValidIdentityId, isValidIdScope, isValidRegistrationId, requireValid, RULES } from './identity.ts';
 import { percentEncode } from './percent.ts';
 import { parseSasToken } from './sas-token.ts';
@@ -57,37 +60,95 @@ function withPassword(clientId: string, username: string, password: string | und
   return password === undefined ? { clientId, username } : { clientId, username, password };
 }
 
+/** The longest string MQTT can carry in a CONNECT field: a two-byte length prefix (MQTT 3.1.1 §1.5.3). */
+const MAX_FIELD_BYTES = 65_535;
+
+/** Throws CredentialsError `code` unless `value` is undefined or a non-empty well-formed string. */
+function optionalText(value: unknown, code: CredentialsErrorCode, field: string): asserts value is string | undefined {
+  if (value !== undefined && !(isWellFormed(value) && value.length > 0)) {
+    throw new CredentialsError(code, field, `${field} ${describe(value)} is invalid: a non-empty string without lone surrogates`);
+  }
+}
+
+/** `options` as a record, or a CredentialsError `invalid-options`. */
+function optionsRecord(options: unknown, what: string): Record<string, unknown> {
+  if (!isRecord(options)) throw new CredentialsError('invalid-options', 'options', `${what} takes an options object, got ${describe(options)}`);
+  return options as Record<string, unknown>;
+}
+
+/** Appends `&{key}={value}` to a user name, or throws CredentialsError `code` when MQTT could not carry the result. */
+function appendQuery(username: string, key: string, value: string, code: CredentialsErrorCode, field: string): string {
+  const out = `${username}&${key}=${encodeValue(value)}`;
+  if (out.length > MAX_FIELD_BYTES) {
+    throw new CredentialsError(code, field, `${field} makes the MQTT user name ${out.length} bytes; a CONNECT carries at most ${MAX_FIELD_BYTES} (MQTT 3.1.1 §1.5.3)`);
+  }
+  return out;
+}
+
+/** Checks the password: a well-formed string MQTT can carry (a SAS token is ASCII, far below the limit). */
+function checkPassword(password: unknown): asserts password is string | undefined {
+  if (password === undefined) return;
+  if (!isWellFormed(password)) {
+    throw new CredentialsError('invalid-password', 'password', `password must be a string without lone surrogates (a SAS token), got ${typeof password}`);
+  }
+  const bytes = utf8Length(password);
+  if (bytes > MAX_FIELD_BYTES) {
+    throw new CredentialsError('invalid-password', 'password', `password is ${bytes} bytes; a CONNECT carries at most ${MAX_FIELD_BYTES} (MQTT 3.1.1 §1.5.3)`);
+  }
+}
+
+/** Percent-encodes a user-name value; the api-versions, plain ASCII, come back as they are without a pass over their bytes. */
+function encodeValue(value: string): string {
+  return /^[A-Za-z0-9\-_.~]*$/.test(value) ? value : percentEncode(value);
+}
+
 /**
  * Returns client id `{d}` or `{d}/{m}` and user name `{host}/{d}[/{m}]/?api-version=…` followed by
- * `&DeviceClientType=…&model-id=…` in C SDK order, values percent-encoded (§2); throws RangeError
- * for an invalid host name, device id or module id.
+ * `&DeviceClientType=…&model-id=…` in C SDK order, values percent-encoded (§2); throws
+ * CredentialsError naming the argument: `invalid-options`, `invalid-host-name`, `invalid-device-id`,
+ * `invalid-module-id`, `invalid-api-version`, `invalid-device-client-type`, `invalid-model-id` (also
+ * when the user name would pass MQTT's 65,535 bytes), `invalid-password`.
  */
 export function hubCredentials(options: HubCredentialsOptions): MqttCredentials {
-  const { hostName, deviceId, moduleId } = options;
-  requireValid(isValidHostName(hostName), 'hostName', hostName, RULES.hostName);
-  requireValid(isValidIdentityId(deviceId), 'deviceId', deviceId, RULES.identityId);
-  if (moduleId !== undefined) requireValid(isValidIdentityId(moduleId), 'moduleId', moduleId, RULES.identityId);
-  const identity = moduleId === undefined ? deviceId : `${deviceId}/${moduleId}`;
-  const apiVersion = percentEncode(options.apiVersion ?? HUB_API_VERSION);
-  let username = `${hostName}/${identity}/?api-version=${apiVersion}`;
-  if (options.deviceClientType !== undefined) username += `&DeviceClientType=${percentEncode(options.deviceClientType)}`;
-  if (options.modelId !== undefined) username += `&model-id=${percentEncode(options.modelId)}`;
-  return withPassword(identity, username, options.password);
+  const o = optionsRecord(options, 'hubCredentials');
+  const { hostName, deviceId, moduleId, apiVersion, deviceClientType, modelId, password } = o;
+  requireValid(isValidHostName(hostName), 'invalid-host-name', 'hostName', hostName, RULES.hostName);
+  requireValid(isValidIdentityId(deviceId), 'invalid-device-id', 'deviceId', deviceId, RULES.identityId);
+  if (moduleId !== undefined) requireValid(isValidIdentityId(moduleId), 'invalid-module-id', 'moduleId', moduleId, RULES.identityId);
+  optionalText(apiVersion, 'invalid-api-version', 'apiVersion');
+  optionalText(deviceClientType, 'invalid-device-client-type', 'deviceClientType');
+  optionalText(modelId, 'invalid-model-id', 'modelId');
+  checkPassword(password);
+  const identity = moduleId === undefined ? (deviceId as string) : `${deviceId as string}/${moduleId as string}`;
+  let username = `${hostName as string}/${identity}/?api-version=${encodeValue(apiVersion ?? HUB_API_VERSION)}`;
+  if (username.length > MAX_FIELD_BYTES) {
+    throw new CredentialsError('invalid-api-version', 'apiVersion', `apiVersion makes the MQTT user name longer than ${MAX_FIELD_BYTES} bytes`);
+  }
+  if (deviceClientType !== undefined) username = appendQuery(username, 'DeviceClientType', deviceClientType, 'invalid-device-client-type', 'deviceClientType');
+  if (modelId !== undefined) username = appendQuery(username, 'model-id', modelId, 'invalid-model-id', 'modelId');
+  return withPassword(identity, username, password);
 }
 
 /**
  * Returns client id `{registrationId}` and user name
  * `{idScope}/registrations/{registrationId}/api-version=…[&ClientVersion=…]` (no `?`, §13);
- * throws RangeError for an invalid id scope or registration id.
+ * throws CredentialsError naming the argument: `invalid-options`, `invalid-id-scope`,
+ * `invalid-registration-id`, `invalid-api-version`, `invalid-client-version`, `invalid-password`.
  */
 export function dpsCredentials(options: DpsCredentialsOptions): MqttCredentials {
-  const { idScope, registrationId } = options;
-  requireValid(isValidIdScope(idScope), 'idScope', idScope, RULES.idScope);
-  requireValid(isValidRegistrationId(registrationId), 'registrationId', registrationId, RULES.registrationId);
-  const apiVersion = percentEncode(options.apiVersion ?? DPS_API_VERSION);
-  let username = `${idScope}/registrations/${registrationId}/api-version=${apiVersion}`;
-  if (options.clientVersion !== undefined) username += `&ClientVersion=${percentEncode(options.clientVersion)}`;
-  return withPassword(registrationId, username, options.password);
+  const o = optionsRecord(options, 'dpsCredentials');
+  const { idScope, registrationId, apiVersion, clientVersion, password } = o;
+  requireValid(isValidIdScope(idScope), 'invalid-id-scope', 'idScope', idScope, RULES.idScope);
+  requireValid(isValidRegistrationId(registrationId), 'invalid-registration-id', 'registrationId', registrationId, RULES.registrationId);
+  optionalText(apiVersion, 'invalid-api-version', 'apiVersion');
+  optionalText(clientVersion, 'invalid-client-version', 'clientVersion');
+  checkPassword(password);
+  let username = `${idScope as string}/registrations/${registrationId as string}/api-version=${encodeValue(apiVersion ?? DPS_API_VERSION)}`;
+  if (username.length > MAX_FIELD_BYTES) {
+    throw new CredentialsError('invalid-api-version', 'apiVersion', `apiVersion makes the MQTT user name longer than ${MAX_FIELD_BYTES} bytes`);
+  }
+  if (clientVersion !== undefined) username = appendQuery(username, 'ClientVersion', clientVersion, 'invalid-client-version', 'clientVersion');
+  return withPassword(registrationId as string, username, password);
 }
 
 /** Returns a token's `se` in seconds (e.g. to schedule renewal); throws SasTokenError if it is malformed. */

@@ -1,7 +1,8 @@
 // The common path in one call: connection string → MQTT credentials for IoT Hub, signing a fresh
 // token when the string holds a key (docs/protocol.md §2–§4, §12).
 
-import { SasTokenError } from './errors.ts';
+import { describe, isRecord } from './arguments.ts';
+import { ConnectionStringError, CredentialsError, SasTokenError } from './errors.ts';
 import { parseConnectionString, validateConnectionString } from './connection-string.ts';
 import type { ConnectionString } from './connection-string.ts';
 import { hubCredentials } from './credentials.ts';
@@ -39,8 +40,15 @@ export async function deviceCredentialsFromConnectionString(
   connectionString: string | ConnectionString,
   options: ConnectionStringCredentialsOptions = {},
 ): Promise<ConnectionCredentials> {
+  if (!isRecord(options)) throw new CredentialsError('invalid-options', 'options', `options must be an object, got ${describe(options)}`);
   const cs = typeof connectionString === 'string' ? parseConnectionString(connectionString) : connectionString;
-  if (typeof connectionString !== 'string') validateConnectionString(cs);
+  if (typeof connectionString !== 'string') {
+    if (!isRecord(connectionString)) {
+      const got = describe(connectionString);
+      throw new ConnectionStringError('invalid-connection-string', 'connectionString', `a connection string is a string or its parsed fields, got ${got}`);
+    }
+    validateConnectionString(cs);
+  }
   let password: string | undefined;
   let expiresAt: number | undefined;
   if (cs.sharedAccessKey !== undefined) {

@@ -8,7 +8,7 @@ const encoder = new TextEncoder();
 
 /** Decodes a base64 shared key; throws SasTokenError('invalid-key') if it is empty or not canonical base64. */
 export function decodeKey(key: string): Uint8Array<ArrayBuffer> {
-  const bytes = key.length === 0 ? undefined : decodeBase64(key);
+  const bytes = typeof key !== 'string' || key.length === 0 ? undefined : decodeBase64(key);
   if (bytes === undefined || bytes.length === 0) {
     throw new SasTokenError('invalid-key', 'the shared access key is not non-empty standard base64 with padding');
   }

@@ -2,6 +2,10 @@
 // would name another resource in a SAS `sr` (docs/protocol.md §4 prefix rule) or another identity in
 // the MQTT user name. A private copy of the rules in `@hubwire/topics`, which sas must not import.
 
+import { describe } from './arguments.ts';
+import { CredentialsError } from './errors.ts';
+import type { CredentialsErrorCode } from './errors.ts';
+
 /**
  * Device and module ids: 1–128 ASCII alphanumerics or `- . % _ * ? ! ( ) , = @ $ '` (docs/protocol.md §2;
  * `+` and `#` are dropped because they cannot appear in an MQTT topic name).
@@ -18,28 +22,28 @@ const ID_SCOPE = /^[A-Za-z0-9]{1,64}$/;
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** True for a device or module id hubwire can use (docs/protocol.md §2). */
-export function isValidIdentityId(id: string): boolean {
-  return IDENTITY_ID.test(id);
+export function isValidIdentityId(id: unknown): id is string {
+  return typeof id === 'string' && IDENTITY_ID.test(id);
 }
 
 /** True for a DPS registration id (docs/protocol.md §13). */
-export function isValidRegistrationId(id: string): boolean {
-  return REGISTRATION_ID.test(id);
+export function isValidRegistrationId(id: unknown): id is string {
+  return typeof id === 'string' && REGISTRATION_ID.test(id);
 }
 
 /** True for a DPS id scope. */
-export function isValidIdScope(scope: string): boolean {
-  return ID_SCOPE.test(scope);
+export function isValidIdScope(scope: unknown): scope is string {
+  return typeof scope === 'string' && ID_SCOPE.test(scope);
 }
 
 /** True for a DNS host name or IPv4 literal. */
-export function isValidHostName(host: string): boolean {
-  return HOST_NAME.test(host);
+export function isValidHostName(host: unknown): host is string {
+  return typeof host === 'string' && HOST_NAME.test(host);
 }
 
-/** Throws a RangeError naming `what`, `value` and the rule unless `valid`. */
-export function requireValid(valid: boolean, what: string, value: string, rule: string): void {
-  if (!valid) throw new RangeError(`${what} ${JSON.stringify(value)} is invalid: ${rule}`);
+/** Throws CredentialsError `code` naming `field`, `value` and the rule unless `valid`. */
+export function requireValid(valid: boolean, code: CredentialsErrorCode, field: string, value: unknown, rule: string): void {
+  if (!valid) throw new CredentialsError(code, field, `${field} ${describe(value)} is invalid: ${rule}`);
 }
 
 /** Rule texts for error messages. */

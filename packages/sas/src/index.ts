@@ -2,8 +2,8 @@
 // No dependencies; WebCrypto and TextEncoder only, so it runs in Node ≥ 20, Deno, Bun and browsers.
 
 // Errors
-export { ConnectionStringError, SasTokenError } from './errors.ts';
-export type { ConnectionStringErrorCode, SasTokenErrorCode } from './errors.ts';
+export { ConnectionStringError, CredentialsError, SasTokenError } from './errors.ts';
+export type { ConnectionStringErrorCode, CredentialsErrorCode, SasTokenErrorCode } from './errors.ts';
 
 // Connection strings (docs/protocol.md §3)
 export { formatConnectionString, parseConnectionString } from './connection-string.ts';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CredentialsError } from './errors.ts';
 import { deviceResourceUri, dpsResourceUri } from './resource-uri.ts';
 
 describe('deviceResourceUri', () => {
@@ -13,10 +14,10 @@ describe('deviceResourceUri', () => {
     expect(deviceResourceUri('h', 'Dev-01')).toBe('h/devices/Dev-01');
   });
 
-  it('throws RangeError for an id that would name another resource', () => {
-    expect(() => deviceResourceUri('h', 'd/modules/m')).toThrow(RangeError);
-    expect(() => deviceResourceUri('h', 'd', 'm/x')).toThrow(RangeError);
-    expect(() => deviceResourceUri('h/x', 'd')).toThrow(RangeError);
+  it('throws CredentialsError for an id that would name another resource', () => {
+    expect(() => deviceResourceUri('h', 'd/modules/m')).toThrow(CredentialsError);
+    expect(() => deviceResourceUri('h', 'd', 'm/x')).toThrow(CredentialsError);
+    expect(() => deviceResourceUri('h/x', 'd')).toThrow(CredentialsError);
   });
 });
 
@@ -25,9 +26,9 @@ describe('dpsResourceUri', () => {
     expect(dpsResourceUri('0ne00000A0A', 'reg-007')).toBe('0ne00000A0A/registrations/reg-007');
   });
 
-  it('throws RangeError for a registration id outside docs/protocol.md §13', () => {
-    expect(() => dpsResourceUri('0ne00000A0A', 'reg_')).toThrow(RangeError);
-    expect(() => dpsResourceUri('0ne00000A0A', 'r'.repeat(129))).toThrow(RangeError);
-    expect(() => dpsResourceUri('', 'reg')).toThrow(RangeError);
+  it('throws CredentialsError for a registration id outside docs/protocol.md §13', () => {
+    expect(() => dpsResourceUri('0ne00000A0A', 'reg_')).toThrow(CredentialsError);
+    expect(() => dpsResourceUri('0ne00000A0A', 'r'.repeat(129))).toThrow(CredentialsError);
+    expect(() => dpsResourceUri('', 'reg')).toThrow(CredentialsError);
   });
 });

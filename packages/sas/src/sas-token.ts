@@ -1,6 +1,7 @@
 // SAS tokens (docs/protocol.md §4): `SharedAccessSignature sr={sr}&sig={sig}&se={se}[&skn={name}]`.
 // The expiry is an argument and signing goes through WebCrypto: no clock is read here.
 
+import { describe, isRecord, isWellFormed } from './arguments.ts';
 import { decodeBase64, encodeBase64 } from './base64.ts';
 import { SasTokenError } from './errors.ts';
 import { decodeKey, hmacSha256 } from './hmac.ts';
@@ -41,6 +42,25 @@ export interface RawSasFields {
   readonly skn?: string;
 }
 
+/** Throws SasTokenError('invalid-resource-uri') unless `resourceUri` is a string with a faithful UTF-8 form. */
+function checkResourceUri(resourceUri: unknown): asserts resourceUri is string {
+  if (!isWellFormed(resourceUri)) {
+    throw new SasTokenError('invalid-resource-uri', `resourceUri must be a string without lone surrogates, got ${describe(resourceUri)}`, 'sr');
+  }
+}
+
+/** Throws SasTokenError('invalid-key-name') unless `keyName` is undefined or a non-empty well-formed string. */
+function checkKeyName(keyName: unknown): asserts keyName is string | undefined {
+  if (keyName !== undefined && !(isWellFormed(keyName) && keyName.length > 0)) {
+    throw new SasTokenError('invalid-key-name', `keyName must be a non-empty string without lone surrogates, got ${describe(keyName)}`, 'skn');
+  }
+}
+
+/** Throws SasTokenError('malformed-token') unless `token` is a string (the text of a token). */
+function checkTokenText(token: unknown): asserts token is string {
+  if (typeof token !== 'string') throw new SasTokenError('malformed-token', `a SAS token is a string, got ${describe(token)}`);
+}
+
 /** Throws SasTokenError('invalid-expiry') unless `expiresAt` is a non-negative safe integer. */
 function checkExpiry(expiresAt: number): void {
   if (!Number.isSafeInteger(expiresAt) || expiresAt < 0) {
@@ -50,12 +70,19 @@ function checkExpiry(expiresAt: number): void {
 
 /** Returns `sr + "\n" + se`, the text that is signed (§4 step 3); throws SasTokenError on a bad expiry. */
 export function stringToSign(resourceUri: string, expiresAt: number): string {
+  checkResourceUri(resourceUri);
   checkExpiry(expiresAt);
   return `${percentEncode(resourceUri)}\n${expiresAt}`;
 }
 
-/** Signs a token with the base64 `key`; throws SasTokenError('invalid-key' | 'invalid-expiry'). */
+/**
+ * Signs a token with the base64 `key`; rejects with SasTokenError: `invalid-options`, `invalid-resource-uri`,
+ * `invalid-key`, `invalid-expiry`, `invalid-key-name`.
+ */
 export async function createSasToken(options: SasTokenOptions): Promise<string> {
+  if (!isRecord(options)) throw new SasTokenError('invalid-options', `createSasToken takes an options object, got ${describe(options)}`);
+  checkResourceUri(options.resourceUri);
+  checkKeyName(options.keyName);
   const key = decodeKey(options.key);
   const signature = encodeBase64(await hmacSha256(key, stringToSign(options.resourceUri, options.expiresAt)));
   const token: SasToken = { resourceUri: options.resourceUri, signature, expiresAt: options.expiresAt };
@@ -67,8 +94,11 @@ export async function createSasToken(options: SasTokenOptions): Promise<string> 
  * sr, sig, se, skn; throws SasTokenError for a bad expiry or a signature that is not base64.
  */
 export function formatSasToken(token: SasToken): string {
+  if (!isRecord(token)) throw new SasTokenError('malformed-token', `formatSasToken takes the token's fields as an object, got ${describe(token)}`);
+  checkResourceUri(token.resourceUri);
+  checkKeyName(token.keyName);
   checkExpiry(token.expiresAt);
-  if (decodeBase64(token.signature) === undefined) {
+  if (typeof token.signature !== 'string' || decodeBase64(token.signature) === undefined) {
     throw new SasTokenError('malformed-token', 'signature must be standard base64', 'sig');
   }
   const skn = token.keyName === undefined ? '' : `&skn=${percentEncode(token.keyName)}`;
@@ -90,6 +120,7 @@ function unexpectedField(name: string): SasTokenError {
 
 /** Splits a token into its still-encoded fields, in any order; throws SasTokenError('malformed-token' | 'missing-field'). */
 export function splitSasToken(token: string): RawSasFields {
+  checkTokenText(token);
   if (!token.startsWith(SAS_TOKEN_PREFIX)) {
     throw new SasTokenError('malformed-token', `a SAS token starts with "${SAS_TOKEN_PREFIX}"`);
   }

@@ -1,6 +1,7 @@
 // Token verification for hubs, gateways and simulators (docs/protocol.md §4). The caller supplies `now`,
 // so the check is deterministic and testable; this file never reads a clock.
 
+import { describe } from './arguments.ts';
 import { decodeBase64 } from './base64.ts';
 import { SasTokenError } from './errors.ts';
 import { decodeKey, verifyHmacSha256 } from './hmac.ts';
@@ -20,9 +21,10 @@ export type SasVerification =
  * Checks `token` against the base64 `key` at `nowSeconds`, and optionally that its `sr` covers
  * `expectedResourceUri` (per path segment: `a/b` covers `a/b/c`, not `a/bc`; case-sensitive, as
  * ids are). Checks run in the order malformed → bad-signature → wrong-resource → expired, so an
- * unsigned token learns nothing about its claims. The token is expired once `nowSeconds >= se`. Throws
- * SasTokenError('invalid-key') for a bad `key` and RangeError for a non-finite `nowSeconds`:
- * those are the caller's mistakes, not the token's.
+ * unsigned token learns nothing about its claims. The token is expired once `nowSeconds >= se`. Rejects
+ * with SasTokenError for the caller's mistakes, not the token's: `invalid-key` (a bad `key`), `invalid-now`
+ * (a `nowSeconds` that is not a finite number), `malformed-token` (a token that is not a string at all),
+ * `invalid-resource-uri` (an `expectedResourceUri` that is not a string).
  */
 export async function verifySasToken(
   token: string,
@@ -31,7 +33,13 @@ export async function verifySasToken(
   expectedResourceUri?: string,
 ): Promise<SasVerification> {
   const keyBytes = decodeKey(key);
-  if (!Number.isFinite(nowSeconds)) throw new RangeError(`nowSeconds must be a finite number, got ${String(nowSeconds)}`);
+  if (typeof nowSeconds !== 'number' || !Number.isFinite(nowSeconds)) {
+    throw new SasTokenError('invalid-now', `nowSeconds must be a finite number, got ${describe(nowSeconds)}`);
+  }
+  if (typeof token !== 'string') throw new SasTokenError('malformed-token', `a SAS token is a string, got ${describe(token)}`);
+  if (expectedResourceUri !== undefined && typeof expectedResourceUri !== 'string') {
+    throw new SasTokenError('invalid-resource-uri', `expectedResourceUri must be a string, got ${describe(expectedResourceUri)}`);
+  }
   let raw: RawSasFields;
   let parsed: SasToken;
   try {

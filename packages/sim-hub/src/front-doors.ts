@@ -7,6 +7,7 @@ import type { RequestListener } from 'node:http';
 import { createServiceBroker, type BrokerService } from './broker.ts';
 import type { DpsIdentity } from './dps.ts';
 import type { HubConnection } from './hub-state.ts';
+import type { SimHubAddresses } from './sim-hub-options.ts';
 import { listenHttp, listenTcp, listenWebSocket, type Listener } from './listeners.ts';
 
 /** Every listener of a running hub, by name. */
@@ -82,7 +83,8 @@ export async function startFrontDoors(options: FrontDoorOptions): Promise<FrontD
           listener = await listenWebSocket(accept, secure, what);
           break;
         case 'https':
-          listener = await listenHttp(options.service, secure, what);
+          // Also MQTT over WebSocket on /$iothub/websocket: the real hub serves both on 443.
+          listener = await listenHttp(options.service, secure, what, hub.handle);
           break;
         case 'http':
           listener = await listenHttp(options.service, listenOptions, what);
@@ -96,4 +98,29 @@ export async function startFrontDoors(options: FrontDoorOptions): Promise<FrontD
     throw error;
   }
   return { ports: ports as Record<ListenerName, number>, close };
+}
+
+/** SimHubAddresses from the bound ports and the rest. */
+export function addressesOf(ports: Readonly<Record<ListenerName, number>>, rest: Pick<SimHubAddresses, 'bind' | 'hostName' | 'idScope' | 'caPem' | 'close'>): SimHubAddresses {
+  return {
+    mqttPort: ports.mqtt,
+    wsPort: ports.ws,
+    mqttsPort: ports.mqtts,
+    wssPort: ports.wss,
+    dpsPort: ports.dps,
+    dpsWsPort: ports.dpsWs,
+    dpsMqttsPort: ports.dpsMqtts,
+    dpsWssPort: ports.dpsWss,
+    httpsPort: ports.https,
+    httpPort: ports.http,
+    ...rest,
+  };
+}
+
+/** One line naming every port, for the log. */
+export function describeAddresses(a: SimHubAddresses): string {
+  return (
+    `${a.hostName} on ${a.bind}: mqtts ${a.mqttsPort}, wss ${a.wssPort}, mqtt ${a.mqttPort}, ws ${a.wsPort}, https ${a.httpsPort}, http ${a.httpPort}; ` +
+    `dps ${a.idScope}: mqtts ${a.dpsMqttsPort}, wss ${a.dpsWssPort}, mqtt ${a.dpsPort}, ws ${a.dpsWsPort}`
+  );
 }

@@ -182,6 +182,7 @@ function recordTelemetry(state: HubState, session: Session<HubConnection>, packe
     will: packet.will,
     receivedAt: state.clock(),
   });
+  if (!state.logging) return;
   const flags = `${packet.dup ? ' dup' : ''}${packet.retain ? ' retain' : ''}${packet.will ? ' (Will)' : ''}`;
   state.log(`hub: ${session.clientId} → telemetry qos${packet.qos}${flags} ${preview(packet.payload)}${describeProperties(properties)}`);
 }

@@ -60,6 +60,8 @@ export interface HubState {
   readonly stats: SimHubStats;
   /** One readable line for onLog. */
   log(line: string): void;
+  /** False when nobody reads the log: hot paths then skip building their lines. */
+  readonly logging: boolean;
   /** Something worth saving changed (registry, twins, queues, sessions, enrollments): the state folder is written soon. */
   changed(): void;
 }
@@ -69,7 +71,7 @@ export function createHubState(
   hostName: string,
   clock: () => number,
   maxTelemetryRecords: number,
-  log: (line: string) => void,
+  log: ((line: string) => void) | undefined,
   changed: () => void,
 ): HubState {
   const deviceBound = new DeviceBoundQueue(clock, changed, (clientId, packetId) => sessions.get(clientId)?.acknowledge(packetId));
@@ -99,7 +101,8 @@ export function createHubState(
       c2dCompleted: 0,
       dpsAssignments: 0,
     },
-    log,
+    log: log ?? (() => undefined),
+    logging: log !== undefined,
     changed,
   };
 }

@@ -73,8 +73,9 @@ export async function listenTcp(accept: (connection: TappedConnection) => void, 
 export async function listenWebSocket(accept: (connection: TappedConnection) => void, options: ListenOptions = {}, what = 'MQTT over WebSocket'): Promise<Listener> {
   const http = createWebServer((_request, response) => response.writeHead(404).end(), options);
   const transport: Transport = options.tls === undefined ? 'ws' : 'wss';
-  const wss = attachMqttWebSocket(http, (stream) => accept(new TappedConnection(stream, transport)));
   const port = await listen(http, options, what);
+  // Attached once bound: ws re-emits the server's errors, and a failed listen has already been reported.
+  const wss = attachMqttWebSocket(http, (stream) => accept(new TappedConnection(stream, transport)));
   return {
     port,
     close: async () => {
@@ -86,13 +87,21 @@ export async function listenWebSocket(accept: (connection: TappedConnection) => 
   };
 }
 
-/** Listens for HTTP (or HTTPS) requests, e.g. the service REST API and dashboard; close() also ends open streams (SSE). */
-export async function listenHttp(handler: RequestListener, options: ListenOptions = {}, what = 'HTTP'): Promise<Listener> {
+/**
+ * Listens for HTTP (or HTTPS) requests, e.g. the service REST API and dashboard; close() also ends open
+ * streams (SSE). With `acceptMqtt`, MQTT over WebSocket is served on `/$iothub/websocket` of the same
+ * port, as IoT Hub serves both on 443.
+ */
+export async function listenHttp(handler: RequestListener, options: ListenOptions = {}, what = 'HTTP', acceptMqtt?: (connection: TappedConnection) => void): Promise<Listener> {
   const http = createWebServer(handler, options);
+  const transport: Transport = options.tls === undefined ? 'ws' : 'wss';
   const port = await listen(http, options, what);
+  const wss = acceptMqtt === undefined ? undefined : attachMqttWebSocket(http, (stream) => acceptMqtt(new TappedConnection(stream, transport)));
   return {
     port,
     close: async () => {
+      for (const client of wss?.clients ?? []) client.terminate();
+      if (wss !== undefined) await new Promise<void>((resolve) => wss.close(() => resolve()));
       http.closeAllConnections();
       await closeServer(http);
     },
@@ -109,6 +118,8 @@ function attachMqttWebSocket(server: HttpServer, accept: (stream: Duplex) => voi
     handleProtocols: (protocols: Set<string>) => (protocols.has(WEBSOCKET_PROTOCOL) ? WEBSOCKET_PROTOCOL : false),
   });
   wss.on('connection', (socket) => accept(createWebSocketStream(socket)));
+  // The HTTP server reports its own errors; a copy re-emitted here must not become an uncaught exception.
+  wss.on('error', () => undefined);
   return wss;
 }
 

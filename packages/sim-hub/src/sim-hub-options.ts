@@ -29,7 +29,7 @@ export interface SimHubOptions {
   readonly ports?: SimHubPorts;
   /** Server certificate and key (PEM) instead of the generated ones; `ca` is what clients should trust (default: `cert`). */
   readonly tls?: { readonly cert: string; readonly key: string; readonly ca?: string };
-  /** Builds the request handler of the HTTPS and HTTP listeners (default: every request answers 404). */
+  /** Builds the request handler of the HTTPS and HTTP listeners (default: createServiceHandler, the REST API and dashboard). */
   readonly service?: (hub: SimHub) => RequestListener;
 }
 

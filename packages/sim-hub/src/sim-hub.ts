@@ -11,24 +11,15 @@ import { mkdirSync } from 'node:fs';
 import type { RequestListener } from 'node:http';
 import { join } from 'node:path';
 import { createSasToken, deviceResourceUri, hubCredentials, type MqttCredentials } from '@hubwire/sas';
-import {
-  assertMethodName,
-  c2dTopic,
-  desiredPatchTopic,
-  MAX_C2D_BYTES,
-  MAX_METHOD_PAYLOAD_BYTES,
-  methodRequestTopic,
-  moduleInputTopic,
-  type MessagePropertiesInput,
-} from '@hubwire/topics';
+import { c2dTopic, moduleInputTopic, type MessagePropertiesInput } from '@hubwire/topics';
 import type { DeliveryReceipt } from './c2d.ts';
 import { DpsService } from './dps.ts';
 import { dpsBrokerService } from './dps-broker.ts';
-import { startFrontDoors, type FrontDoors } from './front-doors.ts';
-import { hubBrokerService, pumpDeviceBound } from './hub-broker.ts';
+import { addressesOf, describeAddresses, startFrontDoors, type FrontDoors } from './front-doors.ts';
+import { enqueueDeviceBound, invokeDirectMethod, pushDesired } from './hub-actions.ts';
+import { hubBrokerService } from './hub-broker.ts';
 import { createHubState, type HubState, type SimHubStats } from './hub-state.ts';
-import { preview } from './log-format.ts';
-import { MethodInvocationError, type MethodResult } from './methods.ts';
+import type { MethodResult } from './methods.ts';
 import { clientIdOf, generateKey, type DeviceSpec, type RegisteredIdentity } from './registry.ts';
 import type { Feed } from './rules.ts';
 import { purgeQueue, removeIdentity, updateServiceTwin } from './service/hub-operations.ts';
@@ -72,12 +63,14 @@ export class SimHub {
     this.#options = options;
     this.#onLog = options.onLog;
     this.stateDir = options.stateDir;
-    if (options.stateDir !== undefined) mkdirSync(options.stateDir, { recursive: true });
+    // Private: the folder holds device keys, the service key and the CA's private key.
+    if (options.stateDir !== undefined) mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
     const saved = options.stateDir === undefined ? undefined : readStateFile(options.stateDir);
     this.hostName = options.hostName ?? saved?.hostName ?? DEFAULT_HOST_NAME;
     const clock = options.clock ?? Date.now;
     const changed = (): void => this.#persister?.schedule();
-    this.#state = createHubState(this.hostName, clock, options.maxTelemetryRecords ?? 10_000, (line) => this.#log(line), changed);
+    const log = options.onLog === undefined ? undefined : (line: string): void => this.#log(line);
+    this.#state = createHubState(this.hostName, clock, options.maxTelemetryRecords ?? 10_000, log, changed);
     this.dps = new DpsService(
       options.dps ?? {},
       clock,
@@ -129,28 +122,9 @@ export class SimHub {
       service: (this.#service = (this.#options.service ?? createServiceHandler)(this)),
     });
     await this.#persister?.flush();
-    const { ports } = this.#doors;
-    this.#log(
-      `hub: ${this.hostName} on ${bind}: mqtts ${ports.mqtts}, wss ${ports.wss}, mqtt ${ports.mqtt}, ws ${ports.ws}, https ${ports.https}, http ${ports.http}; ` +
-        `dps ${this.dps.idScope}: mqtts ${ports.dpsMqtts}, wss ${ports.dpsWss}, mqtt ${ports.dps}, ws ${ports.dpsWs}`,
-    );
-    return {
-      mqttPort: ports.mqtt,
-      wsPort: ports.ws,
-      mqttsPort: ports.mqtts,
-      wssPort: ports.wss,
-      dpsPort: ports.dps,
-      dpsWsPort: ports.dpsWs,
-      dpsMqttsPort: ports.dpsMqtts,
-      dpsWssPort: ports.dpsWss,
-      httpsPort: ports.https,
-      httpPort: ports.http,
-      bind,
-      hostName: this.hostName,
-      idScope: this.dps.idScope,
-      caPem: tls.ca,
-      close: () => this.close(),
-    };
+    const addresses = addressesOf(this.#doors.ports, { bind, hostName: this.hostName, idScope: this.dps.idScope, caPem: tls.ca, close: () => this.close() });
+    this.#log(`hub: ${describeAddresses(addresses)}`);
+    return addresses;
   }
 
   /** The certificate given in the options, else the one kept in (or made for) the state folder. */
@@ -319,20 +293,7 @@ export class SimHub {
    * Returns the new desired version; throws RangeError for an unknown identity or an invalid patch.
    */
   updateDesired(deviceId: string, patch: Record<string, unknown>, moduleId?: string): number {
-    const { clientId } = this.#state.registry.require(deviceId, moduleId);
-    const result = this.#state.twins.patchDesired(clientId, patch);
-    if ('problem' in result) throw new RangeError(`desired patch refused: ${result.problem}`);
-    const session = this.#state.live.get(clientId);
-    const qos = session?.grantedQos('desired-patch');
-    if (session !== undefined && qos !== undefined) {
-      const body = JSON.stringify({ ...patch, $version: result.version });
-      session.send(desiredPatchTopic(result.version), new TextEncoder().encode(body), qos);
-      this.#log(`hub: ${clientId} ← desired patch v${result.version} ${body}`);
-    } else {
-      this.#log(`hub: desired v${result.version} for ${clientId} stored (not connected or not subscribed: no notification)`);
-    }
-    this.#state.waiters.notify();
-    return result.version;
+    return pushDesired(this.#state, this.#state.registry.require(deviceId, moduleId).clientId, patch);
   }
 
   /**
@@ -357,18 +318,7 @@ export class SimHub {
    */
   async invokeMethod(deviceId: string, methodName: string, payload?: unknown, options: InvokeMethodOptions = {}): Promise<MethodResult> {
     const { clientId } = this.#state.registry.require(deviceId, options.moduleId);
-    const session = this.#state.live.get(clientId);
-    const qos = session?.grantedQos('method-request');
-    if (session === undefined || qos === undefined) {
-      throw new MethodInvocationError('device-offline', `${clientId} is not connected or not subscribed to methods`);
-    }
-    assertMethodName(methodName);
-    const body = new TextEncoder().encode(JSON.stringify(payload === undefined ? null : payload));
-    if (body.length > MAX_METHOD_PAYLOAD_BYTES) throw new RangeError(`method payload of ${body.length} bytes exceeds ${MAX_METHOD_PAYLOAD_BYTES} (docs/protocol.md §10)`);
-    const call = this.#state.methods.start(clientId, options.timeoutMs ?? 30_000, `method ${methodName} on ${clientId}`);
-    session.send(methodRequestTopic(methodName, call.rid), body, qos);
-    this.#log(`hub: ${clientId} ← method ${methodName} rid=${call.rid} ${preview(body)}`);
-    return call.result;
+    return invokeDirectMethod(this.#state, clientId, methodName, payload, options.timeoutMs ?? 30_000);
   }
 
   // ---- C2D and module inputs -------------------------------------------------------------
@@ -413,17 +363,7 @@ export class SimHub {
 
   #enqueue(clientId: string, feed: Feed, topic: string, body: Uint8Array | string, messageId: string, options: DeliveryOptions): Promise<DeliveryReceipt> {
     if (this.#closing !== undefined) throw new Error('the simulated hub is closed');
-    const payload = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-    if (payload.length > MAX_C2D_BYTES) throw new RangeError(`message of ${payload.length} bytes exceeds ${MAX_C2D_BYTES} (docs/protocol.md §8)`);
-    const receipt = this.#state.deviceBound.enqueue(clientId, feed, topic, payload, messageId, options.ttlMs ?? 3_600_000);
-    this.#log(`hub: queued ${feed} ${messageId} for ${clientId}: ${preview(payload)}`);
-    const session = this.#state.live.get(clientId);
-    if (session !== undefined) pumpDeviceBound(this.#state, session);
-    return receipt.then((result) => {
-      this.#log(`hub: ${feed} ${messageId} for ${clientId} ${result.outcome} after ${result.deliveryCount} deliveries`);
-      this.#state.waiters.notify();
-      return result;
-    });
+    return enqueueDeviceBound(this.#state, { clientId, feed, topic, body, messageId, ttlMs: options.ttlMs ?? 3_600_000 });
   }
 
   // ---- telemetry -------------------------------------------------------------------------

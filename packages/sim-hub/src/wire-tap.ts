@@ -7,6 +7,7 @@
  * - IoT Hub grants a QoS 2 subscription as QoS 1 (docs/protocol.md §5); aedes would grant 2, so the tap
  *   rewrites the requested QoS byte before aedes reads it;
  * - a cap on packet size, so one huge remaining length cannot make the hub buffer without bound;
+ * - the pieces of a corked write leave together (mqtt-packet writes each packet in pieces);
  * - the hub keeps MQTT sessions itself (session-store.ts), persisted with the rest of its state: the
  *   tap reads CONNECT's CleanSession flag, hands aedes a clean session (so aedes keeps none of its
  *   own), and sets CONNACK's session-present flag from the hub's answer.
@@ -59,6 +60,18 @@ export class TappedConnection extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#send(chunk, callback);
+  }
+
+  /**
+   * mqtt-packet corks the stream and writes a packet in pieces; without this they would reach the
+   * socket one by one, each its own TLS record and syscall. Here they leave as one buffer.
+   */
+  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
+    this.#send(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map(({ chunk }) => chunk)), callback);
+  }
+
+  #send(chunk: Buffer, callback: (error?: Error | null) => void): void {
     if (this.#raw.destroyed) {
       callback(new Error('connection closed'));
       return;

@@ -1,3 +1,8 @@
+/**
+ * Cloud-to-device messages (docs/protocol.md §8): the device's subscribe filter, the hub's topic
+ * builder, and the device-side parser of `devices/{d}/messages/devicebound/{bag}`.
+ */
+import { requireTopic } from './arguments.ts';
 import { TopicError } from './errors.ts';
 import { assertDeviceId } from './identity.ts';
 import { hasAt } from './match.ts';
@@ -33,9 +38,10 @@ export function c2dTopic(deviceId: string, properties?: MessagePropertiesInput):
 
 /**
  * Device side: classifies a C2D topic; undefined for other families, `malformed` on an empty device id or a
- * bad escape. The hot path: indexOf and char-code compares, no regex, no split. Never throws.
+ * bad escape. The hot path: indexOf and char-code compares, no regex, no split. Throws only for a non-string topic.
  */
 export function parseC2dTopic(topic: string): ParsedC2d | MalformedTopic | undefined {
+  requireTopic(topic);
   if (!hasAt(topic, DEVICES, 0)) return undefined;
   const deviceEnd = topic.indexOf('/', DEVICES.length);
   if (deviceEnd === -1 || !hasAt(topic, DEVICEBOUND, deviceEnd + 1)) return undefined;

@@ -1,3 +1,7 @@
+/**
+ * The fast path for the spelling the hub always uses in response and request topics
+ * (`?$rid=…&$version=…`): read in place, without splitting the query; anything else goes to query.ts.
+ */
 import { hasAt } from './match.ts';
 import { parseDecimal } from './query.ts';
 

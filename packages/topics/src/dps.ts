@@ -1,3 +1,8 @@
+/**
+ * Device Provisioning Service topics (docs/protocol.md §13): register and operation-status requests,
+ * the response filter, and replies with their status, `$rid` and `retry-after`, both directions.
+ */
+import { requireTopic } from './arguments.ts';
 import { TopicError } from './errors.ts';
 import { assertOperationId, assertRetryAfter, assertRid, assertStatus } from './identity.ts';
 import { hasAt } from './match.ts';
@@ -64,9 +69,10 @@ export function dpsResponseTopic(status: number, rid: string, retryAfterSeconds?
  * Device side: classifies a DPS response; undefined for other families, `malformed` when its status or
  * `$rid` is broken (with the `$rid` when that could be read). A retry-after that is not a decimal integer (up to 2^53)
  * is left out rather than refused, as the C SDK reads it (docs/protocol.md §13: 1 s when absent or unusable).
- * Never throws.
+ * Throws only for a non-string topic.
  */
 export function parseDpsResponseTopic(topic: string): ParsedDpsResponse | MalformedTopic | undefined {
+  requireTopic(topic);
   if (!hasAt(topic, RESPONSE_PREFIX, 0)) return undefined;
   const query = parseStatusQuery(topic, RESPONSE_PREFIX.length);
   if (query instanceof TopicError) return malformedBy(query, brokenResponseRid(topic, RESPONSE_PREFIX.length));
@@ -79,11 +85,12 @@ export function parseDpsResponseTopic(topic: string): ParsedDpsResponse | Malfor
 
 /**
  * Service side: classifies a register or operation-status request; undefined for other families,
- * `malformed` when the `$rid` or `operationId` is missing or badly escaped. Never throws.
+ * `malformed` when the `$rid` or `operationId` is missing or badly escaped. Throws only for a non-string topic.
  */
 export function parseDpsRequestTopic(
   topic: string,
 ): ParsedDpsRegister | ParsedDpsOperationStatus | MalformedTopic | undefined {
+  requireTopic(topic);
   if (hasAt(topic, REGISTER_PREFIX, 0)) {
     const query = parseRidQuery(topic, REGISTER_PREFIX.length);
     return query instanceof TopicError ? malformedBy(query) : { kind: 'dps-register', rid: query.rid };

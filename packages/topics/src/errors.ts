@@ -1,5 +1,21 @@
+/**
+ * The one error class of @hubwire/topics: a value that breaks a topic rule, thrown by builders and by any
+ * function given an argument of the wrong kind (the caller's mistake), carried inside `malformed` results
+ * by parsers (the peer's). Nothing else ever escapes this package: no TypeError, no RangeError.
+ */
+
 /** What was wrong with a topic, an id or a property bag; one code per rule so callers can switch on it. */
 export type TopicErrorCode =
+  /** A parser or classifier was given something other than a string. */
+  | 'invalid-topic'
+  /** `telemetryTopic`/`telemetryTopicPrefix` were given something other than an `{ deviceId, moduleId? }` object. */
+  | 'invalid-identity'
+  /** A bag builder was given properties that are not an object, or application properties that are neither a record nor pairs. */
+  | 'invalid-properties'
+  /** `decodePropertyBag`/`decodeMessageProperties` were given something other than a string. */
+  | 'invalid-bag'
+  /** `percentEncode`/`percentDecode` were given something other than a string. */
+  | 'invalid-text'
   | 'invalid-device-id'
   | 'invalid-module-id'
   | 'invalid-rid'
@@ -34,9 +50,17 @@ export class TopicError extends Error {
 
   /** Builds the error; the message names the bad value and the rule it broke. */
   constructor(code: TopicErrorCode, value: string, rule: string) {
-    super(`${code}: ${JSON.stringify(value)} - ${rule}`);
+    super(`${code}: ${JSON.stringify(value.length <= 200 ? value : `${value.slice(0, 200)}…`)} - ${rule}`);
     this.code = code;
     this.value = value;
     this.rule = rule;
   }
+}
+
+/** A value as an error shows it: strings as they are, other primitives by `String`, objects by kind; never throws. */
+export function shown(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value);
+  if (typeof value === 'function') return 'a function';
+  return Array.isArray(value) ? 'an array' : 'an object';
 }

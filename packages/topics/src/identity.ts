@@ -1,4 +1,9 @@
-import { TopicError } from './errors.ts';
+/**
+ * The validity rules of every id and name a topic carries (device and module ids, `$rid`s, method,
+ * input and output names, statuses, versions, registration and operation ids, PnP components, `$.mid`):
+ * `isValid…` predicates and `assert…` throwers.
+ */
+import { shown, TopicError } from './errors.ts';
 import { MAX_DEVICE_ID_LENGTH, MAX_NAME_LENGTH, MAX_REGISTRATION_ID_LENGTH, MAX_STATUS } from './limits.ts';
 
 /** A 0/1 table over ASCII built from the allowed characters. */
@@ -134,11 +139,6 @@ export function isValidMessageId(id: unknown): id is string {
 
 function isAlphanumeric(c: number): boolean {
   return (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122);
-}
-
-/** Shown value of something that may not be a string. */
-function shown(value: unknown): string {
-  return typeof value === 'string' ? value : String(value);
 }
 
 /** Throws TopicError `invalid-device-id` unless `id` is a valid device id. */

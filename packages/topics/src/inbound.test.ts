@@ -159,7 +159,9 @@ describe('parseInboundTopic on broken and foreign topics', () => {
     );
   });
 
-  it('answers unknown for a value that is not a string', () => {
-    expect(parseInboundTopic(undefined as unknown as string)).toEqual({ kind: 'unknown' });
+  it('throws TopicError invalid-topic for a value that is not a string: the caller\'s mistake, not the wire\'s', () => {
+    for (const wrong of [undefined, null, 5, {}, ['$iothub/twin/res/200/?$rid=1']]) {
+      expect(() => parseInboundTopic(wrong as unknown as string)).toThrow(expect.objectContaining({ name: 'TopicError', code: 'invalid-topic' }));
+    }
   });
 });

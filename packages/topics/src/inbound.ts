@@ -1,3 +1,7 @@
+/**
+ * The device-side classifier: every topic a device or module can receive, as one union on `kind`.
+ */
+import { requireTopic } from './arguments.ts';
 import { parseC2dTopic, type ParsedC2d } from './c2d.ts';
 import { parseDpsResponseTopic, type ParsedDpsResponse } from './dps.ts';
 import { parseMethodRequestTopic, type ParsedMethodRequest } from './methods.ts';
@@ -19,10 +23,11 @@ export type InboundTopic =
 /**
  * Device side: classifies a received PUBLISH topic (docs/protocol.md §5, §13). `malformed` for a known family that
  * breaks its rules, `unknown` for anything else. On the decode hot path: dispatches on the first character,
- * then each family checks its own prefix. Never throws.
+ * then each family checks its own prefix. Never throws on what the wire brings; a topic that is not a string
+ * is the caller's mistake (TopicError `invalid-topic`).
  */
 export function parseInboundTopic(topic: string): InboundTopic {
-  if (typeof topic !== 'string') return UNKNOWN_TOPIC;
+  requireTopic(topic);
   const first = topic.charCodeAt(0);
   if (first === 100 /* d */) {
     return parseC2dTopic(topic) ?? parseModuleInputTopic(topic) ?? UNKNOWN_TOPIC;

@@ -25,12 +25,8 @@ export {
   encodeMessageProperties,
   propertyBagSize,
 } from './message-properties.ts';
-export type {
-  DecodedMessageProperties,
-  MessageProperties,
-  MessagePropertiesInput,
-  SystemProperties,
-} from './message-properties.ts';
+export type { DecodedMessageProperties, MessageProperties, MessagePropertiesInput } from './message-properties.ts';
+export type { SystemProperties } from './system-properties.ts';
 
 // Identity and name validation
 export {

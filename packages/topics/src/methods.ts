@@ -1,5 +1,10 @@
+/**
+ * Direct methods and Plug and Play commands (docs/protocol.md §10, §11): the methods filter, request
+ * and response topics both directions, and the `component*command` split.
+ */
+import { requireTopic } from './arguments.ts';
 import { canonicalRequestRid } from './canonical-response.ts';
-import { TopicError } from './errors.ts';
+import { shown, TopicError } from './errors.ts';
 import { assertMethodName, assertRid, assertStatus } from './identity.ts';
 import { hasAt } from './match.ts';
 import { parseRidQuery, parseStatusQuery } from './query.ts';
@@ -56,6 +61,7 @@ export function methodRequestTopic(methodName: string, rid: string): string {
  * side of it, is a default-component command and comes back whole.
  */
 export function splitCommandName(name: string): CommandName {
+  if (typeof name !== 'string') throw new TopicError('invalid-method-name', shown(name), 'a method name must be a string');
   const star = componentSeparator(name);
   return star === -1 ? { command: name } : { component: name.slice(0, star), command: name.slice(star + 1) };
 }
@@ -66,8 +72,12 @@ function componentSeparator(name: string): number {
   return star <= 0 || star === name.length - 1 ? -1 : star;
 }
 
-/** Device side: classifies a method request; undefined for other families, `malformed` when broken. Never throws. */
+/**
+ * Device side: classifies a method request; undefined for other families, `malformed` when broken. Throws
+ * only for a non-string topic.
+ */
 export function parseMethodRequestTopic(topic: string): ParsedMethodRequest | MalformedTopic | undefined {
+  requireTopic(topic);
   if (!hasAt(topic, REQUEST_PREFIX, 0)) return undefined;
   const start = REQUEST_PREFIX.length;
   const slash = topic.indexOf('/', start);
@@ -91,8 +101,12 @@ export function parseMethodRequestTopic(topic: string): ParsedMethodRequest | Ma
   };
 }
 
-/** Hub side: classifies a method response; undefined for other families, `malformed` when broken. Never throws. */
+/**
+ * Hub side: classifies a method response; undefined for other families, `malformed` when broken. Throws
+ * only for a non-string topic.
+ */
 export function parseMethodResponseTopic(topic: string): ParsedMethodResponse | MalformedTopic | undefined {
+  requireTopic(topic);
   if (!hasAt(topic, RESPONSE_PREFIX, 0)) return undefined;
   const query = parseStatusQuery(topic, RESPONSE_PREFIX.length);
   if (query instanceof TopicError) return malformedBy(query);

@@ -1,3 +1,8 @@
+/**
+ * Module inputs (docs/protocol.md §12): the module's inputs filter, the hub's topic builder, and the
+ * parser of `devices/{d}/modules/{m}/inputs/{input}/{bag}`.
+ */
+import { requireTopic } from './arguments.ts';
 import { TopicError } from './errors.ts';
 import { assertDeviceId, assertInputName, assertModuleId } from './identity.ts';
 import { hasAt } from './match.ts';
@@ -45,9 +50,10 @@ export function moduleInputTopic(
 
 /**
  * Device side: classifies a module-input topic (the input name is the level after `inputs/`); undefined for
- * other families, `malformed` on an empty id or name or a bad escape. Never throws.
+ * other families, `malformed` on an empty id or name or a bad escape. Throws only for a non-string topic.
  */
 export function parseModuleInputTopic(topic: string): ParsedModuleInput | MalformedTopic | undefined {
+  requireTopic(topic);
   if (!hasAt(topic, DEVICES, 0)) return undefined;
   const deviceEnd = topic.indexOf('/', DEVICES.length);
   if (deviceEnd === -1 || !hasAt(topic, MODULES, deviceEnd + 1)) return undefined;

@@ -1,3 +1,9 @@
+/**
+ * Percent-encoding of property-bag names and values (docs/protocol.md §6): azure-sdk-for-c's encoding out
+ * (upper-case hex, only `A-Z a-z 0-9 - _ . ~` raw), and decoding of `%XX` escapes in either hex case that
+ * must make valid UTF-8.
+ */
+import { requireString } from './arguments.ts';
 import { TopicError } from './errors.ts';
 
 /**
@@ -57,6 +63,7 @@ export function isUnreserved(s: string): boolean {
  * [MQTT-1.5.3-1].
  */
 export function percentEncode(s: string): string {
+  requireString(s, 'invalid-text', 'percentEncode input');
   const slot = s.length & (RECENT_SLOTS - 1);
   if (s === recentPlain[slot]) return recentEncoded[slot]!;
   const encoded = encode(s);
@@ -123,9 +130,11 @@ function hexValue(c: number): number {
 
 /**
  * Percent-decodes `s` (UTF-8 escapes, either hex case); undefined when an escape is malformed or the bytes
- * are not valid UTF-8. `+` stays `+`: bags are not form-encoded (docs/protocol.md §6). Never throws.
+ * are not valid UTF-8. `+` stays `+`: bags are not form-encoded (docs/protocol.md §6). Never throws on what
+ * the wire brings; a value that is not a string is the caller's mistake (TopicError `invalid-text`).
  */
 export function percentDecode(s: string): string | undefined {
+  requireString(s, 'invalid-text', 'percentDecode input');
   return percentDecodeAt(s, 0, s.length, s.indexOf('%'));
 }
 

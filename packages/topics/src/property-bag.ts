@@ -1,4 +1,9 @@
-import { TopicError } from './errors.ts';
+/**
+ * Generic property bags (docs/protocol.md §6): ordered `name=value` pairs, encoded and decoded,
+ * duplicates refused case-insensitively on the way out.
+ */
+import { requirePair, requirePairs, requireString } from './arguments.ts';
+import { shown, TopicError } from './errors.ts';
 import { percentDecode, percentEncode } from './percent-encoding.ts';
 
 /** One property of a bag: a name and its value; null is a name without `=` (docs/protocol.md §6). */
@@ -17,6 +22,7 @@ const ESCAPE_RULE = 'every % must start a %XX escape of valid UTF-8 (docs/protoc
  * Throws TopicError `invalid-property` (empty name, non-string, lone surrogate) or `duplicate-property`.
  */
 export function encodePropertyBag(pairs: Iterable<PropertyPair>): string {
+  requirePairs(pairs);
   return appendPropertyPairs('', pairs);
 }
 
@@ -27,9 +33,12 @@ export function encodePropertyBag(pairs: Iterable<PropertyPair>): string {
 export function appendPropertyPairs(bag: string, pairs: Iterable<PropertyPair>): string {
   let first: string | undefined; // the only name so far: a single pair needs no set and no lower-casing
   let seen: Set<string> | undefined;
-  for (const [name, value] of pairs) {
+  for (const pair of pairs) {
+    requirePair(pair);
+    const name = pair[0];
+    const value = pair[1];
     if (typeof name !== 'string' || name === '') {
-      throw new TopicError('invalid-property', String(name), 'a property name must be a non-empty string');
+      throw new TopicError('invalid-property', shown(name), 'a property name must be a non-empty string');
     }
     if (value !== null && typeof value !== 'string') {
       throw new TopicError('invalid-property', name, 'a property value must be a string or null');
@@ -71,6 +80,7 @@ export function escapeError(raw: string): TopicError {
  * A malformed escape is an error result, never a throw. Duplicates are kept, in wire order.
  */
 export function decodePropertyBag(bag: string): DecodedPropertyBag {
+  requireString(bag, 'invalid-bag', 'a property bag');
   const [start, end] = bagBounds(bag, 0, bag.length);
   const pairs: PropertyPair[] = [];
   // Cached next `=`: a long run of bare `key&key&…` must not rescan to the end for each key.

@@ -1,3 +1,7 @@
+/**
+ * The query part of response and request topics (`?$rid=…&$version=…&retry-after=…`) read in any
+ * spelling: decimal parameters, rids, statuses, and the `$rid` of a broken response.
+ */
 import { TopicError } from './errors.ts';
 import { MAX_STATUS } from './limits.ts';
 import { hasWordAt } from './match.ts';

@@ -1,4 +1,8 @@
-import type { SystemProperties } from './message-properties.ts';
+/**
+ * The wire keys of the system properties (`$.mid`, `$.ct`, …) and their look-up in both spellings the
+ * hub uses (`$.x`, `%24.x`), in place.
+ */
+import type { SystemProperties } from './system-properties.ts';
 
 /** Friendly name → wire key of every system property, in the order encoders emit them (docs/protocol.md §7, §8). */
 export const SYSTEM_PROPERTY_KEYS: Readonly<Record<keyof SystemProperties, string>> = Object.freeze({

@@ -1,4 +1,9 @@
-import { TopicError } from './errors.ts';
+/**
+ * Device-to-cloud telemetry (docs/protocol.md §5, §7): the topic (also the Will's) of a device or
+ * module, with its bag, and the hub-side parser.
+ */
+import { requireTopic } from './arguments.ts';
+import { shown, TopicError } from './errors.ts';
 import { assertDeviceId, assertModuleId } from './identity.ts';
 import { hasAt } from './match.ts';
 import {
@@ -36,6 +41,9 @@ let lastPrefix: { readonly deviceId: string; readonly moduleId: string | undefin
 
 /** `devices/{d}/messages/events/` or the module form, with no bag; throws TopicError on invalid ids. */
 export function telemetryTopicPrefix(identity: Identity): string {
+  if (typeof identity !== 'object' || identity === null) {
+    throw new TopicError('invalid-identity', shown(identity), 'an identity is an object { deviceId, moduleId? }');
+  }
   const { deviceId, moduleId } = identity;
   const last = lastPrefix;
   if (last !== undefined && deviceId === last.deviceId && moduleId === last.moduleId) return last.prefix;
@@ -61,9 +69,10 @@ export function telemetryTopic(identity: Identity, properties?: MessagePropertie
 
 /**
  * Hub side: classifies a telemetry topic of a device or module; undefined for other families, `malformed` on
- * an empty id or a bad escape. Tolerates a missing trailing `/` after `events`. Never throws.
+ * an empty id or a bad escape. Tolerates a missing trailing `/` after `events`. Throws only for a non-string topic.
  */
 export function parseTelemetryTopic(topic: string): ParsedTelemetry | MalformedTopic | undefined {
+  requireTopic(topic);
   if (!hasAt(topic, DEVICES, 0)) return undefined;
   const deviceEnd = topic.indexOf('/', DEVICES.length);
   if (deviceEnd === -1) return undefined;

@@ -1,3 +1,8 @@
+/**
+ * Device twin topics (docs/protocol.md §9): GET and reported PATCH requests, responses with status,
+ * `$rid` and `$version`, desired-property patches and their filters, both directions.
+ */
+import { requireTopic } from './arguments.ts';
 import {
   CANONICAL_RID_KEY,
   canonicalVersion,
@@ -79,9 +84,11 @@ export function desiredPatchTopic(version: number): string {
 
 /**
  * Device side: classifies a twin response or desired patch; undefined when `topic` is neither family,
- * `malformed` when it is one but broken (for a response, with its `$rid` when that could be read). Never throws.
+ * `malformed` when it is one but broken (for a response, with its `$rid` when that could be read).
+ * Throws only for a non-string topic.
  */
 export function parseTwinTopic(topic: string): ParsedTwinResponse | ParsedDesiredPatch | MalformedTopic | undefined {
+  requireTopic(topic);
   if (hasAt(topic, RESPONSE_PREFIX, 0)) {
     const canonical = parseCanonicalResponse(topic);
     if (canonical !== undefined) return canonical;
@@ -123,11 +130,12 @@ function parseCanonicalResponse(topic: string): ParsedTwinResponse | undefined {
 
 /**
  * Hub side: classifies a twin GET or reported PATCH request; undefined when `topic` is neither,
- * `malformed` when it has no `$rid` or a bad escape. Never throws.
+ * `malformed` when it has no `$rid` or a bad escape. Throws only for a non-string topic.
  */
 export function parseTwinRequestTopic(
   topic: string,
 ): ParsedTwinGet | ParsedTwinPatchReported | MalformedTopic | undefined {
+  requireTopic(topic);
   if (hasAt(topic, GET_PREFIX, 0)) {
     const query = parseRidQuery(topic, GET_PREFIX.length);
     return query instanceof TopicError ? malformedBy(query) : { kind: 'twin-get', rid: query.rid };

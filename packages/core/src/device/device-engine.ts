@@ -61,56 +61,43 @@
  * per `$version`: a patch at or below the highest version seen (from a patch or a fetched twin)
  * is dropped (docs/protocol.md §9 "Reconnection flow").
  *
- * Layout: the connection itself (CONNECT/CONNACK, keep-alive and ping deadlines, the decoder,
- * the transmit and event queues, connection loss) is session/mqtt-session.ts, which this engine
- * composes; each feature has its file beside this one: telemetry.ts, twin.ts, deliveries.ts (C2D,
- * module inputs and PUBACK order), methods (here: a request is one event, a response one PUBLISH).
+ * Layout: this class is the public surface only. features.ts owns the session
+ * (session/mqtt-session.ts: CONNECT/CONNACK, keep-alive and ping deadlines, the decoder, the
+ * transmit and event queues, connection loss) and routes what it hands up to one file per feature
+ * beside this one: connection.ts (CONNECT for this identity, token renewal), telemetry.ts,
+ * twin.ts, methods.ts, deliveries.ts (C2D, module inputs and PUBACK order), subscriber.ts and
+ * subscriptions.ts, plug-and-play.ts (the PnP patch shapes). config.ts resolves the options once
+ * per shape, shared by every engine built with the same options but for the ids.
  *
  * Hot path: `receive` → decoder → topic classifier → one event object. No closures per packet,
  * no payload copies: event bodies are views of the received chunk (see events.ts).
  *
- * Memory: a fleet simulator holds 100k engines, so per-engine state is numbers and a few small
- * objects; queues, tables and the decoder are allocated on first use and dropped when empty or
- * when the connection ends, and constants (defaults, filters, empty bodies) are shared.
+ * Memory: a fleet simulator holds a million engines, so an idle connected engine is a few small
+ * objects of numbers (under 1 KB, test/device-memory.test.ts). The options live once per shape
+ * (config.ts); telemetry, acknowledgement and request tables are made on first use; queues exist
+ * while they hold something; the decoder only while a read ended mid-packet (session/mqtt-session.ts);
+ * constants (defaults, filters, empty bodies) are shared.
  */
-import { hubCredentials } from '@hubwire/sas';
-import {
-  isValidRid,
-  isValidStatus,
-  MAX_METHOD_PAYLOAD_BYTES,
-  methodResponseTopic,
-  parseInboundTopic,
-  telemetryTopicPrefix,
-} from '@hubwire/topics';
-import type { InboundTopic } from '@hubwire/topics';
-import { InvalidIntentError, InvalidStateError, messageOf } from '../shared/errors.ts';
+import { checkBoolean, checkOptions, InvalidStateError } from '../shared/errors.ts';
 import { checkNow } from '../shared/now.ts';
-import { OutgoingMessage, PendingSubscribe } from '../session/inflight.ts';
-import { MqttSession } from '../session/mqtt-session.ts';
-import type { OwnerPacket, SessionEnding, SessionOwner, SessionState } from '../session/mqtt-session.ts';
-import { encodePublish } from '../wire/encoder.ts';
-import { encodeConnect } from '../wire/connect.ts';
-import type { WillOptions } from '../wire/connect.ts';
-import { encodeSubscribe } from '../wire/subscribe.ts';
-import type { PublishPacket } from '../wire/packets.ts';
-import { Deliveries } from './deliveries.ts';
+import { defaultRandom } from '../shared/random.ts';
+import { checkChunk, checkReason } from '../session/arguments.ts';
+import { checkConnectAuth } from '../session/connect-auth.ts';
+import type { ConnectAuth } from '../session/connect-auth.ts';
+import type { SessionState } from '../session/mqtt-session.ts';
+import { deviceConfig } from './config.ts';
+import { clientIdOf, connectPacket, prefixOf, willOf } from './connection.ts';
 import type { DeviceEvent } from './events.ts';
-import { checkConnectAuth, methodBody, reportedPatchBytes, willOf } from './intents.ts';
-import type { Body, ConnectAuth, DisconnectOptions, PublishResult, RequestResult, TelemetryOptions } from './intents.ts';
-import { checkDeviceOptions, defaultRandom, DEVICE_DEFAULTS, eagerSubscriptions, Sub } from './options.ts';
+import { DeviceFeatures } from './features.ts';
+import { reportedPatchBytes } from './intents.ts';
+import type { Body, DisconnectOptions, PublishResult, RequestResult, TelemetryOptions } from './intents.ts';
+import { respondMethod } from './methods.ts';
+import { checkDeviceOptions } from './options.ts';
 import type { DeviceEngineOptions } from './options.ts';
-import { filterOf, Subscriptions } from './subscriptions.ts';
-import { Telemetry } from './telemetry.ts';
-import { GET_TWIN, Twin, TWIN_RESPONSE_PREFIX, TwinRequest } from './twin.ts';
+import { GET_TWIN, TwinRequest } from './twin.ts';
 
 /** Where a DeviceEngine stands; see the theory of operation in device-engine.ts. */
 export type EngineState = SessionState;
-
-/**
- * The hub closes a connection after 1767 s of silence whatever keep-alive the client announced, so
- * the engine pings at least every 1177 s (1.5 × 1177 < 1767, docs/protocol.md §2 "Keep-alive").
- */
-const MAX_PING_INTERVAL_MS = 1_177_000;
 
 /**
  * The sans-IO engine of one IoT Hub device or module identity.
@@ -123,132 +110,91 @@ const MAX_PING_INTERVAL_MS = 1_177_000;
  * re-arm its one timer from `pollTimeout()`, then drain `pollEvent()` to the application. Every
  * method taking `now` throws InvalidTimeError, changing nothing, when `now` is not a finite number.
  */
-export class DeviceEngine implements SessionOwner {
-  private readonly deviceId: string;
-  private readonly moduleId: string | undefined;
-  private readonly clientId: string;
-  private readonly username: string;
-  private readonly will: WillOptions | undefined;
-  private readonly cleanSession: boolean;
-  /** The keep-alive CONNECT announces. */
-  private readonly keepAliveSeconds: number;
-  private readonly session: MqttSession<DeviceEvent>;
-  private readonly subscriptions: Subscriptions;
-  private readonly telemetry: Telemetry;
-  private readonly twin: Twin;
-  private readonly deliveries: Deliveries;
+export class DeviceEngine {
+  private readonly features: DeviceFeatures;
 
-  /** Creates an engine in state `disconnected`; throws InvalidIntentError for invalid options. */
+  /**
+   * Creates an engine in state `disconnected`; throws InvalidIntentError whose code names the first bad
+   * option (`invalid-options` for a value that is not an options object or a key it does not know,
+   * `invalid-host-name`, `invalid-device-id`, …, `invalid-random` for a source whose draw is not in [0, 1)).
+   */
   constructor(options: DeviceEngineOptions) {
     checkDeviceOptions(options);
+    const config = deviceConfig(options);
     const { deviceId, moduleId } = options;
-    let credentials;
-    let telemetryPrefix;
-    try {
-      credentials = hubCredentials(options);
-      telemetryPrefix = telemetryTopicPrefix(options);
-    } catch (error) {
-      throw new InvalidIntentError('invalid-option', messageOf(error));
-    }
-    this.deviceId = deviceId;
-    this.moduleId = moduleId;
-    this.clientId = credentials.clientId;
-    this.username = credentials.username;
-    this.cleanSession = options.cleanSession ?? false;
-    this.keepAliveSeconds = options.keepAliveSeconds ?? DEVICE_DEFAULTS.keepAliveSeconds;
-    const maxQueued = options.maxQueued ?? DEVICE_DEFAULTS.maxQueued;
-    this.session = new MqttSession<DeviceEvent>(
-      {
-        keepAliveMs: Math.min(this.keepAliveSeconds * 1000, MAX_PING_INTERVAL_MS),
-        connackTimeoutMs: options.connackTimeoutMs ?? DEVICE_DEFAULTS.connackTimeoutMs,
-        pingTimeoutMs: options.pingTimeoutMs ?? DEVICE_DEFAULTS.pingTimeoutMs,
-        maxPacketBytes: options.maxPacketBytes ?? DEVICE_DEFAULTS.maxPacketBytes,
-        tokenRenewalMarginMs: options.tokenRenewalMarginMs,
-      },
-      this,
-    );
-    this.subscriptions = new Subscriptions(eagerSubscriptions(options));
-    const random = options.random ?? defaultRandom;
-    this.telemetry = new Telemetry(this.session, telemetryPrefix, moduleId !== undefined, options.maxInFlight ?? DEVICE_DEFAULTS.maxInFlight, maxQueued);
-    this.twin = new Twin(this.session, this.subscriptions, random, options.requestTimeoutMs ?? DEVICE_DEFAULTS.requestTimeoutMs, maxQueued);
-    this.deliveries = new Deliveries(this.session, options.manualC2dAck ?? false);
-    this.will = options.will === undefined ? undefined : willOf(telemetryPrefix, options.will);
+    const will = options.will === undefined ? undefined : willOf(prefixOf(deviceId, moduleId), options.will);
+    this.features = new DeviceFeatures(config, deviceId, moduleId, will, options.random ?? defaultRandom);
   }
 
   // ---------------------------------------------------------------------------------- getters
 
   /** The connection state. */
   get state(): EngineState {
-    return this.session.state;
+    return this.features.session.state;
   }
 
   /** Whether CONNACK 0 arrived and the connection has not ended since. */
   get isConnected(): boolean {
-    return this.session.state === 'connected';
+    return this.features.session.state === 'connected';
   }
 
   /** When the last packet arrived (for watchdogs), or undefined before the first. */
   get lastReceivedAt(): number | undefined {
-    const at = this.session.lastReceivedAt;
+    const at = this.features.session.lastReceivedAt;
     return at === at ? at : undefined;
   }
 
   /** When the engine last queued bytes to send, or undefined before the first. */
   get lastSentAt(): number | undefined {
-    const at = this.session.lastSentAt;
+    const at = this.features.session.lastSentAt;
     return at === at ? at : undefined;
   }
 
   /** Bytes of an incomplete inbound packet held by the decoder (never more than `maxPacketBytes` between calls). */
   get bufferedBytes(): number {
-    return this.session.bufferedBytes;
+    return this.features.session.bufferedBytes;
   }
 
   /** The highest desired `$version` seen (from a patch or a fetched twin), e.g. for a writable-property `av`. */
   get desiredVersion(): number | undefined {
-    return this.twin.desiredVersion;
+    return this.features.twin.desiredVersion;
   }
 
   /** Twin requests awaiting their ending event. */
   get pendingRequests(): number {
-    return this.twin.pending;
+    return this.features.twin.pending;
   }
 
   /** QoS 1 telemetry messages sent and awaiting PUBACK (kept across reconnects). */
   get inFlightTelemetry(): number {
-    return this.telemetry.table.inFlight;
+    return this.features.table.inFlight;
   }
 
   /** Telemetry messages waiting for the connection or for room in the in-flight window. */
   get queuedTelemetry(): number {
-    return this.telemetry.table.queued;
+    return this.features.table.queued;
   }
 
   /** Granted QoS of each active subscription, by filter. */
   get activeSubscriptions(): { readonly topic: string; readonly qos: number }[] {
-    const out: { topic: string; qos: number }[] = [];
-    for (const bit of [Sub.Messages, Sub.Methods, Sub.TwinResponses, Sub.DesiredPatches]) {
-      const qos = this.subscriptions.qos(bit);
-      if (qos !== undefined) out.push({ topic: filterOf(bit, this.deviceId, this.moduleId), qos });
-    }
-    return out;
+    return this.features.subscriber.active;
   }
 
   // ----------------------------------------------------------------------- driver: poll*
 
   /** The next bytes to write to the socket, in order, or undefined when there are none. */
   pollTransmit(): Uint8Array | undefined {
-    return this.session.pollTransmit();
+    return this.features.session.pollTransmit();
   }
 
   /** The next event for the application, or undefined when there are none. */
   pollEvent(): DeviceEvent | undefined {
-    return this.session.pollEvent();
+    return this.features.session.pollEvent();
   }
 
   /** The earliest absolute time (ms) at which `handleTimeout` must run, or undefined. A pure query. */
   pollTimeout(): number | undefined {
-    return this.session.pollTimeout();
+    return this.features.session.pollTimeout();
   }
 
   // ------------------------------------------------------------------ things that happened
@@ -256,26 +202,30 @@ export class DeviceEngine implements SessionOwner {
   /**
    * Bytes from the socket, chunked any way: the same events and bytes come out whatever the
    * chunking. Never throws on bad bytes (see Rule 3); throws InvalidTimeError for a bad `now` and
-   * InvalidIntentError (`invalid-argument`) when `chunk` is not bytes, changing nothing. Ignored
+   * InvalidIntentError `invalid-chunk` when `chunk` is not bytes, changing nothing. Ignored
    * unless connecting or connected (late bytes of a dead socket).
    */
   receive(now: number, chunk: Uint8Array): void {
     checkNow(now);
-    this.session.receive(now, chunk);
+    checkChunk(chunk);
+    this.features.session.receive(now, chunk);
   }
 
   /** Fires every deadline due at or before `now`; an early or repeated call does nothing. */
   handleTimeout(now: number): void {
     checkNow(now);
-    this.session.handleTimeout(now);
-    this.twin.handleTimeout(now);
-    if (this.session.state === 'connected') this.subscribeMissing(now);
+    this.features.session.handleTimeout(now);
+    this.features.handleTimeout(now);
   }
 
-  /** The driver saw the socket close (or fail): ends the connection; a no-op when there is none. */
+  /**
+   * The driver saw the socket close (or fail): ends the connection; a no-op when there is none. `reason`
+   * (free text for the `connection-lost` event) must be a string if given: InvalidIntentError `invalid-reason`.
+   */
   connectionLost(now: number, reason?: string): void {
     checkNow(now);
-    this.session.connectionLost(reason);
+    checkReason(reason);
+    this.features.session.connectionLost(reason);
   }
 
   // --------------------------------------------------------------------------- intents
@@ -288,25 +238,14 @@ export class DeviceEngine implements SessionOwner {
    */
   connect(now: number, auth?: ConnectAuth): void {
     checkNow(now);
-    if (this.session.isOpen) {
-      throw new InvalidStateError('already-connected', this.session.state, 'connect needs a closed connection');
-    }
     checkConnectAuth(auth);
-    const password = auth?.password;
-    let packet: Uint8Array;
-    try {
-      packet = encodeConnect({
-        clientId: this.clientId,
-        username: this.username,
-        keepAliveSeconds: this.keepAliveSeconds,
-        cleanSession: this.cleanSession,
-        ...(password === undefined ? {} : { password }),
-        ...(this.will === undefined ? {} : { will: this.will }),
-      });
-    } catch (error) {
-      throw new InvalidIntentError('invalid-option', `CONNECT cannot be encoded: ${messageOf(error)}`);
+    if (this.features.session.isOpen) {
+      throw new InvalidStateError('already-connected', this.features.session.state, 'connect needs a closed connection');
     }
-    this.session.open(now, packet, { cleanSession: this.cleanSession, passwordExpiresAt: auth?.passwordExpiresAt });
+    const features = this.features;
+    // Encoded before anything changes: a field the wire cannot carry throws here.
+    const packet = connectPacket(features.config, clientIdOf(features.deviceId, features.moduleId), features.will, auth);
+    features.session.open(now, packet, { cleanSession: features.config.cleanSession, passwordExpiresAt: auth?.passwordExpiresAt });
   }
 
   /**
@@ -318,15 +257,15 @@ export class DeviceEngine implements SessionOwner {
    * instead, deadlines running, and sent again under the same rid after the next CONNACK (+ SUBACK);
    * each still ends once (answer or timeout). A re-sent reported PATCH is applied again by the
    * hub, which is harmless (same content) but may advance the reported `$version` twice.
-   * Throws InvalidIntentError when `renewing` is not a boolean.
+   * Throws InvalidIntentError `invalid-options` when `options` is not an object, `invalid-renewing` when
+   * `renewing` is not a boolean.
    */
   disconnect(now: number, options?: DisconnectOptions): void {
     checkNow(now);
+    checkOptions(options, 'disconnect');
     const renewing = options?.renewing;
-    if (renewing !== undefined && typeof renewing !== 'boolean') {
-      throw new InvalidIntentError('invalid-option', `renewing must be a boolean, got ${String(renewing)}`);
-    }
-    this.session.close(now, renewing === true);
+    checkBoolean('invalid-renewing', 'renewing', renewing);
+    this.features.session.close(now, renewing === true);
   }
 
   /**
@@ -339,7 +278,7 @@ export class DeviceEngine implements SessionOwner {
    */
   publishTelemetry(now: number, body: Body, options?: TelemetryOptions): PublishResult {
     checkNow(now);
-    return this.telemetry.publish(now, body, options);
+    return this.features.telemetry.publish(now, body, options);
   }
 
   /**
@@ -349,7 +288,7 @@ export class DeviceEngine implements SessionOwner {
    */
   getTwin(now: number): RequestResult {
     checkNow(now);
-    return { rid: this.twinRequest(now, GET_TWIN) };
+    return { rid: this.features.twinRequest(now, GET_TWIN) };
   }
 
   /**
@@ -359,7 +298,7 @@ export class DeviceEngine implements SessionOwner {
    */
   patchReported(now: number, patch: object): RequestResult {
     checkNow(now);
-    return { rid: this.twinRequest(now, new TwinRequest('patch-reported', reportedPatchBytes(patch))) };
+    return { rid: this.features.twinRequest(now, new TwinRequest('patch-reported', reportedPatchBytes(patch))) };
   }
 
   /**
@@ -370,20 +309,7 @@ export class DeviceEngine implements SessionOwner {
    */
   respondMethod(now: number, rid: string, status: number, body?: Body | object | null): void {
     checkNow(now);
-    if (!isValidRid(rid)) {
-      throw new InvalidIntentError('invalid-rid', `invalid $rid ${JSON.stringify(String(rid))}: 1–128 printable ASCII without & = # + / ? % or space`);
-    }
-    if (!isValidStatus(status)) {
-      throw new InvalidIntentError('invalid-status', `method status must be an integer 0–65535, got ${String(status)}`);
-    }
-    const bytes = methodBody(body);
-    if (bytes.length > MAX_METHOD_PAYLOAD_BYTES) {
-      throw new InvalidIntentError('payload-too-large', `the method response is ${bytes.length} bytes; IoT Hub allows ${MAX_METHOD_PAYLOAD_BYTES} (docs/protocol.md §10)`);
-    }
-    if (this.session.state !== 'connected') {
-      throw new InvalidStateError('not-connected', this.session.state, 'a method response needs the connection the request came on');
-    }
-    this.session.send(now, encodePublish({ topic: methodResponseTopic(status, rid), payload: bytes, qos: 0 }));
+    respondMethod(this.features.session, now, rid, status, body);
   }
 
   /**
@@ -396,147 +322,6 @@ export class DeviceEngine implements SessionOwner {
    */
   ackC2d(now: number, ackId: number): boolean {
     checkNow(now);
-    return this.deliveries.acknowledge(now, ackId);
+    return this.features.deliveries.acknowledge(now, ackId);
   }
-
-  // ------------------------------------------------------ the session's owner (not for callers)
-
-  /** @internal CONNACK 0: subscriptions, re-sends, queued telemetry and held requests go out. */
-  onConnected(now: number, resumed: boolean): void {
-    if (!resumed) this.subscriptions.sessionReset();
-    this.subscribeMissing(now);
-    this.telemetry.connected(now, resumed);
-    this.twin.flush(now);
-    // Read the twin again after a reconnect so no desired change made meanwhile is missed (docs/protocol.md §9).
-    this.twin.connected(now);
-  }
-
-  /** @internal A PUBLISH, PUBACK, SUBACK or UNSUBACK on the open connection. */
-  onPacket(now: number, packet: OwnerPacket): void {
-    const session = this.session;
-    switch (packet.cmd) {
-      case 'publish':
-        this.onPublish(now, packet);
-        return;
-      case 'puback': {
-        const entry = this.telemetry.table.get(packet.messageId);
-        if (entry instanceof OutgoingMessage) this.telemetry.acknowledged(now, entry);
-        else session.protocolError('unknown-packet-id', `PUBACK for packet id ${packet.messageId}, which no PUBLISH awaits`);
-        return;
-      }
-      case 'suback': {
-        const entry = this.telemetry.table.get(packet.messageId);
-        if (!(entry instanceof PendingSubscribe)) {
-          session.protocolError('unknown-packet-id', `SUBACK for packet id ${packet.messageId}, which no SUBSCRIBE awaits`);
-          return;
-        }
-        this.telemetry.table.acknowledge(packet.messageId);
-        this.onSuback(now, entry, packet.granted);
-        return;
-      }
-      case 'unsuback':
-        // The engine never unsubscribes, so no UNSUBACK can be for it.
-        session.protocolError('unknown-packet-id', `UNSUBACK ${packet.messageId} without an UNSUBSCRIBE`);
-        return;
-    }
-  }
-
-  /** @internal Everything tied to one connection ends: SUBSCRIBEs, manual acks, twin requests. */
-  onEnded(ending: SessionEnding): void {
-    this.twin.connectionEnded(ending.kind !== 'closed' ? 'connection-lost' : ending.renewing ? 'renewing' : 'closed');
-    this.subscriptions.connectionLost();
-    this.telemetry.table.dropSubscribes();
-    this.deliveries.connectionEnded();
-  }
-
-  // ------------------------------------------------------------------------- inbound
-
-  private onSuback(now: number, entry: PendingSubscribe, granted: readonly number[]): void {
-    const session = this.session;
-    if (granted.length !== entry.topics.length) {
-      session.protocolError('unexpected-packet', `SUBACK has ${granted.length} return codes for ${entry.topics.length} filters [MQTT-3.9.3-1]`);
-    }
-    const outcome = this.subscriptions.acknowledge(entry.bits, entry.topics, granted);
-    if (outcome.topics.length > 0) session.emit({ type: 'subscribed', topics: outcome.topics, granted: outcome.granted });
-    for (const refused of outcome.refused) {
-      session.emit({ type: 'subscription-refused', topic: refused.topic, returnCode: refused.returnCode });
-    }
-    // Without the response subscription no answer can arrive: the held requests end now.
-    if ((outcome.refusedBits & Sub.TwinResponses) !== 0) this.twin.subscriptionRefused();
-    this.twin.flush(now);
-  }
-
-  private onPublish(now: number, packet: PublishPacket): void {
-    const topic = parseInboundTopic(packet.topic);
-    const payload = packet.payload;
-    const deliveries = this.deliveries;
-    switch (topic.kind) {
-      case 'c2d':
-        if (this.moduleId !== undefined || topic.deviceId !== this.deviceId) break;
-        deliveries.deliver(now, packet, { type: 'c2d', body: payload, properties: topic.properties });
-        return;
-      case 'module-input':
-        if (topic.deviceId !== this.deviceId || topic.moduleId !== this.moduleId) break;
-        deliveries.deliver(now, packet, { type: 'module-input', inputName: topic.inputName, body: payload, properties: topic.properties });
-        return;
-      case 'twin-response':
-        deliveries.ackIfQos1(now, packet);
-        this.twin.onResponse(now, topic.rid, topic.status, topic.version, payload);
-        this.subscribeMissing(now);
-        return;
-      case 'desired-patch':
-        deliveries.ackIfQos1(now, packet);
-        this.twin.onDesiredPatch(topic.version, payload);
-        return;
-      case 'method-request':
-        deliveries.ackIfQos1(now, packet);
-        this.session.emit(
-          topic.component === undefined
-            ? { type: 'method-request', rid: topic.rid, methodName: topic.methodName, commandName: topic.commandName, body: payload }
-            : { type: 'method-request', rid: topic.rid, methodName: topic.methodName, component: topic.component, commandName: topic.commandName, body: payload },
-        );
-        return;
-      case 'malformed':
-        deliveries.ackIfQos1(now, packet);
-        this.session.protocolError('malformed-topic', `${topic.error.message} (topic ${preview(packet.topic)})`);
-        // A broken twin response still naming its request is that request's answer: end it now (Rule 1).
-        if (topic.rid !== undefined && packet.topic.startsWith(TWIN_RESPONSE_PREFIX)) {
-          this.twin.onBrokenResponse(now, topic.rid);
-          this.subscribeMissing(now);
-        }
-        return;
-      default:
-        break;
-    }
-    this.strayPublish(now, packet, topic);
-  }
-
-  /** A well-formed PUBLISH on a topic this identity never subscribed to. */
-  private strayPublish(now: number, packet: PublishPacket, topic: InboundTopic): void {
-    this.deliveries.ackIfQos1(now, packet);
-    this.session.protocolError('unknown-topic', `a ${topic.kind} PUBLISH this identity does not expect (topic ${preview(packet.topic)})`);
-  }
-
-  // ------------------------------------------------------------------------ outbound
-
-  /** A twin request from the application; the twin subscription goes out first when missing. */
-  private twinRequest(now: number, request: TwinRequest): string {
-    const rid = this.twin.request(now, request);
-    if (this.session.state === 'connected') this.subscribeMissing(now);
-    return rid;
-  }
-
-  /** Sends one SUBSCRIBE for every wanted filter not yet granted or asked for. */
-  private subscribeMissing(now: number): void {
-    const missing = this.subscriptions.missing;
-    if (missing === 0) return;
-    const filters = this.subscriptions.request(missing, this.deviceId, this.moduleId);
-    const packetId = this.telemetry.table.trackSubscribe(new PendingSubscribe(missing, filters.map((f) => f.topic)));
-    this.session.send(now, encodeSubscribe(packetId, filters));
-  }
-}
-
-/** The first 100 characters of a topic, for diagnostics of untrusted input. */
-function preview(topic: string): string {
-  return topic.length <= 100 ? topic : `${topic.slice(0, 100)}…`;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidIntentError } from '../shared/errors.ts';
-import { bodyBytes, encodeBag, hasProperties, methodBody, propertiesOf, reportedPatchBytes, willOf } from './intents.ts';
+import { bodyBytes, encodeBag, hasProperties, methodBody, propertiesOf, reportedPatchBytes } from './intents.ts';
+import { willOf } from './connection.ts';
 
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 

@@ -3,32 +3,11 @@
  * into an InvalidIntentError before the engine changes anything (docs/design.md "Rules the engine keeps").
  * Limits are IoT Hub's (docs/protocol.md §7, §9, §10), taken from @hubwire/topics.
  */
-import { encodeMessageProperties, MAX_MESSAGE_BYTES, MAX_TWIN_SECTION_BYTES, propertyBagSize } from '@hubwire/topics';
+import { encodeMessageProperties, MAX_TWIN_SECTION_BYTES, propertyBagSize } from '@hubwire/topics';
 import type { MessagePropertiesInput, PropertyPair, SystemProperties } from '@hubwire/topics';
-import { InvalidIntentError, messageOf } from '../shared/errors.ts';
-import { asBytes, isJsonObject, utf8 } from '../shared/json.ts';
-import type { WillOptions } from '../wire/connect.ts';
-import type { WillMessage } from './options.ts';
-
-/** Credentials for one connection. */
-export interface ConnectAuth {
-  /** A SAS token (`SharedAccessSignature sr=…`), or nothing for X.509 (docs/protocol.md §2). */
-  readonly password?: string;
-  /** When the token expires, in ms on the same clock as `now`; arms the `token-expiring` warning. */
-  readonly passwordExpiresAt?: number;
-}
-
-/** Throws InvalidIntentError unless `auth` is absent or holds a string password and a finite expiry. */
-export function checkConnectAuth(auth: ConnectAuth | undefined): void {
-  const password = auth?.password;
-  const expiresAt = auth?.passwordExpiresAt;
-  if (password !== undefined && typeof password !== 'string') {
-    throw new InvalidIntentError('invalid-option', 'password must be a string (a SAS token)');
-  }
-  if (expiresAt !== undefined && !Number.isFinite(expiresAt)) {
-    throw new InvalidIntentError('invalid-option', `passwordExpiresAt must be a finite number, got ${String(expiresAt)}`);
-  }
-}
+import { describe, InvalidIntentError, isRecord, messageOf } from '../shared/errors.ts';
+import { asBytes, isJsonObject, isWellFormed, utf8 } from '../shared/json.ts';
+import { jsonBytes } from '../shared/json-value.ts';
 
 /** Options of `DeviceEngine.disconnect`. */
 export interface DisconnectOptions {
@@ -70,6 +49,23 @@ export interface EncodedBag {
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 
+/** Every key TelemetryOptions has: another is a mistake (`application` for `properties`, a misspelt name) that would be sent or lost silently. */
+const TELEMETRY_KEYS: ReadonlySet<string> = new Set([
+  'qos', 'properties', 'messageId', 'correlationId', 'userId', 'contentType', 'contentEncoding', 'to', 'expiryTimeUtc',
+  'creationTimeUtc', 'component', 'outputName', 'interfaceId', 'diagnosticId', 'diagnosticContext',
+]);
+
+/** Throws InvalidIntentError `invalid-options` unless `options` is an object whose keys are all TelemetryOptions keys. */
+export function checkTelemetryOptions(options: unknown): asserts options is TelemetryOptions {
+  if (!isRecord(options)) throw new InvalidIntentError('invalid-options', `publishTelemetry takes an options object, got ${describe(options)}`);
+  for (const key in options) {
+    if (!TELEMETRY_KEYS.has(key)) {
+      const hint = key === 'application' ? ' (application properties go in `properties`)' : '';
+      throw new InvalidIntentError('invalid-options', `${key} is not a telemetry option${hint}`);
+    }
+  }
+}
+
 /** Whether telemetry options carry any property (so the common `{ qos }` skips the bag entirely). */
 export function hasProperties(options: TelemetryOptions): boolean {
   for (const key in options) {
@@ -87,10 +83,11 @@ export function propertiesOf(options: TelemetryOptions): MessagePropertiesInput 
 
 /** Encodes `properties` as a bag; throws InvalidIntentError (`invalid-property`) naming `what` for bad names or values. */
 export function encodeBag(properties: MessagePropertiesInput, what: string): EncodedBag {
+  if (!isRecord(properties)) throw new InvalidIntentError('invalid-property', `${what} must be an object, got ${describe(properties)}`);
   const application = properties.application;
   // Encoding and sizing each walk the pairs: a one-shot iterator (e.g. `map.entries()`) would be
   // empty the second time and its bytes escape the 256 KB check, so walk it once into an array.
-  if (application !== undefined && !Array.isArray(application) && isIterable(application)) {
+  if (typeof application === 'object' && application !== null && !Array.isArray(application) && isIterable(application)) {
     properties = { ...properties, application: Array.from(application) };
   }
   try {
@@ -100,61 +97,51 @@ export function encodeBag(properties: MessagePropertiesInput, what: string): Enc
   }
 }
 
+/** Whether `value`'s prototype is Object.prototype or null: a record, not a Date, a Map or a class instance. */
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto === Object.prototype || proto === null;
+}
+
 function isIterable(value: object): value is Iterable<PropertyPair> {
   return typeof (value as Partial<Iterable<PropertyPair>>)[Symbol.iterator] === 'function';
 }
 
-/** A body as bytes: any ArrayBufferView as a view (no copy), a string as UTF-8; throws InvalidIntentError otherwise. */
+/**
+ * A body as bytes: any ArrayBufferView as a view (no copy), a string as UTF-8; throws InvalidIntentError
+ * `invalid-body` for anything else or a string with a lone surrogate (no UTF-8 form: it is refused, as in a property, not replaced).
+ */
 export function bodyBytes(body: Body, what: string): Uint8Array {
-  if (typeof body === 'string') return utf8(body);
+  if (typeof body === 'string') {
+    if (!isWellFormed(body)) throw new InvalidIntentError('invalid-body', `${what} holds a lone surrogate, which has no UTF-8 form`);
+    return utf8(body);
+  }
   if (ArrayBuffer.isView(body)) return asBytes(body);
-  throw new InvalidIntentError('invalid-body', `${what} must be a Uint8Array (or another ArrayBufferView) or a string`);
+  throw new InvalidIntentError('invalid-body', `${what} must be a Uint8Array (or another ArrayBufferView) or a string, got ${describe(body)}`);
 }
 
-/** A method response body: bytes or text as given, nothing as empty, anything else as JSON; throws InvalidIntentError. */
+/**
+ * A method response body: bytes or text as given, nothing as empty, any other value as JSON; throws
+ * InvalidIntentError `invalid-body` for a value JSON cannot carry faithfully (shared/json-value.ts).
+ */
 export function methodBody(body: Body | object | null | undefined): Uint8Array {
   if (body === undefined) return EMPTY;
   if (typeof body === 'string' || ArrayBuffer.isView(body)) return bodyBytes(body as Body, 'method response body');
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(body);
-  } catch (error) {
-    throw new InvalidIntentError('invalid-body', `the method response body cannot be serialised: ${messageOf(error)}`);
-  }
-  if (text === undefined) throw new InvalidIntentError('invalid-body', 'the method response body has no JSON form');
-  return utf8(text);
+  return jsonBytes(body, 'the method response body');
 }
 
-/** A reported patch as UTF-8 JSON; throws InvalidIntentError unless it is a serialisable object of at most 32 KB (docs/protocol.md §9). */
+/**
+ * A reported patch as UTF-8 JSON; throws InvalidIntentError `invalid-body` unless it is a plain object
+ * whose every value JSON carries faithfully (NaN would become null, which deletes a reported property),
+ * `payload-too-large` over 32 KB (docs/protocol.md §9).
+ */
 export function reportedPatchBytes(patch: unknown): Uint8Array {
-  if (!isJsonObject(patch)) {
-    throw new InvalidIntentError('invalid-body', 'a reported patch must be a JSON object (docs/protocol.md §9)');
+  if (!isJsonObject(patch) || !isPlainObject(patch)) {
+    throw new InvalidIntentError('invalid-body', `a reported patch must be a plain JSON object (docs/protocol.md §9), got ${describe(patch)}`);
   }
-  let text: string;
-  try {
-    text = JSON.stringify(patch);
-  } catch (error) {
-    throw new InvalidIntentError('invalid-body', `the reported patch cannot be serialised: ${messageOf(error)}`);
-  }
-  const bytes = utf8(text);
+  const bytes = jsonBytes(patch, 'the reported patch');
   if (bytes.length > MAX_TWIN_SECTION_BYTES) {
     throw new InvalidIntentError('payload-too-large', `the reported patch is ${bytes.length} bytes; IoT Hub allows ${MAX_TWIN_SECTION_BYTES} (docs/protocol.md §9)`);
   }
   return bytes;
-}
-
-/** The Will as CONNECT carries it, on the telemetry topic `prefix` (docs/protocol.md §2 "Will"); throws InvalidIntentError. */
-export function willOf(prefix: string, will: WillMessage): WillOptions {
-  const qos = will.qos ?? 1;
-  if (qos !== 0 && qos !== 1) throw new InvalidIntentError('unsupported-qos', `will.qos must be 0 or 1, got ${String(qos)}`);
-  const payload = bodyBytes(will.body, 'will.body');
-  let topic = prefix;
-  let size = payload.length;
-  if (will.properties !== undefined) {
-    const { bag, size: bagSize } = encodeBag(will.properties, 'will.properties');
-    topic += bag;
-    size += bagSize;
-  }
-  if (size > MAX_MESSAGE_BYTES) throw new InvalidIntentError('message-too-large', `the Will is ${size} bytes; IoT Hub allows ${MAX_MESSAGE_BYTES}`);
-  return { topic, payload, qos, retain: false };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkDeviceOptions, defaultRandom, eagerSubscriptions, Sub } from './options.ts';
+import { checkDeviceOptions, eagerSubscriptions, Sub } from './options.ts';
+import { defaultRandom } from '../shared/random.ts';
 
 const base = { hostName: 'h.azure-devices.net', deviceId: 'd1' };
 

@@ -2,7 +2,7 @@
  * DeviceEngine options: what the application may set, the defaults, and the checks that turn a
  * bad option into an InvalidIntentError at construction (never later, on the wire).
  */
-import { InvalidIntentError } from '../shared/errors.ts';
+import { checkBoolean, checkInteger, describe, InvalidIntentError, isRecord } from '../shared/errors.ts';
 import type { MessagePropertiesInput } from '@hubwire/topics';
 
 /** Which subscriptions the engine makes at every connect (docs/protocol.md §5). */
@@ -100,50 +100,65 @@ export const DEVICE_DEFAULTS: {
 /** Longest delay a platform timer can take (setTimeout's 2^31 − 1 ms). */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
-/** Throws InvalidIntentError unless `value` is undefined or an integer in [min, max]. */
-export function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
-  if (value === undefined) return;
-  if (!(Number.isInteger(value) && value >= min && value <= max)) {
-    throw new InvalidIntentError('invalid-option', `${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
-  }
-}
+/** Every key `DeviceEngineOptions` has: any other is a typo that would be silently ignored. */
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
+  'hostName', 'deviceId', 'moduleId', 'modelId', 'apiVersion', 'deviceClientType', 'keepAliveSeconds', 'cleanSession',
+  'requestTimeoutMs', 'connackTimeoutMs', 'pingTimeoutMs', 'maxPacketBytes', 'maxInFlight', 'maxQueued',
+  'tokenRenewalMarginMs', 'subscribe', 'manualC2dAck', 'will', 'random',
+]);
+
+const SUBSCRIBE_KEYS: ReadonlySet<string> = new Set(['c2d', 'methods', 'twin', 'moduleInputs']);
+
+/** The subscribe options when none are given: every filter that applies. */
+const NO_SUBSCRIBE_OPTIONS: SubscribeOptions = Object.freeze({});
 
 /** The subscription bits the options ask for at every connect; throws for filters the identity cannot use. */
 export function eagerSubscriptions(options: DeviceEngineOptions): number {
   const isModule = options.moduleId !== undefined;
-  const s = options.subscribe ?? {};
-  if (isModule && s.c2d === true) {
-    throw new InvalidIntentError('invalid-option', 'subscribe.c2d: modules never receive C2D messages (docs/protocol.md §12)');
+  const s: unknown = options.subscribe ?? NO_SUBSCRIBE_OPTIONS;
+  if (!isRecord(s)) throw new InvalidIntentError('invalid-subscribe', `subscribe must be an object of booleans, got ${describe(s)}`);
+  for (const key in s) {
+    if (!SUBSCRIBE_KEYS.has(key)) throw new InvalidIntentError('invalid-subscribe', `subscribe.${key} is not an option (c2d, methods, twin, moduleInputs)`);
+    checkBoolean('invalid-subscribe', `subscribe.${key}`, s[key]);
   }
-  if (!isModule && s.moduleInputs === true) {
-    throw new InvalidIntentError('invalid-option', 'subscribe.moduleInputs: only module identities have inputs (docs/protocol.md §12)');
+  if (isModule && s['c2d'] === true) {
+    throw new InvalidIntentError('invalid-subscribe', 'subscribe.c2d: modules never receive C2D messages (docs/protocol.md §12)');
+  }
+  if (!isModule && s['moduleInputs'] === true) {
+    throw new InvalidIntentError('invalid-subscribe', 'subscribe.moduleInputs: only module identities have inputs (docs/protocol.md §12)');
   }
   let bits = 0;
-  if (isModule ? s.moduleInputs !== false : s.c2d !== false) bits |= Sub.Messages;
-  if (s.methods !== false) bits |= Sub.Methods;
-  if (s.twin !== false) bits |= Sub.TwinResponses | Sub.DesiredPatches;
+  if (isModule ? s['moduleInputs'] !== false : s['c2d'] !== false) bits |= Sub.Messages;
+  if (s['methods'] !== false) bits |= Sub.Methods;
+  if (s['twin'] !== false) bits |= Sub.TwinResponses | Sub.DesiredPatches;
   return bits;
 }
 
-/** Checks the numeric options; throws InvalidIntentError naming the first bad one. */
+/**
+ * Checks what `new DeviceEngine(options)` needs beyond the identity (which hubCredentials and the
+ * telemetry topic check): an options object without unknown keys, and every number, flag and function;
+ * throws InvalidIntentError whose code names the first bad option.
+ */
 export function checkDeviceOptions(options: DeviceEngineOptions): void {
-  checkInteger('keepAliveSeconds', options.keepAliveSeconds, 0, 65_535); // a uint16 in CONNECT (§3.1.2.10)
-  // At most setTimeout's 2^31 − 1 ms, so a driver can arm its timer for any deadline directly.
-  checkInteger('requestTimeoutMs', options.requestTimeoutMs, 1, MAX_DELAY_MS);
-  checkInteger('connackTimeoutMs', options.connackTimeoutMs, 1, MAX_DELAY_MS);
-  checkInteger('pingTimeoutMs', options.pingTimeoutMs, 1, MAX_DELAY_MS);
-  checkInteger('maxPacketBytes', options.maxPacketBytes, 64, 268_435_460);
-  checkInteger('maxInFlight', options.maxInFlight, 1, 65_000); // packet ids are 16 bits; leave room for SUBSCRIBEs
-  checkInteger('maxQueued', options.maxQueued, 0, 2 ** 31);
-  checkInteger('tokenRenewalMarginMs', options.tokenRenewalMarginMs, 0, 2 ** 53);
-  if (options.random !== undefined && typeof options.random !== 'function') {
-    throw new InvalidIntentError('invalid-option', 'random must be a function returning numbers in [0, 1)');
+  if (!isRecord(options)) throw new InvalidIntentError('invalid-options', `DeviceEngine takes an options object, got ${describe(options)}`);
+  for (const key in options) {
+    if (!KNOWN_OPTIONS.has(key)) throw new InvalidIntentError('invalid-options', `${key} is not a DeviceEngine option`);
   }
-}
-
-/** Default random source: WebCrypto, available in Node ≥ 20, Deno, Bun and browsers; a fixed value where absent. */
-export function defaultRandom(): number {
-  const crypto = (globalThis as { crypto?: { getRandomValues?: (a: Uint32Array) => Uint32Array } }).crypto;
-  if (crypto?.getRandomValues === undefined) return 0.5;
-  return crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32;
+  checkInteger('invalid-keep-alive-seconds', 'keepAliveSeconds', options.keepAliveSeconds, 0, 65_535); // a uint16 in CONNECT (§3.1.2.10)
+  checkBoolean('invalid-clean-session', 'cleanSession', options.cleanSession);
+  // At most setTimeout's 2^31 − 1 ms, so a driver can arm its timer for any deadline directly.
+  checkInteger('invalid-request-timeout-ms', 'requestTimeoutMs', options.requestTimeoutMs, 1, MAX_DELAY_MS);
+  checkInteger('invalid-connack-timeout-ms', 'connackTimeoutMs', options.connackTimeoutMs, 1, MAX_DELAY_MS);
+  checkInteger('invalid-ping-timeout-ms', 'pingTimeoutMs', options.pingTimeoutMs, 1, MAX_DELAY_MS);
+  checkInteger('invalid-max-packet-bytes', 'maxPacketBytes', options.maxPacketBytes, 64, 268_435_460);
+  checkInteger('invalid-max-in-flight', 'maxInFlight', options.maxInFlight, 1, 65_000); // packet ids are 16 bits; leave room for SUBSCRIBEs
+  checkInteger('invalid-max-queued', 'maxQueued', options.maxQueued, 0, 2 ** 31);
+  checkInteger('invalid-token-renewal-margin-ms', 'tokenRenewalMarginMs', options.tokenRenewalMarginMs, 0, 2 ** 53);
+  checkBoolean('invalid-manual-c2d-ack', 'manualC2dAck', options.manualC2dAck);
+  if (options.will !== undefined && !isRecord(options.will)) {
+    throw new InvalidIntentError('invalid-will', `will must be an object { body, properties?, qos? }, got ${describe(options.will)}`);
+  }
+  if (options.random !== undefined && typeof options.random !== 'function') {
+    throw new InvalidIntentError('invalid-random', `random must be a function returning numbers in [0, 1), got ${describe(options.random)}`);
+  }
 }

@@ -22,9 +22,10 @@ describe('Plug and Play helpers', () => {
     expect(() => writablePropertyAck('t', { value: 1, ac: 200.5, av: 1 })).toThrow(expect.objectContaining({ code: 'invalid-body' }));
   });
 
-  it('keeps a component named __proto__ as data', () => {
-    const patch = componentPatch('__proto__', { a: 1 });
+  it('keeps a component named after a prototype key as data, and refuses names that are not DTDL names', () => {
+    const patch = componentPatch('constructor', { a: 1 });
     expect(Object.getPrototypeOf(patch)).toBe(Object.prototype);
-    expect(JSON.stringify(patch)).toBe('{"__proto__":{"__t":"c","a":1}}');
+    expect(JSON.stringify(patch)).toBe('{"constructor":{"__t":"c","a":1}}');
+    expect(() => componentPatch('__proto__', { a: 1 })).toThrow(expect.objectContaining({ code: 'invalid-component' }));
   });
 });

@@ -14,8 +14,11 @@ describe('RidTable', () => {
     expect(a.size).toBe(1000);
   });
 
-  it('tolerates a broken random source', () => {
-    for (const r of [NaN, -1, 1, 7, Infinity]) expect(isValidRid(new RidTable<number>(() => r).issue(1, 0))).toBe(true);
+  it('refuses a broken random source where it is used, at construction', () => {
+    for (const r of [NaN, -1, 1, 7, Infinity, '0.5']) {
+      expect(() => new RidTable<number>(() => r as number)).toThrow(expect.objectContaining({ name: 'InvalidIntentError', code: 'invalid-random' }));
+    }
+    expect(isValidRid(new RidTable<number>(() => 0.999_999_9).issue(1, 0))).toBe(true);
   });
 
   it('lets each request leave exactly once, by answer, deadline or drain', () => {

@@ -12,6 +12,9 @@
  * hold two fields, so a pending request costs about 50 bytes of heap; the rid string is rebuilt
  * only when an entry leaves by deadline or drain. The Map exists only while something is pending.
  */
+import { describe, InvalidIntentError } from '../shared/errors.ts';
+import { checkNow } from '../shared/now.ts';
+import { ridPrefix, RID_PREFIX_LENGTH } from '../shared/random.ts';
 
 /** A request that left the table: its id, what the caller stored with it, and its deadline. */
 export interface PendingRequest<T> {
@@ -31,8 +34,6 @@ class Slot<T> {
   ) {}
 }
 
-const PREFIX_LENGTH = 4;
-const PREFIX_SPACE = 36 ** PREFIX_LENGTH;
 
 /** Pending requests keyed by `$rid`, in deadline order when deadlines are issued in order. */
 export class RidTable<T> {
@@ -43,11 +44,9 @@ export class RidTable<T> {
   private unordered = false;
   private lastDeadline = -Infinity;
 
-  /** Creates an empty table whose rid prefix comes from `random` (a source of numbers in [0, 1)). */
+  /** Creates an empty table whose rid prefix comes from one draw of `random`; throws InvalidIntentError `invalid-random` unless it is in [0, 1). */
   constructor(random: () => number) {
-    const r = random();
-    const n = Number.isFinite(r) ? Math.min(PREFIX_SPACE - 1, Math.max(0, Math.floor(r * PREFIX_SPACE))) : 0;
-    this.prefix = n.toString(36).padStart(PREFIX_LENGTH, '0');
+    this.prefix = ridPrefix(random);
   }
 
   /** Number of pending requests. */
@@ -57,6 +56,9 @@ export class RidTable<T> {
 
   /** Allocates a fresh rid for `value` that times out at `deadline`, and returns it. */
   issue(value: T, deadline: number): string {
+    if (!(typeof deadline === 'number' && deadline - deadline === 0)) {
+      throw new InvalidIntentError('invalid-deadline', `a deadline is a finite number of ms, got ${describe(deadline)}`);
+    }
     const key = ++this.counter;
     (this.entries ??= new Map()).set(key, new Slot(value, deadline));
     if (deadline < this.lastDeadline) this.unordered = true;
@@ -88,6 +90,7 @@ export class RidTable<T> {
 
   /** Removes and returns one entry whose deadline is ≤ `now`, or undefined when none is due. */
   expireOne(now: number): PendingRequest<T> | undefined {
+    checkNow(now);
     if (this.entries === undefined) return undefined;
     for (const [key, slot] of this.entries) {
       if (slot.deadline <= now) return this.leave(key, slot);
@@ -119,10 +122,10 @@ export class RidTable<T> {
 
   /** The counter behind `rid`, or undefined when `rid` is not one of this table's (exact round trip only). */
   private keyOf(rid: string): number | undefined {
-    if (typeof rid !== 'string' || rid.length <= PREFIX_LENGTH || rid.length > PREFIX_LENGTH + 11 || !rid.startsWith(this.prefix)) {
+    if (typeof rid !== 'string' || rid.length <= RID_PREFIX_LENGTH || rid.length > RID_PREFIX_LENGTH + 11 || !rid.startsWith(this.prefix)) {
       return undefined;
     }
-    const suffix = rid.slice(PREFIX_LENGTH);
+    const suffix = rid.slice(RID_PREFIX_LENGTH);
     const key = parseInt(suffix, 36);
     // parseInt tolerates junk and upper case; only the exact spelling issue() produced counts.
     return Number.isSafeInteger(key) && key.toString(36) === suffix ? key : undefined;

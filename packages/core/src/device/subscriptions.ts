@@ -12,6 +12,9 @@ import { c2dSubscribeFilter, DESIRED_PATCH_FILTER, METHODS_FILTER, moduleInputsF
 import type { SubscriptionRequest } from '../wire/subscribe.ts';
 import { Sub } from './options.ts';
 
+/** The outcome's refusals when there are none: shared, so a SUBACK granting everything allocates no array for them. */
+const NO_REFUSALS: readonly { readonly topic: string; readonly returnCode: number }[] = Object.freeze([]);
+
 /** The bits in SUBSCRIBE order. */
 const ORDER: readonly number[] = [Sub.Messages, Sub.Methods, Sub.TwinResponses, Sub.DesiredPatches];
 
@@ -45,7 +48,7 @@ export interface SubackOutcome {
   readonly topics: string[];
   readonly granted: number[];
   /** Filters refused (0x80 or any code above 2), with the code. */
-  readonly refused: { readonly topic: string; readonly returnCode: number }[];
+  readonly refused: readonly { readonly topic: string; readonly returnCode: number }[];
   /** Bits refused. */
   readonly refusedBits: number;
 }
@@ -88,7 +91,9 @@ export class Subscriptions {
 
   /** Applies a SUBACK for a SUBSCRIBE of `bits`/`topics`; missing return codes count as refusals (MQTT-3.9.3-1). */
   acknowledge(bits: number, topics: readonly string[], returnCodes: readonly number[]): SubackOutcome {
-    const outcome: SubackOutcome = { topics: [], granted: [], refused: [], refusedBits: 0 };
+    const granted: string[] = [];
+    const codes: number[] = [];
+    let refused: { readonly topic: string; readonly returnCode: number }[] | undefined;
     let i = 0;
     let refusedBits = 0;
     for (const bit of ORDER) {
@@ -100,14 +105,14 @@ export class Subscriptions {
         this.active |= bit;
         const shift = 2 * slotOf(bit);
         this.grantedQos = (this.grantedQos & ~(3 << shift)) | (code << shift);
-        outcome.topics.push(topic);
-        outcome.granted.push(code);
+        granted.push(topic);
+        codes.push(code);
       } else {
         refusedBits |= bit;
-        outcome.refused.push({ topic, returnCode: code });
+        (refused ??= []).push({ topic, returnCode: code });
       }
     }
-    return { ...outcome, refusedBits };
+    return { topics: granted, granted: codes, refused: refused ?? NO_REFUSALS, refusedBits };
   }
 
   /** The connection is gone: nothing is pending any more. */

@@ -5,18 +5,19 @@
  * CONNACK (DUP=1 when the session was resumed [MQTT-4.4.0-1]). QoS 0 is at most once.
  */
 import { MAX_MESSAGE_BYTES, MAX_TOPIC_BYTES } from '@hubwire/topics';
-import { InvalidIntentError } from '../shared/errors.ts';
-import { InFlightTable, OutgoingMessage } from '../session/inflight.ts';
+import { describe, InvalidIntentError } from '../shared/errors.ts';
+import { OutgoingMessage } from '../session/inflight.ts';
+import type { InFlightTable } from '../session/inflight.ts';
 import type { MqttSession } from '../session/mqtt-session.ts';
 import { encodeTelemetry } from '../wire/encoder.ts';
 import type { DeviceEvent } from './events.ts';
-import { bodyBytes, encodeBag, hasProperties, propertiesOf } from './intents.ts';
+import { bodyBytes, checkTelemetryOptions, encodeBag, hasProperties, propertiesOf } from './intents.ts';
 import type { Body, PublishResult, TelemetryOptions } from './intents.ts';
 import { TelemetryTopicCache } from './telemetry-topic.ts';
 
 /** The telemetry feature of one DeviceEngine. */
 export class Telemetry {
-  /** QoS 1 messages in flight and the packet-id space SUBSCRIBEs share. */
+  /** QoS 1 messages in flight and the packet-id space SUBSCRIBEs share (the engine's, made before this feature). */
   readonly table: InFlightTable;
   private readonly session: MqttSession<DeviceEvent>;
   private readonly prefix: string;
@@ -25,28 +26,31 @@ export class Telemetry {
   /** The last topic with properties, made on first use (telemetry-topic.ts). */
   private topicCache: TelemetryTopicCache | undefined;
 
-  /** Creates the feature for an identity whose telemetry topics start with `prefix`. */
-  constructor(session: MqttSession<DeviceEvent>, prefix: string, isModule: boolean, maxInFlight: number, maxQueued: number) {
+  /** Creates the feature for an identity whose telemetry topics start with `prefix`, over the engine's in-flight table. */
+  constructor(session: MqttSession<DeviceEvent>, table: InFlightTable, prefix: string, isModule: boolean) {
     this.session = session;
+    this.table = table;
     this.prefix = prefix;
     this.isModule = isModule;
-    this.table = new InFlightTable(maxInFlight, maxQueued);
   }
 
   /** Checks, then sends or queues one message; throws before changing anything. */
   publish(now: number, body: Body, options: TelemetryOptions | undefined): PublishResult {
+    const cache = this.topicCache;
+    // A cache hit means the same keys and values as options already checked: no second look needed.
+    const hit = options !== undefined && cache !== undefined && typeof options === 'object' && options !== null && cache.matches(options);
+    if (options !== undefined && !hit) checkTelemetryOptions(options);
     const qos = options?.qos ?? 1;
     if (qos !== 0 && qos !== 1) {
-      throw new InvalidIntentError('unsupported-qos', `telemetry QoS must be 0 or 1, got ${String(qos)}: IoT Hub closes the connection on QoS 2 (docs/protocol.md §7)`);
+      throw new InvalidIntentError('unsupported-qos', `telemetry QoS must be 0 or 1, got ${describe(qos)}: IoT Hub closes the connection on QoS 2 (docs/protocol.md §7)`);
     }
     const bytes = bodyBytes(body, 'telemetry body');
     let topic = this.prefix;
     let size = bytes.length;
-    const cache = this.topicCache;
-    if (options !== undefined && cache !== undefined && cache.matches(options)) {
+    if (hit) {
       // Same property values as a previous call: its checked topic and bag size hold.
-      topic = cache.topic;
-      size += cache.size;
+      topic = (cache as TelemetryTopicCache).topic;
+      size += (cache as TelemetryTopicCache).size;
     } else if (options !== undefined && hasProperties(options)) {
       if (options.outputName !== undefined && !this.isModule) {
         throw new InvalidIntentError('not-applicable', 'outputName ($.on) is for module identities only (docs/protocol.md §12)');

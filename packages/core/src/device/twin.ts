@@ -10,12 +10,14 @@
  */
 import { TWIN_RESPONSE_FILTER, twinGetTopic, twinPatchReportedTopic } from '@hubwire/topics';
 import { fullJitterMs } from '../shared/backoff.ts';
+import { checkedDraw } from '../shared/random.ts';
 import { QueueFullError } from '../shared/errors.ts';
 import { Fifo } from '../shared/fifo.ts';
 import { isJsonObject, parseJsonObject } from '../shared/json.ts';
 import type { MqttSession } from '../session/mqtt-session.ts';
 import { Timer } from '../session/timers.ts';
 import { encodePublish } from '../wire/encoder.ts';
+import type { DeviceConfig } from './config.ts';
 import { DesiredVersions, versionOf } from './desired-versions.ts';
 import type { DeviceEvent, RequestFailureReason, RequestIntent } from './events.ts';
 import { Sub } from './options.ts';
@@ -67,35 +69,36 @@ class UnsentRequest {
 export class Twin {
   private readonly session: MqttSession<DeviceEvent>;
   private readonly subscriptions: Subscriptions;
-  private readonly requests: RidTable<TwinRequest>;
+  /** Made at the first request: an engine that never asks for its twin holds no table. */
+  private requests: RidTable<TwinRequest> | undefined;
+  /**
+   * The first draw of the random source, made (and checked) at construction, for the table's rid
+   * prefix: kept as a whole number of 2^-30 steps (a small integer, where a double would be boxed).
+   */
+  private readonly prefixDraw: number;
   private readonly random: () => number;
-  private readonly requestTimeoutMs: number;
-  private readonly maxQueued: number;
+  private readonly config: DeviceConfig;
   private readonly desiredVersions: DesiredVersions = new DesiredVersions();
   private unsent: Fifo<UnsentRequest> | undefined;
   private connectedBefore = false;
   /** Own re-reads of the twin made on this connection (REREAD_ATTEMPTS bounds them). */
   private rereads = 0;
 
-  /** Creates the feature over the engine's session and subscriptions. */
-  constructor(
-    session: MqttSession<DeviceEvent>,
-    subscriptions: Subscriptions,
-    random: () => number,
-    requestTimeoutMs: number,
-    maxQueued: number,
-  ) {
+  /**
+   * Creates the feature over the engine's session and subscriptions; throws InvalidIntentError
+   * `invalid-random` when the source's first draw is not in [0, 1).
+   */
+  constructor(session: MqttSession<DeviceEvent>, subscriptions: Subscriptions, random: () => number, config: DeviceConfig) {
     this.session = session;
     this.subscriptions = subscriptions;
     this.random = random;
-    this.requests = new RidTable(random);
-    this.requestTimeoutMs = requestTimeoutMs;
-    this.maxQueued = maxQueued;
+    this.prefixDraw = Math.floor(checkedDraw(random) * 2 ** 30);
+    this.config = config;
   }
 
   /** Requests awaiting their ending event. */
   get pending(): number {
-    return this.requests.size;
+    return this.requests === undefined ? 0 : this.requests.size;
   }
 
   /** The highest desired `$version` seen. */
@@ -105,10 +108,13 @@ export class Twin {
 
   /** Issues a twin request: in the rid table now, on the wire once connected and subscribed. */
   request(now: number, twin: TwinRequest): string {
-    if (this.requests.size >= this.maxQueued) throw new QueueFullError(this.maxQueued, 'twin request');
+    const maxQueued = this.config.maxQueued;
+    if (this.pending >= maxQueued) throw new QueueFullError(maxQueued, 'twin request');
     const subscriptions = this.subscriptions;
     subscriptions.wanted |= Sub.TwinResponses; // first use subscribes twin responses
-    const rid = this.requests.issue(twin, now + this.requestTimeoutMs);
+    const draw = this.prefixDraw / 2 ** 30; // exact: an integer over a power of two
+    const requests = (this.requests ??= new RidTable<TwinRequest>(() => draw));
+    const rid = requests.issue(twin, now + this.config.requestTimeoutMs);
     this.syncTimer();
     if (this.session.state === 'connected' && (subscriptions.active & Sub.TwinResponses) !== 0) {
       this.send(now, rid, twin.intent, twin.body);
@@ -130,14 +136,14 @@ export class Twin {
     if (this.session.state !== 'connected' || (this.subscriptions.active & Sub.TwinResponses) === 0) return;
     for (let held = this.unsent?.shift(); held !== undefined; held = this.unsent?.shift()) {
       // Skip requests that ended meanwhile (timed out while waiting).
-      if (this.requests.has(held.rid)) this.send(now, held.rid, held.intent, held.body);
+      if (this.requests?.has(held.rid) === true) this.send(now, held.rid, held.intent, held.body);
     }
   }
 
   /** The twin-response subscription was refused: no answer can arrive, so the held requests end now. */
   subscriptionRefused(): void {
     for (let held = this.unsent?.shift(); held !== undefined; held = this.unsent?.shift()) {
-      if (this.requests.take(held.rid) !== undefined) this.failed(held.intent, held.rid, 'rejected', undefined);
+      if (this.requests?.take(held.rid) !== undefined) this.failed(held.intent, held.rid, 'rejected', undefined);
     }
     this.syncTimer();
   }
@@ -145,8 +151,9 @@ export class Twin {
   /** Fires the request deadlines and the re-read timer due at `now`. */
   handleTimeout(now: number): void {
     const timers = this.session.timers;
-    if (timers.expire(Timer.Request, now)) {
-      for (let entry = this.requests.expireOne(now); entry !== undefined; entry = this.requests.expireOne(now)) {
+    const requests = this.requests;
+    if (timers.expire(Timer.Request, now) && requests !== undefined) {
+      for (let entry = requests.expireOne(now); entry !== undefined; entry = requests.expireOne(now)) {
         this.failed(entry.value.intent, entry.rid, 'timeout', undefined);
         if (entry.value === REREAD_TWIN) this.scheduleReread(now);
       }
@@ -158,7 +165,7 @@ export class Twin {
 
   /** An answer on `$iothub/twin/res/{status}/?$rid=…`; one for a request that already ended is dropped. */
   onResponse(now: number, rid: string, status: number, version: number | undefined, body: Uint8Array): void {
-    const entry = this.requests.take(rid);
+    const entry = this.requests?.take(rid);
     if (entry === undefined) return; // late (already timed out or failed) or not ours
     this.syncTimer();
     const intent = entry.value.intent;
@@ -201,7 +208,7 @@ export class Twin {
    * dropped, as for a well-formed answer. The engine's own re-read is retried as after a timeout.
    */
   onBrokenResponse(now: number, rid: string): void {
-    const entry = this.requests.take(rid);
+    const entry = this.requests?.take(rid);
     if (entry === undefined) return;
     this.syncTimer();
     this.failed(entry.value.intent, rid, 'malformed-response', undefined);
@@ -231,8 +238,10 @@ export class Twin {
       this.holdPending();
       return;
     }
-    this.unsent?.clear();
-    for (let entry = this.requests.takeFirst(); entry !== undefined; entry = this.requests.takeFirst()) {
+    this.unsent = undefined;
+    const requests = this.requests;
+    if (requests === undefined) return;
+    for (let entry = requests.takeFirst(); entry !== undefined; entry = requests.takeFirst()) {
       this.failed(entry.value.intent, entry.rid, reason, undefined);
     }
     this.syncTimer();
@@ -241,7 +250,7 @@ export class Twin {
   /** The engine's own twin re-read (docs/protocol.md §9), a new request with a new rid each attempt. */
   private reread(now: number): void {
     this.rereads++;
-    if (this.requests.size < this.maxQueued) this.request(now, REREAD_TWIN);
+    if (this.pending < this.config.maxQueued) this.request(now, REREAD_TWIN);
     else this.scheduleReread(now); // the application's requests fill the table: try again later
   }
 
@@ -257,7 +266,7 @@ export class Twin {
     if (unsent === undefined) return;
     for (let n = unsent.length; n > 0; n--) {
       const held = unsent.shift() as UnsentRequest;
-      if (this.requests.has(held.rid)) unsent.push(held);
+      if (this.requests?.has(held.rid) === true) unsent.push(held);
     }
     if (unsent.length === 0) this.unsent = undefined;
   }
@@ -267,7 +276,7 @@ export class Twin {
    * out again once connected and subscribed; the deadlines keep running, so each still ends once.
    */
   private holdPending(): void {
-    const pending = this.requests.pending();
+    const pending = this.requests === undefined ? [] : this.requests.pending();
     if (pending.length === 0) {
       this.unsent = undefined;
       return;
@@ -283,7 +292,7 @@ export class Twin {
   }
 
   private syncTimer(): void {
-    const next = this.requests.nextDeadline();
+    const next = this.requests?.nextDeadline();
     if (next === undefined) this.session.timers.stop(Timer.Request);
     else this.session.timers.set(Timer.Request, next);
   }

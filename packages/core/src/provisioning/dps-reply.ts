@@ -1,3 +1,7 @@
+/**
+ * The DPS reply reader (docs/protocol.md §13): what a status and an untrusted JSON body mean for a
+ * registration — still running, assigned, failed, rejected, worth retrying, or unreadable.
+ */
 import { isValidOperationId } from '@hubwire/topics';
 import { isJsonObject, json } from '../shared/json.ts';
 

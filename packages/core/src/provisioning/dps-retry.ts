@@ -1,3 +1,7 @@
+/**
+ * DPS retry policy (docs/protocol.md §13): how long to wait after a reply's `retry-after`, and the
+ * per-device limit of 5 requests in 10 s that every register and poll counts against.
+ */
 /** Fallback wait when DPS sends no usable `retry-after` (C SDK: 1 s, docs/protocol.md §13). */
 export const DPS_DEFAULT_RETRY_AFTER_MS = 1000;
 

@@ -1,6 +1,13 @@
-import { isValidRegistrationId, MAX_DPS_MESSAGE_BYTES } from '@hubwire/topics';
-import { InvalidIntentError } from '../shared/errors.ts';
-import { defaultRandom } from '../device/options.ts';
+/**
+ * ProvisioningEngine options: what the application may set, the defaults, and the checks that turn
+ * a bad option into an InvalidIntentError at construction (never later, on the wire).
+ */
+import { DPS_API_VERSION, dpsCredentials } from '@hubwire/sas';
+import type { MqttCredentials } from '@hubwire/sas';
+import { MAX_DPS_MESSAGE_BYTES } from '@hubwire/topics';
+import { asIntentError } from '../session/connect-auth.ts';
+import { checkInteger, describe, InvalidIntentError, isRecord } from '../shared/errors.ts';
+import { defaultRandom } from '../shared/random.ts';
 
 /** Options of a {@link ProvisioningEngine}; one engine provisions one registration id. */
 export interface ProvisioningEngineOptions {
@@ -34,10 +41,10 @@ export interface ProvisioningEngineOptions {
 
 /** Options with every default applied and every value checked. */
 export interface ResolvedProvisioningOptions {
-  readonly idScope: string;
   readonly registrationId: string;
-  readonly apiVersion: string;
-  readonly clientVersion: string | undefined;
+  /** The CONNECT client id and user name (docs/protocol.md §13). */
+  readonly clientId: string;
+  readonly username: string;
   /** 0 when pings are off. */
   readonly keepAliveMs: number;
   readonly requestTimeoutMs: number;
@@ -56,43 +63,55 @@ const MAX_KEEP_ALIVE_SECONDS = 1177;
 /** Longest delay a platform timer can take (setTimeout's 2^31 − 1 ms), so every deadline is usable. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
-/** Applies defaults; throws InvalidIntentError (`invalid-option`) naming the first bad option and its rule. */
+/** Every key ProvisioningEngineOptions has: another is a typo that would be ignored silently. */
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
+  'idScope', 'registrationId', 'apiVersion', 'clientVersion', 'keepAliveSeconds', 'requestTimeoutMs', 'connackTimeoutMs',
+  'pingTimeoutMs', 'registrationTimeoutMs', 'maxTransientRetries', 'tokenRenewalMarginMs', 'maxPacketBytes', 'random',
+]);
+
+/**
+ * Applies defaults and builds the CONNECT identity; throws InvalidIntentError whose code names the first
+ * bad option (`invalid-options`, `invalid-id-scope`, `invalid-registration-id`, `invalid-api-version`,
+ * `invalid-client-version`, `invalid-keep-alive-seconds`, …, `invalid-random`) and whose message gives the rule.
+ */
 export function resolveProvisioningOptions(options: ProvisioningEngineOptions): ResolvedProvisioningOptions {
-  if (!isValidRegistrationId(options.registrationId)) {
-    fail('registrationId', String(options.registrationId), '1–128 alphanumerics, . _ -, starting and ending alphanumeric (docs/protocol.md §13)');
+  if (!isRecord(options)) throw new InvalidIntentError('invalid-options', `ProvisioningEngine takes an options object, got ${describe(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new InvalidIntentError('invalid-options', `${key} is not a ProvisioningEngine option`);
   }
-  if (typeof options.idScope !== 'string' || !/^[A-Za-z0-9]{1,64}$/.test(options.idScope)) {
-    fail('idScope', options.idScope, 'alphanumerics only, e.g. 0ne00000A0A');
+  const apiVersion = options.apiVersion ?? DPS_API_VERSION;
+  if (typeof apiVersion !== 'string' || !/^[A-Za-z0-9.-]{1,64}$/.test(apiVersion)) {
+    throw new InvalidIntentError('invalid-api-version', `apiVersion ${describe(apiVersion)} is invalid: a date such as 2019-03-31`);
   }
-  const apiVersion = options.apiVersion ?? '2019-03-31';
-  if (typeof apiVersion !== 'string' || !/^[A-Za-z0-9.-]{1,64}$/.test(apiVersion)) fail('apiVersion', apiVersion, 'a date such as 2019-03-31');
-  if (options.clientVersion !== undefined && typeof options.clientVersion !== 'string') {
-    fail('clientVersion', String(options.clientVersion), 'a string');
+  let credentials: MqttCredentials;
+  try {
+    credentials = dpsCredentials({ idScope: options.idScope, registrationId: options.registrationId, apiVersion, clientVersion: options.clientVersion });
+  } catch (error) {
+    throw asIntentError(error);
   }
   const keepAliveSeconds = options.keepAliveSeconds ?? 240;
-  integer('keepAliveSeconds', keepAliveSeconds, 0, MAX_KEEP_ALIVE_SECONDS);
+  checkInteger('invalid-keep-alive-seconds', 'keepAliveSeconds', keepAliveSeconds, 0, MAX_KEEP_ALIVE_SECONDS);
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-  integer('requestTimeoutMs', requestTimeoutMs, 1, MAX_DELAY_MS);
+  checkInteger('invalid-request-timeout-ms', 'requestTimeoutMs', requestTimeoutMs, 1, MAX_DELAY_MS);
   const connackTimeoutMs = options.connackTimeoutMs ?? 60_000;
-  integer('connackTimeoutMs', connackTimeoutMs, 1, MAX_DELAY_MS);
+  checkInteger('invalid-connack-timeout-ms', 'connackTimeoutMs', connackTimeoutMs, 1, MAX_DELAY_MS);
   const pingTimeoutMs = options.pingTimeoutMs ?? 30_000;
-  integer('pingTimeoutMs', pingTimeoutMs, 1, MAX_DELAY_MS);
+  checkInteger('invalid-ping-timeout-ms', 'pingTimeoutMs', pingTimeoutMs, 1, MAX_DELAY_MS);
   const registrationTimeoutMs = options.registrationTimeoutMs ?? 300_000;
-  integer('registrationTimeoutMs', registrationTimeoutMs, 1, MAX_DELAY_MS);
+  checkInteger('invalid-registration-timeout-ms', 'registrationTimeoutMs', registrationTimeoutMs, 1, MAX_DELAY_MS);
   const maxTransientRetries = options.maxTransientRetries ?? 5;
-  integer('maxTransientRetries', maxTransientRetries, 0, 1000);
+  checkInteger('invalid-max-transient-retries', 'maxTransientRetries', maxTransientRetries, 0, 1000);
   const tokenRenewalMarginMs = options.tokenRenewalMarginMs;
-  if (tokenRenewalMarginMs !== undefined) integer('tokenRenewalMarginMs', tokenRenewalMarginMs, 0, MAX_DELAY_MS);
+  checkInteger('invalid-token-renewal-margin-ms', 'tokenRenewalMarginMs', tokenRenewalMarginMs, 0, MAX_DELAY_MS);
   const maxPacketBytes = options.maxPacketBytes ?? MAX_DPS_MESSAGE_BYTES + 4096;
-  integer('maxPacketBytes', maxPacketBytes, 64, 268_435_455);
+  checkInteger('invalid-max-packet-bytes', 'maxPacketBytes', maxPacketBytes, 64, 268_435_455);
   if (options.random !== undefined && typeof options.random !== 'function') {
-    fail('random', String(options.random), 'a function returning numbers in [0, 1)');
+    throw new InvalidIntentError('invalid-random', `random must be a function returning numbers in [0, 1), got ${describe(options.random)}`);
   }
   return {
-    idScope: options.idScope,
     registrationId: options.registrationId,
-    apiVersion,
-    clientVersion: options.clientVersion,
+    clientId: credentials.clientId,
+    username: credentials.username,
     keepAliveMs: keepAliveSeconds * 1000,
     requestTimeoutMs,
     connackTimeoutMs,
@@ -103,12 +122,4 @@ export function resolveProvisioningOptions(options: ProvisioningEngineOptions): 
     maxPacketBytes,
     random: options.random ?? defaultRandom,
   };
-}
-
-function integer(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) fail(name, String(value), `an integer in ${min}–${max}`);
-}
-
-function fail(name: string, value: string, rule: string): never {
-  throw new InvalidIntentError('invalid-option', `${name} ${JSON.stringify(value)} is invalid: ${rule}`);
 }

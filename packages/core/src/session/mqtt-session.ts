@@ -15,9 +15,11 @@
  * Every ending calls the owner's `onEnded` once, after the session's own events, so the owner
  * ends what it tied to the connection (requests, SUBSCRIBEs) with its events following.
  *
- * Memory: an idle engine keeps only numbers here; the decoder and the queues exist while in use.
+ * Memory: an idle engine keeps only numbers here. The queues exist while they hold something, and
+ * the decoder only while it holds part of a packet: between reads every session of the process uses
+ * one spare decoder, so a million idle connections hold no decoder at all.
  */
-import { InvalidIntentError, messageOf } from '../shared/errors.ts';
+import { messageOf } from '../shared/errors.ts';
 import { Fifo } from '../shared/fifo.ts';
 import { PacketDecoder } from '../wire/decoder.ts';
 import { DISCONNECT, PINGREQ } from '../wire/encoder.ts';
@@ -66,6 +68,15 @@ export interface OpenOptions {
   readonly passwordExpiresAt: number | undefined;
 }
 
+/**
+ * The one decoder sessions borrow for a read that leaves nothing behind (every chunk ending on a
+ * packet boundary, the common case). A session whose read ends mid-packet keeps the decoder it read
+ * with, and the next read makes a new spare. Decoding is synchronous, so no two reads share it at once.
+ */
+let spare: PacketDecoder | undefined;
+/** The packet bound the spare was made with: only a session with the same bound may borrow it. */
+let spareMaxPacketBytes = 0;
+
 /** One MQTT 3.1.1 client connection at a time, with its queues and deadlines; `E` is the engine's event union, which includes every session event (session/events.ts). */
 export class MqttSession<E extends { readonly type: string }> {
   /** Deadlines of the session and of its owner (owners use the other {@link Timer} slots). */
@@ -74,13 +85,14 @@ export class MqttSession<E extends { readonly type: string }> {
   private readonly owner: SessionOwner;
   private stateValue: SessionState = 'disconnected';
   private cleanSession = true;
-  /** Allocated at open, dropped when the connection ends. */
+  /** Only while it holds part of a packet (see `spare`). */
   private decoder: PacketDecoder | undefined;
   private transmitQueue: Fifo<Uint8Array> | undefined;
   private eventQueue: Fifo<E> | undefined;
   private lastReceived = NaN;
   private lastSent = NaN;
-  private expiresAt = NaN;
+  /** When the password expires, while a `token-expiring` warning is armed. */
+  private expiresAt: number | undefined;
 
   /** Creates a `disconnected` session serving `owner`. */
   constructor(settings: SessionSettings, owner: SessionOwner) {
@@ -113,14 +125,22 @@ export class MqttSession<E extends { readonly type: string }> {
     return this.decoder === undefined ? 0 : this.decoder.bufferedBytes;
   }
 
-  /** The next bytes to write to the socket, or undefined. */
+  /** The next bytes to write to the socket, or undefined. A drained queue is dropped: an idle engine holds none. */
   pollTransmit(): Uint8Array | undefined {
-    return this.transmitQueue?.shift();
+    const queue = this.transmitQueue;
+    if (queue === undefined) return undefined;
+    const bytes = queue.shift();
+    if (queue.length === 0) this.transmitQueue = undefined;
+    return bytes;
   }
 
-  /** The next event, or undefined. */
+  /** The next event, or undefined. A drained queue is dropped. */
   pollEvent(): E | undefined {
-    return this.eventQueue?.shift();
+    const queue = this.eventQueue;
+    if (queue === undefined) return undefined;
+    const event = queue.shift();
+    if (queue.length === 0) this.eventQueue = undefined;
+    return event;
   }
 
   /** The earliest deadline of the session and its owner, or undefined. */
@@ -130,15 +150,15 @@ export class MqttSession<E extends { readonly type: string }> {
 
   /** Starts a connection with an encoded CONNECT; the caller checked it is not open. */
   open(now: number, connect: Uint8Array, options: OpenOptions): void {
-    this.transmitQueue?.clear(); // leftovers of an earlier socket must not reach the new one
-    this.decoder = new PacketDecoder({ maxPacketBytes: this.settings.maxPacketBytes });
+    this.transmitQueue = undefined; // leftovers of an earlier socket must not reach the new one
+    this.decoder = undefined;
     this.cleanSession = options.cleanSession;
     this.stateValue = 'connecting';
     this.send(now, connect);
     this.timers.set(Timer.ConnAck, now + this.settings.connackTimeoutMs);
     const expiresAt = options.passwordExpiresAt;
     if (expiresAt === undefined) {
-      this.expiresAt = NaN;
+      this.expiresAt = undefined;
       this.timers.stop(Timer.TokenRenewal);
     } else {
       // Default margin: 20 % of the remaining lifetime, the C SDK's renew-at-80 % rule (docs/protocol.md §4).
@@ -161,19 +181,21 @@ export class MqttSession<E extends { readonly type: string }> {
     this.end({ kind: 'closed', renewing });
   }
 
-  /** Bytes from the socket, chunked any way; bad bytes become events, never exceptions. */
+  /** Bytes from the socket (checked by the engine: session/arguments.ts), chunked any way; bad bytes become events, never exceptions. */
   receive(now: number, chunk: Uint8Array): void {
-    if (!ArrayBuffer.isView(chunk)) {
-      // A driver bug, not a broker's: the connection stays as it is.
-      throw new InvalidIntentError('invalid-argument', `receive needs bytes (a Uint8Array), got ${describe(chunk)}`);
+    if (!this.isOpen) return; // late bytes of a dead socket
+    const maxPacketBytes = this.settings.maxPacketBytes;
+    let decoder = this.decoder;
+    if (decoder === undefined) {
+      decoder = spare !== undefined && spareMaxPacketBytes === maxPacketBytes ? spare : new PacketDecoder(this.settings);
+      spare = undefined;
+      this.decoder = decoder;
     }
-    const decoder = this.decoder;
-    if (decoder === undefined) return; // late bytes of a dead socket
     try {
       decoder.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       for (;;) {
         const packet = decoder.next();
-        if (packet === undefined) return;
+        if (packet === undefined) break;
         if (packet.cmd === 'error') {
           this.streamBroken(packet.reason === 'too-large' ? 'packet-too-large' : 'malformed-packet', packet.detail);
           return;
@@ -187,6 +209,13 @@ export class MqttSession<E extends { readonly type: string }> {
     } catch (error) {
       // Defensive: a bug or a hostile input must not escape into the driver's read loop.
       if (this.decoder === decoder) this.streamBroken('malformed-packet', messageOf(error));
+      return;
+    }
+    // Nothing left over: hand the decoder back, so an idle session holds none.
+    if (decoder.bufferedBytes === 0) {
+      this.decoder = undefined;
+      spare = decoder;
+      spareMaxPacketBytes = maxPacketBytes;
     }
   }
 
@@ -201,7 +230,7 @@ export class MqttSession<E extends { readonly type: string }> {
       this.send(now, PINGREQ);
       if (timers.get(Timer.PingResponse) === undefined) timers.set(Timer.PingResponse, now + settings.pingTimeoutMs);
     }
-    if (timers.expire(Timer.TokenRenewal, now)) this.emitOwn({ type: 'token-expiring', expiresAt: this.expiresAt });
+    if (timers.expire(Timer.TokenRenewal, now)) this.emitOwn({ type: 'token-expiring', expiresAt: this.expiresAt as number });
   }
 
   /** The driver saw the socket close: ends the connection; a no-op when there is none. */
@@ -271,7 +300,7 @@ export class MqttSession<E extends { readonly type: string }> {
     if (returnCode !== 0) {
       // MQTT-3.2.2-5: the broker closes the connection after a refusal.
       this.stateValue = 'disconnected';
-      this.transmitQueue?.clear();
+      this.transmitQueue = undefined;
       const retriable = isConnectRetriable(returnCode);
       this.emitOwn({ type: 'connect-failed', returnCode, reason: connectRefusedReason(returnCode), retriable });
       this.end({ kind: 'refused', returnCode, retriable });
@@ -292,7 +321,7 @@ export class MqttSession<E extends { readonly type: string }> {
    */
   private lose(reason: ConnectionLostReason, detail: string | undefined): void {
     this.stateValue = 'disconnected';
-    if (reason !== 'protocol-error') this.transmitQueue?.clear();
+    if (reason !== 'protocol-error') this.transmitQueue = undefined;
     this.emitOwn(detail === undefined ? { type: 'connection-lost', reason } : { type: 'connection-lost', reason, detail });
     this.end({ kind: 'lost', reason, detail });
   }
@@ -309,12 +338,4 @@ export class MqttSession<E extends { readonly type: string }> {
     (this.transmitQueue ??= new Fifo()).push(bytes);
     this.lastSent = now;
   }
-}
-
-/** A short name for a wrong argument's type. */
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (value instanceof ArrayBuffer) return 'an ArrayBuffer (wrap it in a Uint8Array)';
-  return typeof value;
 }

@@ -3,6 +3,8 @@
  * kind of deadline, the next deadline is the minimum over the slots. Deadlines are absolute
  * milliseconds on the caller's monotonic clock; the table never reads a clock itself.
  */
+import { describe, InvalidIntentError } from '../shared/errors.ts';
+import { checkNow } from '../shared/now.ts';
 
 /** The kinds of deadline an engine keeps; each has exactly one slot. */
 export const Timer = {
@@ -27,6 +29,13 @@ export type TimerKind = (typeof Timer)[keyof typeof Timer];
 
 const SLOTS = 7;
 
+/** Throws InvalidIntentError `invalid-timer` unless `kind` is one of the {@link Timer} kinds. */
+function checkKind(kind: unknown): void {
+  if (!(typeof kind === 'number' && kind >>> 0 === kind && kind < SLOTS)) {
+    throw new InvalidIntentError('invalid-timer', `a timer kind is one of Timer's values (0–${SLOTS - 1}), got ${describe(kind)}`);
+  }
+}
+
 /** Absolute deadlines, one per {@link TimerKind}; `NaN` marks an unset slot (keeps the array packed doubles). */
 export class TimerTable {
   private readonly slots: number[];
@@ -36,13 +45,16 @@ export class TimerTable {
     this.slots = [NaN, NaN, NaN, NaN, NaN, NaN, NaN];
   }
 
-  /** Arms `kind` to fire at `at` (replacing any earlier deadline of that kind). */
+  /** Arms `kind` to fire at `at` (replacing any earlier deadline of that kind); throws InvalidIntentError `invalid-timer` / `invalid-deadline`. */
   set(kind: TimerKind, at: number): void {
+    checkKind(kind);
+    if (!(typeof at === 'number' && at - at === 0)) throw new InvalidIntentError('invalid-deadline', `a deadline is a finite number of ms, got ${describe(at)}`);
     this.slots[kind] = at;
   }
 
   /** Disarms `kind`. */
   stop(kind: TimerKind): void {
+    checkKind(kind);
     this.slots[kind] = NaN;
   }
 
@@ -53,12 +65,15 @@ export class TimerTable {
 
   /** The deadline of `kind`, or undefined when unset. */
   get(kind: TimerKind): number | undefined {
+    checkKind(kind);
     const at = this.slots[kind] as number;
     return at === at ? at : undefined;
   }
 
   /** Whether `kind` is armed and due at `now` (deadline ≤ now); disarms it when so. */
   expire(kind: TimerKind, now: number): boolean {
+    checkKind(kind);
+    checkNow(now);
     const at = this.slots[kind] as number;
     if (!(at <= now)) return false; // NaN compares false: unset never fires
     this.slots[kind] = NaN;

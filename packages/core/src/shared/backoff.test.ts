@@ -28,7 +28,7 @@ describe('ReconnectBackoff', () => {
     }
   });
 
-  it('stays within [floor, floor + maxMs] for any random draw, even a faulty one', () => {
+  it('stays within [floor, floor + maxMs] for any draw in [0, 1), and refuses a faulty draw, changing nothing', () => {
     const reasons: BackoffReason[] = ['connection-lost', 'throttled', 'server-unavailable', 'not-authorized', 'unknown'];
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.constantFrom(...reasons), fc.double())), (draws) => {
@@ -36,17 +36,24 @@ describe('ReconnectBackoff', () => {
         const backoff = new ReconnectBackoff({ random: () => draw, baseMs: 10, maxMs: 500, throttledFloorMs: 1000 });
         for (const [reason, r] of draws) {
           draw = r;
+          const attempts = backoff.attempts;
+          if (!(r >= 0 && r < 1)) {
+            expect(() => backoff.next(reason)).toThrow(expect.objectContaining({ code: 'invalid-random' }));
+            expect(backoff.attempts).toBe(attempts);
+            continue;
+          }
           const wait = backoff.next(reason)!;
           expect(Number.isInteger(wait)).toBe(true);
           expect(wait).toBeGreaterThanOrEqual(0);
           expect(wait).toBeLessThan(1000 + 500);
+          expect(backoff.attempts).toBe(attempts + 1);
         }
       }),
     );
   });
 
   it('refuses negative or non-finite times', () => {
-    expect(() => new ReconnectBackoff({ random: () => 0, baseMs: -1 })).toThrow(expect.objectContaining({ code: 'invalid-option' }));
+    expect(() => new ReconnectBackoff({ random: () => 0, baseMs: -1 })).toThrow(expect.objectContaining({ code: 'invalid-base-ms' }));
     expect(() => new ReconnectBackoff({ random: () => 0, maxMs: Infinity })).toThrow(/maxMs/);
   });
 });

@@ -4,11 +4,22 @@
  * after throttling or CONNACK 3/5, and no retry at all after CONNACK 1, 2 or 4, which only a
  * configuration change can fix.
  */
-import { InvalidIntentError } from './errors.ts';
-import type { ConnectRefusedReason } from '../session/events.ts';
+import { describe, InvalidIntentError, isRecord } from './errors.ts';
+import type { InvalidIntentCode } from './errors.ts';
 
-/** What ended the previous attempt: a refused CONNACK by name, or one of the transient causes. */
-export type BackoffReason = ConnectRefusedReason | 'connection-lost' | 'throttled';
+/**
+ * What ended the previous attempt: a refused CONNACK by name (every `ConnectRefusedReason`, which
+ * session/connack.ts checks at compile time), or one of the transient causes.
+ */
+export type BackoffReason =
+  | 'unacceptable-protocol-version'
+  | 'identifier-rejected'
+  | 'server-unavailable'
+  | 'bad-username-or-password'
+  | 'not-authorized'
+  | 'unknown'
+  | 'connection-lost'
+  | 'throttled';
 
 /** Options of {@link ReconnectBackoff}; all times in milliseconds. */
 export interface ReconnectBackoffOptions {
@@ -29,6 +40,20 @@ const FATAL: ReadonlySet<BackoffReason> = new Set<BackoffReason>([
   'bad-username-or-password',
 ]);
 
+/** Every reason `next` accepts. */
+const REASONS: ReadonlySet<unknown> = new Set<BackoffReason>([
+  'unacceptable-protocol-version',
+  'identifier-rejected',
+  'server-unavailable',
+  'bad-username-or-password',
+  'not-authorized',
+  'unknown',
+  'connection-lost',
+  'throttled',
+]);
+
+const OPTION_KEYS: ReadonlySet<string> = new Set(['random', 'baseMs', 'maxMs', 'throttledFloorMs']);
+
 /** Reasons that call for a slower retry: throttling, server unavailable, not authorized. */
 const SLOW: ReadonlySet<BackoffReason> = new Set<BackoffReason>(['throttled', 'server-unavailable', 'not-authorized']);
 
@@ -40,12 +65,23 @@ export class ReconnectBackoff {
   private readonly throttledFloorMs: number;
   private attempt = 0;
 
-  /** Creates a back-off policy; throws InvalidIntentError on negative or non-finite times. */
+  /**
+   * Creates a back-off policy; throws InvalidIntentError: `invalid-options` (not an object, an unknown
+   * key), `invalid-random` (not a function), `invalid-base-ms`, `invalid-max-ms`,
+   * `invalid-throttled-floor-ms` (negative or not finite).
+   */
   constructor(options: ReconnectBackoffOptions) {
+    if (!isRecord(options)) throw new InvalidIntentError('invalid-options', `ReconnectBackoff takes an options object, got ${describe(options)}`);
+    for (const key of Object.keys(options)) {
+      if (!OPTION_KEYS.has(key)) throw new InvalidIntentError('invalid-options', `${key} is not a ReconnectBackoff option`);
+    }
+    if (typeof options.random !== 'function') {
+      throw new InvalidIntentError('invalid-random', `random must be a function returning numbers in [0, 1), got ${describe(options.random)}`);
+    }
     this.random = options.random;
-    this.baseMs = checkMs('baseMs', options.baseMs ?? 1000);
-    this.maxMs = checkMs('maxMs', options.maxMs ?? 60_000);
-    this.throttledFloorMs = checkMs('throttledFloorMs', options.throttledFloorMs ?? 30_000);
+    this.baseMs = checkMs('invalid-base-ms', 'baseMs', options.baseMs ?? 1000);
+    this.maxMs = checkMs('invalid-max-ms', 'maxMs', options.maxMs ?? 60_000);
+    this.throttledFloorMs = checkMs('invalid-throttled-floor-ms', 'throttledFloorMs', options.throttledFloorMs ?? 30_000);
   }
 
   /** Number of `next` calls since the last `reset`. */
@@ -55,11 +91,18 @@ export class ReconnectBackoff {
 
   /**
    * The wait (ms) before the next connect after `reason`, or undefined when retrying cannot help
-   * (CONNACK 1, 2, 4: fix the configuration or credentials, then `reset`).
+   * (CONNACK 1, 2, 4: fix the configuration or credentials, then `reset`). Throws InvalidIntentError,
+   * changing nothing: `invalid-backoff-reason` for a reason it does not know, `invalid-random` when the
+   * random source returns something outside [0, 1).
    */
   next(reason: BackoffReason): number | undefined {
+    if (!REASONS.has(reason)) throw new InvalidIntentError('invalid-backoff-reason', `${describe(reason)} is not a reason ReconnectBackoff knows`);
     if (FATAL.has(reason)) return undefined;
-    const wait = fullJitterMs(this.random, this.attempt, this.baseMs, this.maxMs);
+    const r = this.random();
+    if (!(typeof r === 'number' && r >= 0 && r < 1)) {
+      throw new InvalidIntentError('invalid-random', `the random source returned ${describe(r)}; it must return numbers in [0, 1)`);
+    }
+    const wait = Math.floor(r * jitterWindowMs(this.attempt, this.baseMs, this.maxMs));
     this.attempt++;
     return (SLOW.has(reason) ? this.throttledFloorMs : 0) + wait;
   }
@@ -75,16 +118,26 @@ export class ReconnectBackoff {
  * from `random`; `attempt` counts from 0. Shared by reconnects and the engine's twin re-read retries.
  */
 export function fullJitterMs(random: () => number, attempt: number, baseMs: number, maxMs: number): number {
-  const window = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 52));
-  return Math.floor(unit(random()) * window);
+  return Math.floor(unit(random()) * jitterWindowMs(attempt, baseMs, maxMs));
 }
 
-/** Clamps a random draw into [0, 1) so a faulty source cannot produce negative or huge waits. */
+/** The full-jitter window of an attempt: baseMs doubled per attempt, at most maxMs. */
+function jitterWindowMs(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 52));
+}
+
+/**
+ * Clamps a random draw into [0, 1): where a draw happens inside `receive` or `handleTimeout`, which must
+ * not throw, a faulty source still cannot produce negative or huge waits (the engines check their source
+ * at construction).
+ */
 function unit(r: number): number {
   return r >= 0 && r < 1 ? r : 0;
 }
 
-function checkMs(name: string, value: number): number {
-  if (!(Number.isFinite(value) && value >= 0)) throw new InvalidIntentError('invalid-option', `${name} must be a finite number ≥ 0, got ${value}`);
+function checkMs(code: InvalidIntentCode, name: string, value: unknown): number {
+  if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+    throw new InvalidIntentError(code, `${name} must be a finite number ≥ 0, got ${describe(value)}`);
+  }
   return value;
 }

@@ -35,7 +35,7 @@ describe('the error hierarchy', () => {
       'null',
       '"5"',
       'an object',
-      '5',
+      '5n',
     ]);
   });
 });

@@ -8,9 +8,10 @@ describe('body helpers', () => {
     expect(text(utf8('héllo'))).toBe('héllo');
   });
 
-  it('throws on invalid UTF-8 rather than inventing replacement characters', () => {
-    expect(() => json(Uint8Array.of(0x22, 0xc3, 0x28, 0x22))).toThrow(TypeError);
-    expect(() => json(utf8('{'))).toThrow(SyntaxError);
+  it('throws a typed invalid-body on invalid UTF-8 rather than inventing replacement characters, and on bad JSON', () => {
+    expect(() => json(Uint8Array.of(0x22, 0xc3, 0x28, 0x22))).toThrow(expect.objectContaining({ name: 'InvalidIntentError', code: 'invalid-body', message: 'json: the body is not UTF-8' }));
+    expect(() => json(utf8('{'))).toThrow(expect.objectContaining({ name: 'InvalidIntentError', code: 'invalid-body' }));
+    expect(() => text(Uint8Array.of(0xff))).toThrow(expect.objectContaining({ code: 'invalid-body' }));
   });
 
   it('reads only JSON objects with parseJsonObject, never throwing', () => {

@@ -1,3 +1,4 @@
+/** The one check every engine method taking `now` runs first. */
 import { InvalidTimeError } from './errors.ts';
 
 /**

@@ -3,9 +3,11 @@
  * rids and the same reconnect jitter on every run, which is what a fleet simulation or a test
  * replaying a scenario wants. The generator is mulberry32 (32-bit state, full period 2^32).
  */
+import { describe, InvalidIntentError } from './errors.ts';
 
-/** Returns a function yielding numbers in [0, 1), fully determined by `seed`. */
+/** Returns a function yielding numbers in [0, 1), fully determined by `seed`; throws InvalidIntentError `invalid-seed` unless `seed` is an integer. */
 export function seededRandom(seed: number): () => number {
+  if (!Number.isSafeInteger(seed)) throw new InvalidIntentError('invalid-seed', `seed must be an integer, got ${describe(seed)}`);
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

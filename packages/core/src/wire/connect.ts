@@ -47,7 +47,7 @@ export interface ConnectOptions {
 }
 
 /** Protocol name and level: 00 04 'M' 'Q' 'T' 'T', then 4 for MQTT 3.1.1 [MQTT-3.1.2-1, MQTT-3.1.2-2]. */
-const PROTOCOL = [0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04] as const;
+const PROTOCOL: Uint8Array = Uint8Array.of(0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04);
 
 /** Protocol name, level, flags and keep alive. */
 const VARIABLE_HEADER_BYTES = 10;
@@ -107,7 +107,8 @@ export function encodeConnect(o: ConnectOptions): Uint8Array {
   const out = outboundSlab.alloc(1 + remainingLengthBytes(remaining) + remaining);
   out[0] = 0x10; // type 1 CONNECT, flags 0 [MQTT-2.2.2-1]
   let at = writeRemainingLength(out, 1, remaining);
-  for (const b of PROTOCOL) out[at++] = b;
+  out.set(PROTOCOL, at);
+  at += PROTOCOL.length;
   out[at++] = flags;
   at = writeUint16(out, at, keepAliveSeconds);
   at = writeStringField(out, at, clientId, clientIdBytes);

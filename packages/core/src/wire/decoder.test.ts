@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Comparable,
+  comparable,
   concat,
   decodeChunks,
   decodeQueued,
@@ -402,6 +403,39 @@ describe('PacketDecoder memory', () => {
     const p = decoder.next() as PublishPacket;
     expect(Object.getPrototypeOf(p.payload)).toBe(Uint8Array.prototype);
     expect(new TextDecoder().decode(p.payload)).toBe('hi');
+  });
+
+  it('reads Node Buffers in place, pooled ones included: payloads are plain views of their memory', () => {
+    fc.assert(
+      fc.property(fc.array(inboundPublish(200), { minLength: 1, maxLength: 8 }), fc.nat(64), (packets, pad) => {
+        // Small Buffers share Node's 8 KiB pool, so each chunk starts at some offset into a shared ArrayBuffer.
+        const chunks = packets.map((p) => Buffer.concat([Buffer.alloc(pad % 7), Buffer.from(oracleGenerate(p))]).subarray(pad % 7));
+        const decoder = new PacketDecoder({ maxPacketBytes: MAX });
+        chunks.forEach((chunk, i) => {
+          decoder.push(chunk);
+          const decoded = decoder.next() as PublishPacket;
+          expect(comparable(decoded)).toEqual(oracleParse(chunk)[0]);
+          if (decoded.payload.length > 0) {
+            expect(Object.getPrototypeOf(decoded.payload)).toBe(Uint8Array.prototype);
+            expect(decoded.payload.buffer).toBe(chunk.buffer);
+            expect(decoded.payload.byteOffset + decoded.payload.length).toBe(chunk.byteOffset + chunk.length);
+          }
+          expect(decoder.next(), `packet ${i}`).toBeUndefined();
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses a chunk that is not a Uint8Array with a typed error, keeping what it holds', () => {
+    const decoder = new PacketDecoder({ maxPacketBytes: MAX });
+    decoder.push(Uint8Array.of(0x40, 0x02, 0x00)); // a PUBACK missing its last byte
+    for (const bad of ['bytes', null, undefined, 5, [0x40], new ArrayBuffer(2), new Uint16Array(1)]) {
+      expect(() => decoder.push(bad as unknown as Uint8Array)).toThrow(expect.objectContaining({ name: 'InvalidIntentError', code: 'invalid-argument' }));
+    }
+    expect(decoder.bufferedBytes).toBe(3);
+    decoder.push(Uint8Array.of(0x07));
+    expect(decoder.next()).toEqual({ cmd: 'puback', messageId: 7 });
   });
 
   it('copies a payload that spans chunks into decoder memory', () => {

@@ -8,7 +8,7 @@
  *   (mqtt-packet has no cap; docs/design.md "Rules the engine keeps"). A remaining length with a
  *   continuation bit on its 4th byte is refused too (MQTT 3.1.1 §2.2.3 allows 4 bytes).
  * - Rule 2, zero copy when possible: a packet lying wholly inside one pushed chunk is decoded
- *   in place, and a PUBLISH payload is then a `subarray` view of that chunk. The caller must not
+ *   in place, and a PUBLISH payload is then a plain Uint8Array view of that chunk. The caller must not
  *   overwrite a pushed chunk while such views are in use.
  * - Rule 3, one copy otherwise: a packet spanning chunks is assembled into a region carved from a
  *   slab (slab.ts), so its payload is a view of memory no other packet will ever be given.
@@ -18,6 +18,8 @@
  *   device acts on into their shapes, every other type checked for well-formedness and reported as
  *   `{ cmd: 'other' }` (a device never expects one), or as a DecodeFailure naming the broken rule.
  */
+import { InvalidIntentError } from '../shared/errors.ts';
+import { shown } from './fields.ts';
 import type { DecodeFailure, InboundPacket } from './packets.ts';
 import { decodePacket } from './read-packet.ts';
 import { Slab } from './slab.ts';
@@ -83,12 +85,14 @@ export class PacketDecoder {
    * Appends a chunk, kept by reference (not copied): do not overwrite it while packets decoded
    * from it are in use, since a packet wholly inside it is decoded in place. Drain `next()` after
    * each push; the decoder then holds at most one partial packet, under maxPacketBytes. A Node
-   * Buffer is accepted and re-viewed as a plain Uint8Array, so no payload is ever a Node buffer object.
+   * Buffer is read as it is, at no extra cost, and payloads are plain Uint8Array views all the same.
+   * Throws InvalidIntentError `invalid-argument` when `chunk` is not a Uint8Array.
    */
   push(chunk: Uint8Array): void {
+    if (!(chunk instanceof Uint8Array)) {
+      throw new InvalidIntentError('invalid-argument', `PacketDecoder.push takes a Uint8Array, got ${shown(chunk)}`);
+    }
     if (this.#failure !== undefined || chunk.length === 0) return; // a dead stream keeps nothing
-    // A subclass (a Node Buffer) would make every payload view a Buffer too: re-view it plainly.
-    if (chunk.constructor !== Uint8Array) chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.#offset >= this.#chunk.length) {
       this.#chunk = chunk;
       this.#offset = 0;

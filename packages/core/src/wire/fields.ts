@@ -6,7 +6,7 @@
  * every length prefix, and whose remaining length, counts exactly the bytes that follow it.
  */
 import { InvalidIntentError } from '../shared/errors.ts';
-import { encodeUtf8Into, isWellFormedUtf16, utf8Length } from './utf8.ts';
+import { encodeMeasuredInto, isWellFormedUtf16, LONE_SURROGATE_FOUND, strictUtf8Length } from './utf8.ts';
 
 /** Largest value the 4-byte remaining-length field can carry (MQTT 3.1.1 §2.2.3). */
 export const MAX_REMAINING_LENGTH = 268_435_455;
@@ -65,24 +65,33 @@ export function checkPacketId(packet: string, id: unknown): number {
  * `invalid-argument`, `invalid-string` or `field-too-long`.
  */
 export function stringFieldLength(packet: string, field: string, s: unknown): number {
+  return measuredField(packet, field, s, false);
+}
+
+/** The checks and the length of a string field; U+0000 is refused unless `allowNul` (binary data sent as text). */
+function measuredField(packet: string, field: string, s: unknown, allowNul: boolean): number {
   if (typeof s !== 'string') {
     throw new InvalidIntentError('invalid-argument', `${packet} ${field} must be a string, got ${shown(s)}`);
   }
   // Every code unit takes at least one byte: a longer string is too long without measuring it.
-  const bytes = s.length > MAX_FIELD_BYTES ? s.length : utf8Length(s);
+  if (s.length > MAX_FIELD_BYTES) throw fieldTooLong(packet, field, s.length);
+  const bytes = strictUtf8Length(s, allowNul);
+  if (bytes < 0) throw invalidString(packet, field, bytes === LONE_SURROGATE_FOUND);
   if (bytes > MAX_FIELD_BYTES) throw fieldTooLong(packet, field, bytes);
-  checkMqttString(packet, field, s);
   return bytes;
+}
+
+/** The error for a lone surrogate [MQTT-1.5.3-1] or U+0000 [MQTT-1.5.3-2] in a string field. */
+function invalidString(packet: string, field: string, loneSurrogate: boolean): InvalidIntentError {
+  return loneSurrogate
+    ? new InvalidIntentError('invalid-string', `${packet} ${field} holds a lone surrogate, which has no UTF-8 form [MQTT-1.5.3-1]`)
+    : new InvalidIntentError('invalid-string', `${packet} ${field} must not contain U+0000 [MQTT-1.5.3-2]`);
 }
 
 /** Throws `invalid-string` when `s` holds a lone surrogate [MQTT-1.5.3-1] or U+0000 [MQTT-1.5.3-2]. */
 export function checkMqttString(packet: string, field: string, s: string): void {
-  if (s.includes('\0')) {
-    throw new InvalidIntentError('invalid-string', `${packet} ${field} must not contain U+0000 [MQTT-1.5.3-2]`);
-  }
-  if (!isWellFormedUtf16(s)) {
-    throw new InvalidIntentError('invalid-string', `${packet} ${field} holds a lone surrogate, which has no UTF-8 form [MQTT-1.5.3-1]`);
-  }
+  if (s.includes('\0')) throw invalidString(packet, field, false);
+  if (!isWellFormedUtf16(s)) throw invalidString(packet, field, true);
 }
 
 /**
@@ -91,15 +100,7 @@ export function checkMqttString(packet: string, field: string, s: string): void 
  * `field-too-long`.
  */
 export function textBinaryFieldLength(packet: string, field: string, s: unknown): number {
-  if (typeof s !== 'string') {
-    throw new InvalidIntentError('invalid-argument', `${packet} ${field} must be a string, got ${shown(s)}`);
-  }
-  const bytes = s.length > MAX_FIELD_BYTES ? s.length : utf8Length(s);
-  if (bytes > MAX_FIELD_BYTES) throw fieldTooLong(packet, field, bytes);
-  if (!isWellFormedUtf16(s)) {
-    throw new InvalidIntentError('invalid-string', `${packet} ${field} holds a lone surrogate, which has no UTF-8 form`);
-  }
-  return bytes;
+  return measuredField(packet, field, s, true);
 }
 
 /** Length of binary field `field`, checked: a Uint8Array of at most 65,535 bytes (§1.5.3 applies to its prefix too). */
@@ -114,7 +115,7 @@ export function binaryFieldLength(packet: string, field: string, b: unknown): nu
 /** Writes a string field of `bytes` UTF-8 bytes (as measured) with its length prefix; returns the next offset. */
 export function writeStringField(target: Uint8Array, at: number, s: string, bytes: number): number {
   at = writeUint16(target, at, bytes);
-  encodeUtf8Into(s, target, at);
+  encodeMeasuredInto(s, bytes, target, at);
   return at + bytes;
 }
 

@@ -14,6 +14,7 @@ import { malformed } from './packets.ts';
 import type { DecodeFailure, InboundPacket, PublishPacket } from './packets.ts';
 import { checkUnexpected } from './read-unexpected.ts';
 import { decodeShortAscii, decodeUtf8, SHORT_STRING_BYTES } from './utf8.ts';
+import { viewOf } from './view.ts';
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 
@@ -84,14 +85,14 @@ function decodePublish(bytes: Uint8Array, flags: number, body: number, end: numb
   if (typeof topic !== 'string') return topic;
   const retain = (flags & 0x01) !== 0;
   if (qos === 0) {
-    const payload = topicEnd === end ? EMPTY : bytes.subarray(topicEnd, end);
+    const payload = topicEnd === end ? EMPTY : viewOf(bytes, topicEnd, end);
     return { cmd: 'publish', topic, payload, qos, dup, retain };
   }
   if (topicEnd + 2 > end) return malformed('PUBLISH with QoS > 0 lacks its packet identifier (§3.3.2.2)');
   const messageId = readUint16(bytes, topicEnd);
   if (messageId === 0) return malformed('PUBLISH packet identifier must be non-zero [MQTT-2.3.1-1]');
   const payloadStart = topicEnd + 2;
-  const payload = payloadStart === end ? EMPTY : bytes.subarray(payloadStart, end);
+  const payload = payloadStart === end ? EMPTY : viewOf(bytes, payloadStart, end);
   return { cmd: 'publish', topic, payload, qos: qos as 1 | 2, dup, retain, messageId };
 }
 

@@ -11,8 +11,9 @@ import { checkMqttString, shown, stringFieldLength } from './fields.ts';
  * without `+` or `#` [MQTT-3.3.2-2]. Throws `invalid-topic`, or what stringFieldLength throws.
  */
 export function topicNameLength(packet: string, field: string, topic: unknown): number {
-  checkTopicName(packet, field, topic);
-  return stringFieldLength(packet, field, topic);
+  const bytes = stringFieldLength(packet, field, topic);
+  checkNameRules(packet, field, topic as string);
+  return bytes;
 }
 
 /**
@@ -24,11 +25,16 @@ export function checkTopicName(packet: string, field: string, topic: unknown): v
   if (typeof topic !== 'string') {
     throw new InvalidIntentError('invalid-argument', `${packet} ${field} must be a string, got ${shown(topic)}`);
   }
+  checkNameRules(packet, field, topic);
+  checkMqttString(packet, field, topic);
+}
+
+/** The rules a topic name adds to an MQTT string: not empty, no wildcards. */
+function checkNameRules(packet: string, field: string, topic: string): void {
   if (topic.length === 0) throw new InvalidIntentError('invalid-topic', `${packet} ${field} must not be empty [MQTT-4.7.3-1]`);
   if (topic.includes('+') || topic.includes('#')) {
     throw new InvalidIntentError('invalid-topic', `${packet} ${field} must not contain the wildcards + or # [MQTT-3.3.2-2]`);
   }
-  checkMqttString(packet, field, topic);
 }
 
 /**

@@ -14,6 +14,8 @@
  * EF BF BD), so encoders built on it stay byte-identical to mqtt-packet.
  */
 
+import { viewOf } from './view.ts';
+
 /** Strings up to this many bytes are decoded by hand; longer ones by `TextDecoder`. */
 export const SHORT_STRING_BYTES = 44;
 
@@ -33,7 +35,7 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
   if (length > SHORT_STRING_BYTES) {
     // No JS pre-scan: the native decoder validates (and finds ASCII) far faster than a byte loop.
     try {
-      return strictDecoder.decode(bytes.subarray(start, end));
+      return strictDecoder.decode(viewOf(bytes, start, end));
     } catch {
       return undefined;
     }
@@ -147,6 +149,56 @@ export function utf8Length(s: string): number {
     }
   }
   return bytes;
+}
+
+/** What `strictUtf8Length` returns for a string with a lone surrogate, which has no UTF-8 form. */
+export const LONE_SURROGATE_FOUND = -1;
+/** What `strictUtf8Length` returns for a string holding U+0000 when it is not allowed. */
+export const NUL_FOUND = -2;
+
+/**
+ * Number of bytes `s` takes in UTF-8, or LONE_SURROGATE_FOUND [MQTT-1.5.3-1], or NUL_FOUND when `s` holds
+ * U+0000 and `allowNul` is false [MQTT-1.5.3-2]: the checks of an MQTT string and its length in one pass,
+ * where `includes`, `isWellFormed` and `utf8Length` took three.
+ */
+export function strictUtf8Length(s: string, allowNul: boolean): number {
+  const n = s.length;
+  let bytes = n;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      if (c === 0 && !allowNul) return NUL_FOUND;
+      continue;
+    }
+    if (c < 0x800) {
+      bytes += 1;
+    } else if (c < 0xd800 || c > 0xdfff) {
+      bytes += 2;
+    } else if (c <= 0xdbff && i + 1 < n && isLowSurrogate(s.charCodeAt(i + 1))) {
+      bytes += 2; // a pair: 2 code units, 4 bytes
+      i++;
+    } else {
+      return LONE_SURROGATE_FOUND;
+    }
+  }
+  return bytes;
+}
+
+/** ASCII strings up to this long are written by a loop in `encodeMeasuredInto`; past it `TextEncoder` is faster. */
+const ASCII_LOOP_UNITS = 256;
+
+/**
+ * Writes `s`, measured at `bytes` UTF-8 bytes, at `target[offset]`. An all-ASCII string (as many bytes
+ * as code units) is copied a code unit a byte: `encodeInto` costs a view and a native call, more
+ * than the loop for the user names, tokens and filters CONNECT and SUBSCRIBE carry.
+ */
+export function encodeMeasuredInto(s: string, bytes: number, target: Uint8Array, offset: number): void {
+  const n = s.length;
+  if (bytes !== n || n > ASCII_LOOP_UNITS) {
+    encodeUtf8Into(s, target, offset);
+    return;
+  }
+  for (let i = 0; i < n; i++) target[offset + i] = s.charCodeAt(i);
 }
 
 /** Writes `s` as UTF-8 at `target[offset]`, returns the bytes written; the caller sized the target. */

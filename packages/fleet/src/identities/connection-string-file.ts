@@ -37,6 +37,7 @@ export function identityOf(connectionString: string, where: string): DeviceIdent
     deviceId: cs.deviceId,
     hostName: cs.hostName,
     ...(cs.gatewayHostName === undefined ? {} : { gatewayHostName: cs.gatewayHostName }),
+    ...(cs.gatewayPort === undefined ? {} : { gatewayPort: cs.gatewayPort }),
     ...(cs.sharedAccessKey === undefined ? {} : { key: cs.sharedAccessKey }),
     ...(cs.sharedAccessSignature === undefined ? {} : { token: cs.sharedAccessSignature }),
   };

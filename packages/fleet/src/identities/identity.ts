@@ -24,6 +24,8 @@ export interface DeviceIdentity {
   readonly hostName?: string;
   /** Where the socket goes when it is not `hostName` (a connection string's GatewayHostName). */
   readonly gatewayHostName?: string;
+  /** GatewayHostName's port (a local hub off 8883): dialled for TLS and TCP unless `--hub` says otherwise. */
+  readonly gatewayPort?: number;
   /** Symmetric key: every connect signs a fresh token. */
   readonly key?: string;
   /** A ready SAS token, used as is. */

@@ -8,8 +8,8 @@
 import { hubConnector, type Connector, type HubEndpoint } from '@hubwire/node';
 import type { FleetConfig } from '../config/fleet-config.ts';
 
-/** Opens streams for device number `index` to the hub named `hostName`. */
-export type ConnectorFor = (hostName: string, index: number) => Connector;
+/** Opens streams for device number `index` to the hub named `hostName` (on `port`, when the identity names one). */
+export type ConnectorFor = (hostName: string, index: number, port?: number) => Connector;
 
 /** Returns `connectorFor(hostName, index)` for the run; device `index` uses source `sources[index % sources.length]`. */
 export function connectorsFor(
@@ -21,10 +21,13 @@ export function connectorsFor(
   const transport = config.transport;
   // WebSocket connectors bind no source address: one connector per host.
   const localAddresses = transport === 'tls' || transport === 'tcp' ? sources : [];
-  return (hostName, index) => {
-    let connectors = cache.get(hostName);
+  return (hostName, index, port) => {
+    const key = port === undefined ? hostName : `${hostName}:${port}`;
+    let connectors = cache.get(key);
     if (connectors === undefined) {
-      const target = fixed ?? config.hub ?? { host: hostName };
+      // A GatewayHostName's port is the MQTT port: it holds for TLS and TCP, not WebSocket.
+      const own = port === undefined || transport === 'wss' || transport === 'ws' ? { host: hostName } : { host: hostName, port };
+      const target = fixed ?? config.hub ?? own;
       const ca = fixed?.ca ?? config.ca;
       const endpoint: HubEndpoint = {
         host: target.host,
@@ -36,7 +39,7 @@ export function connectorsFor(
         connectTimeoutMs: config.connectTimeoutMs,
       };
       connectors = localAddresses.length === 0 ? [hubConnector(endpoint)] : localAddresses.map((localAddress) => hubConnector({ ...endpoint, localAddress }));
-      cache.set(hostName, connectors);
+      cache.set(key, connectors);
     }
     return connectors[index % connectors.length] as Connector;
   };

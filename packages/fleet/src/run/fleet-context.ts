@@ -42,8 +42,8 @@ export interface FleetContext {
   random(): number;
   /** The body of a device's `seq`th message. */
   payload(device: FleetDevice, seq: number): Uint8Array;
-  /** Opens streams for device number `index` to the hub named `hostName`. */
-  connectorFor(hostName: string, index: number): Connector;
+  /** Opens streams for device number `index` to the hub named `hostName` (on `port`, when the identity names one). */
+  connectorFor(hostName: string, index: number, port?: number): Connector;
   /** Registers through DPS; resolves with the identity completed by the assignment. */
   provision(identity: DeviceIdentity): Promise<DeviceIdentity>;
   /** A method request arrived: answer it as configured. */

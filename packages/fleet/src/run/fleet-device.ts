@@ -117,7 +117,8 @@ export class FleetDevice implements WheelItem {
       const engine = (this.engine ??= new DeviceEngine({ ...context.engineOptions, hostName: hostName as string, deviceId }));
       const auth = this.#auth(hostName as string);
       this.#connectStartedAt = context.now();
-      stream = await context.connectorFor(this.identity.gatewayHostName ?? (hostName as string), this.index)({
+      const gateway = this.identity.gatewayHostName;
+      stream = await context.connectorFor(gateway ?? (hostName as string), this.index, gateway === undefined ? undefined : this.identity.gatewayPort)({
         onData: (chunk) => {
           if (this.#stream !== stream) return;
           engine.receive(context.now(), chunk);

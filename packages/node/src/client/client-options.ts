@@ -91,9 +91,11 @@ export async function buildDeviceClient(options: HubClientOptions, hooks: Client
     } catch (error) {
       throw new HubClientError('invalid-argument', `the connection string is not usable: ${(error as Error).message}`, { cause: error });
     }
+    // A GatewayHostName's port (a local hub off 8883) is the MQTT port: dialled for TLS and TCP, not WebSocket.
+    const gatewayPort = options.host === undefined && options.transport !== 'websocket' ? cs.gatewayPort : undefined;
     return DeviceClient.fromConnectionString(options.connectionString, {
       ...shared,
-      connector: hubConnector(endpoint(options.host ?? cs.gatewayHostName ?? cs.hostName, options.port)),
+      connector: hubConnector(endpoint(options.host ?? cs.gatewayHostName ?? cs.hostName, options.port ?? gatewayPort)),
       ...(options.tokenTtlSeconds === undefined ? {} : { tokenTtlSeconds: options.tokenTtlSeconds }),
     });
   }
