@@ -22,11 +22,19 @@
 import { messageOf } from '../shared/errors.ts';
 import { Fifo } from '../shared/fifo.ts';
 import { PacketDecoder } from '../wire/decoder.ts';
-import { DISCONNECT, PINGREQ } from '../wire/encoder.ts';
+import { DISCONNECT, encodeEnginePublish, PINGREQ } from '../wire/encoder.ts';
 import type { InboundPacket, PubackPacket, PublishPacket, SubackPacket, UnsubackPacket } from '../wire/packets.ts';
 import { connectRefusedReason, isConnectRetriable } from './connack.ts';
 import type { ConnectionLostReason, ProtocolErrorReason, SessionEvent } from './events.ts';
 import { Timer, TimerTable } from './timers.ts';
+
+/**
+ * A PUBLISH payload of at least this many bytes is queued by reference rather than copied: the
+ * transmit queue holds the packet's header, then the payload view itself, and `pollTransmit` hands
+ * them out in turn. Below it one copy costs less than an entry more for the driver to write (a
+ * socket write per entry).
+ */
+export const SEPARATE_PAYLOAD_BYTES = 4096;
 
 /** Where a session (and so an engine) stands. */
 export type SessionState = 'disconnected' | 'connecting' | 'connected' | 'closed';
@@ -242,6 +250,20 @@ export class MqttSession<E extends { readonly type: string }> {
   send(now: number, bytes: Uint8Array): void {
     this.push(now, bytes);
     if (this.stateValue === 'connected' && this.settings.keepAliveMs > 0) this.timers.set(Timer.KeepAlive, now + this.settings.keepAliveMs);
+  }
+
+  /**
+   * Queues a PUBLISH its owner validated (the encoder throws nothing for it then): one entry, or for a
+   * payload of SEPARATE_PAYLOAD_BYTES or more the header, then `payload` itself (not copied: the
+   * driver writes the caller's memory). Either way the bytes are `encodePublish`'s.
+   */
+  sendPublish(now: number, topic: string, payload: Uint8Array, qos: 0 | 1, messageId: number, dup: boolean): void {
+    if (payload.length < SEPARATE_PAYLOAD_BYTES) {
+      this.send(now, encodeEnginePublish(topic, payload, qos, messageId, dup, true));
+      return;
+    }
+    this.push(now, encodeEnginePublish(topic, payload, qos, messageId, dup, false));
+    this.send(now, payload);
   }
 
   /** Queues an event for the application. */

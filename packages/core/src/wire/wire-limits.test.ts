@@ -11,10 +11,11 @@ import { InvalidIntentError } from '../shared/errors.ts';
 import { PacketDecoder } from './decoder.ts';
 import {
   encodePuback,
+  encodeEnginePublish,
   encodePublish,
+  encodePublishHeader,
   encodePublishHeaderInto,
   encodePublishInto,
-  encodeTelemetry,
   MAX_REMAINING_LENGTH,
   type PublishInput,
 } from './encoder.ts';
@@ -115,19 +116,22 @@ describe('the PUBLISH encoders on arbitrary input', () => {
         expect(encodes(() => (n = encodePublishHeaderInto(target, offset, p)))).toBe(ok);
         if (ok) expectEncodes(concat([target.subarray(offset, offset + n), p.payload]), p);
         else expect(target.every((b) => b === 0xee)).toBe(true);
+        let header: Uint8Array | undefined;
+        expect(encodes(() => (header = encodePublishHeader(p)))).toBe(ok);
+        if (ok) expectEncodes(concat([header as Uint8Array, p.payload]), p);
       }),
       { numRuns: 600 },
     );
     expect(Math.min(encoded, refused)).toBeGreaterThan(100);
   });
 
-  it('encodeTelemetry either throws InvalidIntentError or emits what decodes back to its arguments', () => {
+  it('encodeEnginePublish either throws InvalidIntentError or emits what decodes back to its arguments, whole or as header + payload', () => {
     fc.assert(
-      fc.property(anyTopic, anyPayload, anyQos, anyId, fc.boolean(), (topic, payload, qos, id, dup) => {
+      fc.property(anyTopic, anyPayload, anyQos, anyId, fc.boolean(), fc.boolean(), (topic, payload, qos, id, dup, withPayload) => {
         let bytes: Uint8Array | undefined;
-        if (!encodes(() => (bytes = encodeTelemetry(topic as string, payload as Uint8Array, qos as 0 | 1, id as number, dup)))) return;
+        if (!encodes(() => (bytes = encodeEnginePublish(topic as string, payload as Uint8Array, qos as 0 | 1, id as number, dup, withPayload)))) return;
         const p: PublishInput = { topic: topic as string, payload: payload as Uint8Array, qos: qos as 0 | 1, messageId: id as number, dup: qos === 1 && dup };
-        expectEncodes(bytes as Uint8Array, p);
+        expectEncodes(withPayload ? (bytes as Uint8Array) : concat([bytes as Uint8Array, p.payload]), p);
       }),
       { numRuns: 300 },
     );
