@@ -95,8 +95,14 @@ export class MqttSession<E extends { readonly type: string }> {
   private cleanSession = true;
   /** Only while it holds part of a packet (see `spare`). */
   private decoder: PacketDecoder | undefined;
-  private transmitQueue: Fifo<Uint8Array> | undefined;
-  private eventQueue: Fifo<E> | undefined;
+  /**
+   * The queues, each as its head entry plus a Fifo made only for a second entry: the common case, one
+   * packet or event queued and taken at once, then allocates nothing.
+   */
+  private transmitHead: Uint8Array | undefined;
+  private transmitRest: Fifo<Uint8Array> | undefined;
+  private eventHead: E | undefined;
+  private eventRest: Fifo<E> | undefined;
   private lastReceived = NaN;
   private lastSent = NaN;
   /** When the password expires, while a `token-expiring` warning is armed. */
@@ -135,19 +141,27 @@ export class MqttSession<E extends { readonly type: string }> {
 
   /** The next bytes to write to the socket, or undefined. A drained queue is dropped: an idle engine holds none. */
   pollTransmit(): Uint8Array | undefined {
-    const queue = this.transmitQueue;
-    if (queue === undefined) return undefined;
-    const bytes = queue.shift();
-    if (queue.length === 0) this.transmitQueue = undefined;
+    const bytes = this.transmitHead;
+    const rest = this.transmitRest;
+    if (rest === undefined) {
+      this.transmitHead = undefined;
+    } else {
+      this.transmitHead = rest.shift();
+      if (rest.length === 0) this.transmitRest = undefined;
+    }
     return bytes;
   }
 
   /** The next event, or undefined. A drained queue is dropped. */
   pollEvent(): E | undefined {
-    const queue = this.eventQueue;
-    if (queue === undefined) return undefined;
-    const event = queue.shift();
-    if (queue.length === 0) this.eventQueue = undefined;
+    const event = this.eventHead;
+    const rest = this.eventRest;
+    if (rest === undefined) {
+      this.eventHead = undefined;
+    } else {
+      this.eventHead = rest.shift();
+      if (rest.length === 0) this.eventRest = undefined;
+    }
     return event;
   }
 
@@ -158,7 +172,7 @@ export class MqttSession<E extends { readonly type: string }> {
 
   /** Starts a connection with an encoded CONNECT; the caller checked it is not open. */
   open(now: number, connect: Uint8Array, options: OpenOptions): void {
-    this.transmitQueue = undefined; // leftovers of an earlier socket must not reach the new one
+    this.dropTransmit(); // leftovers of an earlier socket must not reach the new one
     this.decoder = undefined;
     this.cleanSession = options.cleanSession;
     this.stateValue = 'connecting';
@@ -268,7 +282,8 @@ export class MqttSession<E extends { readonly type: string }> {
 
   /** Queues an event for the application. */
   emit(event: E): void {
-    (this.eventQueue ??= new Fifo()).push(event);
+    if (this.eventHead === undefined) this.eventHead = event;
+    else (this.eventRest ??= new Fifo()).push(event);
   }
 
   /** Reports bad input that leaves the stream usable. */
@@ -322,7 +337,7 @@ export class MqttSession<E extends { readonly type: string }> {
     if (returnCode !== 0) {
       // MQTT-3.2.2-5: the broker closes the connection after a refusal.
       this.stateValue = 'disconnected';
-      this.transmitQueue = undefined;
+      this.dropTransmit();
       const retriable = isConnectRetriable(returnCode);
       this.emitOwn({ type: 'connect-failed', returnCode, reason: connectRefusedReason(returnCode), retriable });
       this.end({ kind: 'refused', returnCode, retriable });
@@ -343,7 +358,7 @@ export class MqttSession<E extends { readonly type: string }> {
    */
   private lose(reason: ConnectionLostReason, detail: string | undefined): void {
     this.stateValue = 'disconnected';
-    if (reason !== 'protocol-error') this.transmitQueue = undefined;
+    if (reason !== 'protocol-error') this.dropTransmit();
     this.emitOwn(detail === undefined ? { type: 'connection-lost', reason } : { type: 'connection-lost', reason, detail });
     this.end({ kind: 'lost', reason, detail });
   }
@@ -357,7 +372,13 @@ export class MqttSession<E extends { readonly type: string }> {
   }
 
   private push(now: number, bytes: Uint8Array): void {
-    (this.transmitQueue ??= new Fifo()).push(bytes);
+    if (this.transmitHead === undefined) this.transmitHead = bytes;
+    else (this.transmitRest ??= new Fifo()).push(bytes);
     this.lastSent = now;
+  }
+
+  private dropTransmit(): void {
+    this.transmitHead = undefined;
+    this.transmitRest = undefined;
   }
 }

@@ -205,9 +205,10 @@ describe('encodeEnginePublish', () => {
     );
   });
 
-  it('throws the error encodePublish throws for a QoS 1 message without a packet id', () => {
-    expect(refusal(() => encodeEnginePublish('t', new Uint8Array(1), 1, 0, false, true))).toBe('invalid-packet-id');
-    expect(refusal(() => encodeEnginePublish('t', new Uint8Array(1), 1, 0, false, false))).toBe('invalid-packet-id');
+  it('refuses a topic past 65,535 bytes as encodePublish does, and keeps no state from a refused call', () => {
+    const long = 'x'.repeat(65_536);
+    expect(refusal(() => encodeEnginePublish(long, new Uint8Array(1), 1, 7, false, true))).toBe('field-too-long');
+    expect(refusal(() => encodeEnginePublish(long, new Uint8Array(1), 0, 0, false, false))).toBe('field-too-long');
     // The reused input is reset: the next message is encoded from its own arguments only.
     expect(encodeEnginePublish('t', new Uint8Array(0), 0, 0, true, true)).toEqual(generated({ topic: 't', payload: new Uint8Array(0), qos: 0 }));
   });

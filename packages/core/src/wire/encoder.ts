@@ -204,11 +204,13 @@ function writeExact(target: Uint8Array, pos: number, p: PublishInput, remaining:
 
 /**
  * Encodes `p` into a slab region (or memory of its own past `slab.maxRegion`): the whole packet when
- * `withPayload`, else everything before the payload. The one encoder behind `encodePublish` and
- * `encodePublishHeader`, so a header and its payload are, byte for byte, the whole packet.
+ * `withPayload`, else everything before the payload. The one encoder behind `encodePublish`,
+ * `encodePublishHeader` and the engines' packets, so a header and its payload are, byte for byte, the
+ * whole packet. `checked` skips `checkPublish` for an input whose every field its producer already
+ * checked (the size limits are still enforced here).
  */
-function encodeToRegion(p: PublishInput, withPayload: boolean): Uint8Array {
-  const rest = checkPublish(p);
+function encodeToRegion(p: PublishInput, withPayload: boolean, checked: boolean): Uint8Array {
+  const rest = checked ? (p.qos === 1 ? 2 : 0) + p.payload.length : checkPublish(p);
   const unwritten = withPayload ? 0 : p.payload.length;
   const bound = fastBound(p.topic.length, rest);
   if (bound !== -1 && bound - unwritten <= slab.maxRegion) {
@@ -235,7 +237,7 @@ function encodeToRegion(p: PublishInput, withPayload: boolean): Uint8Array {
  * over 65,535 bytes) or `packet-too-large` (over 268,435,455 bytes after the fixed header).
  */
 export function encodePublish(p: PublishInput): Uint8Array {
-  return encodeToRegion(p, true);
+  return encodeToRegion(p, true, false);
 }
 
 /**
@@ -244,7 +246,7 @@ export function encodePublish(p: PublishInput): Uint8Array {
  * what `encodePublish` throws.
  */
 export function encodePublishHeader(p: PublishInput): Uint8Array {
-  return encodeToRegion(p, false);
+  return encodeToRegion(p, false, false);
 }
 
 const NO_PAYLOAD: Uint8Array = new Uint8Array(0);
@@ -259,9 +261,12 @@ const reused: { topic: string; payload: Uint8Array; qos: 0 | 1; messageId: numbe
 };
 
 /**
- * `encodePublish` (or, without `withPayload`, `encodePublishHeader`) for the engines' PUBLISHes without a
- * PublishInput object per message: one input is reused (filled, encoded, its body reference dropped),
- * so a message allocates only its packet. `messageId` and `dup` apply to QoS 1 only. Same bytes, same errors.
+ * `encodePublish` (or, without `withPayload`, `encodePublishHeader`) for the engines' PUBLISHes, whose
+ * every field the engine checked when it accepted the intent: a topic it built from checked parts, a
+ * Uint8Array payload, QoS 0 or 1, a packet id from its own allocator. So the per-field checks are not run
+ * again (they were a twentieth of a telemetry message's cost); the size limits still are, and throw as
+ * encodePublish's do. One input is reused (filled, encoded, its body reference dropped), so a message
+ * allocates only its packet. `messageId` and `dup` apply to QoS 1 only. Same bytes as encodePublish.
  */
 export function encodeEnginePublish(topic: string, payload: Uint8Array, qos: 0 | 1, messageId: number, dup: boolean, withPayload: boolean): Uint8Array {
   reused.topic = topic;
@@ -270,7 +275,7 @@ export function encodeEnginePublish(topic: string, payload: Uint8Array, qos: 0 |
   reused.messageId = messageId;
   reused.dup = qos === 1 && dup;
   try {
-    return encodeToRegion(reused, withPayload);
+    return encodeToRegion(reused, withPayload, true);
   } finally {
     reused.payload = NO_PAYLOAD; // keep no body alive between calls
   }
