@@ -22,6 +22,7 @@
 import { messageOf } from '../shared/errors.ts';
 import { Fifo } from '../shared/fifo.ts';
 import { PacketDecoder } from '../wire/decoder.ts';
+import { plainChunk } from '../wire/view.ts';
 import { DISCONNECT, encodeEnginePublish, PINGREQ } from '../wire/encoder.ts';
 import type { InboundPacket, PubackPacket, PublishPacket, SubackPacket, UnsubackPacket } from '../wire/packets.ts';
 import { connectRefusedReason, isConnectRetriable } from './connack.ts';
@@ -214,7 +215,7 @@ export class MqttSession<E extends { readonly type: string }> {
       this.decoder = decoder;
     }
     try {
-      decoder.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      decoder.push(plainChunk(chunk));
       for (;;) {
         const packet = decoder.next();
         if (packet === undefined) break;
