@@ -2,7 +2,7 @@
  * `pnpm demo`: hubwire end to end, in about ten seconds, with nothing to set up.
  *
  * Starts the simulated IoT Hub + DPS in this process, then drives devices with hubwire over
- * real loopback sockets (TCP, and one over WebSocket) through the example drivers, and logs
+ * real loopback sockets (TCP, and one over WebSocket) through the Node drivers (@hubwire/node), and logs
  * what happens on both sides: connect, telemetry with properties and acknowledgements, a C2D
  * message, a desired property applied and acknowledged the Plug and Play way, direct methods,
  * a dropped connection recovered with nothing lost, a short-lived SAS token renewed, and a

@@ -1,5 +1,5 @@
 /**
- * Connects one device to a real Azure IoT Hub with the example drivers. Not run by the tests.
+ * Connects one device to a real Azure IoT Hub with the Node drivers (@hubwire/node). Not run by the tests.
  *
  *   IOTHUB_DEVICE_CONNECTION_STRING='HostName=…;DeviceId=…;SharedAccessKey=…' pnpm tsx examples/real-hub.ts
  *   IOTHUB_TRANSPORT=websocket …   # MQTT over WebSockets on 443 instead of TLS on 8883

@@ -1,6 +1,6 @@
 /**
- * Twin answers whose topic is broken but still names its request (docs/design.md
- * "Rules the engine keeps": each request ends in exactly one event). The hub answered, so the request ends at once
+ * Twin answers whose topic is broken but still names its request (each request ends in exactly one
+ * event, docs/design.md "Rules the engine keeps"). The hub answered, so the request ends at once
  * with `request-failed` (malformed-response) after the `protocol-error`, instead of waiting for
  * its deadline; a broken topic that names no pending request only reports the protocol error.
  */

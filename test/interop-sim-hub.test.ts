@@ -1,6 +1,6 @@
 /**
  * hubwire devices ↔ the simulated IoT Hub (packages/sim-hub), over real loopback sockets,
- * through the example drivers. Every wait has a deadline; every hub and client is closed in
+ * through the Node drivers (@hubwire/node). Every wait has a deadline; every hub and client is closed in
  * `finally`/`afterAll`. Real time only bounds waits; correctness never depends on the wall
  * clock (token expiry in the fixed-token test is driven by the hub's injected clock).
  */

@@ -1,6 +1,6 @@
 /**
  * hubwire ↔ mosquitto: the engine's bytes against an independent MQTT 3.1.1 broker, over
- * loopback TCP, through the example TCP driver. The engine runs on a virtual clock: time only
+ * loopback TCP, through the Node TCP driver (@hubwire/node). The engine runs on a virtual clock: time only
  * moves when the test jumps it to `pollTimeout()`, so nothing here depends on the wall clock;
  * real-time waits are only deadlines for bytes to come back.
  *

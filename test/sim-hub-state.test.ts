@@ -4,7 +4,7 @@
  * registrations, the service key) survives a restart on the same folder; writes are atomic; a state
  * file that is not JSON or not the hub's is a clear error and is left as it was.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RawMqttClient, SimHub, STATE_FILE, StateFileError } from '@hubwire/sim-hub';
@@ -46,6 +46,8 @@ describe('a restart on the same state folder', () => {
       return { device, module, individual, group, policy: hub.servicePolicy, service: hub.serviceConnectionString(), twin: hub.twin('dev1') };
     });
     expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    // It holds every key: readable by its owner only.
+    expect(statSync(join(dir, 'state.json')).mode & 0o777).toBe(0o600);
 
     await withHub(dir, async (hub, ports) => {
       expect(hub.device('dev1')).toEqual(before.device);

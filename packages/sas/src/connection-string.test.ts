@@ -36,6 +36,17 @@ describe('parseConnectionString', () => {
     });
   });
 
+  it('reads a port after GatewayHostName, as a local hub on another port writes it', () => {
+    const cs = parseConnectionString(`${HOST};DeviceId=dev-01;SharedAccessKey=${KEY};GatewayHostName=127.0.0.1:18883`);
+    expect(cs.gatewayHostName).toBe('127.0.0.1');
+    expect(cs.gatewayPort).toBe(18_883);
+    expect(formatConnectionString(cs)).toBe(`${HOST};DeviceId=dev-01;SharedAccessKey=${KEY};GatewayHostName=127.0.0.1:18883`);
+  });
+
+  it('refuses a gateway port without a gateway host', () => {
+    expect(() => formatConnectionString({ hostName: 'h', deviceId: 'd', x509: true, gatewayPort: 8883 })).toThrow(/GatewayHostName port/);
+  });
+
   it('reads a module behind an IoT Edge gateway', () => {
     expect(
       parseConnectionString(`${HOST};DeviceId=dev-01;ModuleId=filter;SharedAccessKey=${KEY};GatewayHostName=edge-01.local`),
@@ -171,7 +182,11 @@ describe('parseConnectionString', () => {
     ['DeviceId', 'a#b', `${HOST};DeviceId=a#b;x509=true`],
     ['DeviceId', '129 characters', `${HOST};DeviceId=${'d'.repeat(129)};x509=true`],
     ['ModuleId', 'a+b', `${HOST};DeviceId=d;ModuleId=a+b;x509=true`],
-    ['GatewayHostName', 'edge:8883', `${HOST};DeviceId=d;GatewayHostName=edge:8883;x509=true`],
+    ['GatewayHostName', 'edge:0', `${HOST};DeviceId=d;GatewayHostName=edge:0;x509=true`],
+    ['GatewayHostName', 'edge:65536', `${HOST};DeviceId=d;GatewayHostName=edge:65536;x509=true`],
+    ['GatewayHostName', 'edge:', `${HOST};DeviceId=d;GatewayHostName=edge:;x509=true`],
+    ['GatewayHostName', ':8883', `${HOST};DeviceId=d;GatewayHostName=:8883;x509=true`],
+    ['HostName', 'contoso.azure-devices.net:8883', 'HostName=contoso.azure-devices.net:8883;DeviceId=d;x509=true'],
   ])('reports %s %s as an invalid value', (field, _value, text) => {
     expectRejected(text, 'invalid-value', field);
   });
@@ -205,10 +220,12 @@ const connectionString: fc.Arbitrary<ConnectionString> = fc
   .tuple(
     fc.record({ hostName, deviceId: identityId }),
     fc.record({ moduleId: identityId, gatewayHostName: hostName }, { requiredKeys: [] }),
+    fc.option(fc.integer({ min: 1, max: 65_535 }), { nil: undefined }),
     credential,
   )
-  .map(([required, optional, auth]) => {
-    const merged: Record<string, unknown> = { ...required, ...optional, ...auth };
+  .map(([required, optional, port, auth]) => {
+    const gatewayPort = optional.gatewayHostName === undefined ? undefined : port;
+    const merged: Record<string, unknown> = { ...required, ...optional, gatewayPort, ...auth };
     for (const name of Object.keys(merged)) if (merged[name] === undefined) delete merged[name];
     return merged as unknown as ConnectionString;
   });

@@ -1,7 +1,9 @@
 // IoT Hub device connection strings (docs/protocol.md §3): `Key=value` pairs joined by `;`, keys
 // case-sensitive as in the C SDK, each pair split at its FIRST `=` because keys and tokens end in `=`.
 //
-// Decisions: `UseProvisioning` is refused (it is an SDK switch meaning "ask DPS", not a hub
+// Decisions: `GatewayHostName` may end in `:port` (the Node SDK dials it, and a local hub on a
+// port other than 8883 needs it); `HostName` may not, since it names the hub in user names and
+// `sr`. `UseProvisioning` is refused (it is an SDK switch meaning "ask DPS", not a hub
 // field; use ProvisioningEngine instead). One trailing `;` is tolerated; empty pairs elsewhere are
 // not. Values are never trimmed. Error messages never quote a key or a token.
 
@@ -25,13 +27,15 @@ export interface ConnectionString {
   readonly sharedAccessKeyName?: string;
   /** `SharedAccessSignature`: a ready token, used as is; it cannot be renewed locally. */
   readonly sharedAccessSignature?: string;
-  /** `GatewayHostName`: where TCP/TLS goes (IoT Edge, protocol gateway) (§12). */
+  /** `GatewayHostName`: where TCP/TLS goes (IoT Edge, protocol gateway, a local hub) (§12), without its port. */
   readonly gatewayHostName?: string;
+  /** The port after `GatewayHostName`'s `:`, when it names one (1–65535). */
+  readonly gatewayPort?: number;
   /** `x509=true`: authenticate with a client certificate; no key, no token. */
   readonly x509?: true;
 }
 
-type Property = keyof ConnectionString;
+type Property = Exclude<keyof ConnectionString, 'gatewayPort'>;
 
 /** Connection-string keys and their properties, in the order formatConnectionString writes them. */
 const FIELDS: readonly (readonly [key: string, property: Property])[] = [
@@ -56,6 +60,9 @@ const REQUIRED: readonly (readonly [key: string, property: Property])[] = [
 /** A name that is safe and useful to quote in an error: short and plain. */
 const PLAIN_NAME = /^[A-Za-z0-9]{1,32}$/;
 
+/** A `:port` suffix of GatewayHostName: one to five digits, range-checked by validation. */
+const GATEWAY_PORT = /:([0-9]{1,5})$/;
+
 /** Printable ASCII without `;` (a policy name must survive formatting). */
 const KEY_NAME = /^[\x21-\x3a\x3c-\x7e]+$/;
 
@@ -66,6 +73,7 @@ export function parseConnectionString(text: string): ConnectionString {
   }
   const body = text.endsWith(';') ? text.slice(0, -1) : text;
   const fields = new Map<Property, string | true>();
+  let gatewayPort: number | undefined;
   const pairs = body.length === 0 ? [] : body.split(';');
   pairs.forEach((pair, index) => {
     const eq = pair.indexOf('=');
@@ -84,6 +92,10 @@ export function parseConnectionString(text: string): ConnectionString {
     if (property === 'x509') {
       if (value !== 'true') throw new ConnectionStringError('invalid-value', key, 'x509 accepts only "true" (omit it otherwise)');
       fields.set(property, true);
+    } else if (property === 'gatewayHostName') {
+      const port = GATEWAY_PORT.exec(value);
+      fields.set(property, port === null ? value : value.slice(0, port.index));
+      if (port !== null) gatewayPort = Number(port[1]);
     } else {
       fields.set(property, value);
     }
@@ -94,7 +106,7 @@ export function parseConnectionString(text: string): ConnectionString {
     const value = fields.get(property);
     if (value !== undefined) built[property] = value;
   }
-  const connectionString = built as ConnectionString;
+  const connectionString = (gatewayPort === undefined ? built : { ...built, gatewayPort }) as ConnectionString;
   validateConnectionString(connectionString);
   return connectionString;
 }
@@ -126,7 +138,9 @@ export function formatConnectionString(connectionString: ConnectionString): stri
   const parts: string[] = [];
   for (const [key, property] of FIELDS) {
     const value = connectionString[property];
-    if (value !== undefined) parts.push(`${key}=${value === true ? 'true' : value}`);
+    if (value === undefined) continue;
+    const port = property === 'gatewayHostName' && connectionString.gatewayPort !== undefined ? `:${connectionString.gatewayPort}` : '';
+    parts.push(`${key}=${value === true ? 'true' : value}${port}`);
   }
   return parts.join(';');
 }
@@ -152,6 +166,11 @@ export function validateConnectionString(cs: ConnectionString): void {
   if (cs.gatewayHostName !== undefined) {
     const gateway = cs.gatewayHostName;
     checkValue(isValidHostName(gateway), 'GatewayHostName', `GatewayHostName "${gateway}" is not ${RULES.hostName}`);
+  }
+  if (cs.gatewayPort !== undefined) {
+    const port: unknown = cs.gatewayPort;
+    const valid = Number.isInteger(port) && (port as number) >= 1 && (port as number) <= 65_535 && cs.gatewayHostName !== undefined;
+    checkValue(valid, 'GatewayHostName', `the GatewayHostName port must be an integer 1–65535 after a host name, got ${describe(port)}`);
   }
   if (cs.sharedAccessKey !== undefined) {
     const key = decodeBase64(cs.sharedAccessKey);

@@ -11,8 +11,8 @@ export interface MalformedTopic {
   /**
    * The `$rid` of a broken twin or DPS response when it could still be read (the status, `$version` or
    * another parameter is what broke): the request it answers can end now rather than at its deadline
-   * (docs/design.md: every request ends in exactly one event). Absent for every other family and when the
-   * rid is missing, empty or badly escaped.
+   * (every request ends in exactly one event, docs/design.md "Rules the engine keeps"). Absent for every
+   * other family and when the rid is missing, empty or badly escaped.
    */
   readonly rid?: string;
 }

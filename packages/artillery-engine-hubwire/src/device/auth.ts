@@ -24,6 +24,8 @@ export interface DeviceCredentials {
   readonly identity: Identity;
   /** `GatewayHostName`, when the connection string routes through a gateway. */
   readonly gatewayHostName?: string;
+  /** The port after `GatewayHostName`, when it names one (a local hub off 8883). */
+  readonly gatewayPort?: number;
   /** Whether `password` signs a fresh token each time (a key), so an expiring one can be renewed. */
   readonly renewable: boolean;
   /** Signs (or returns) the password for the next CONNECT. */
@@ -45,7 +47,10 @@ export function connectionStringCredentials(text: string, token: TokenOptions): 
     throw new ScenarioError('invalid_scenario', `connect.connectionString: ${messageOf(error)}`);
   }
   const identity: Identity = { hostName: cs.hostName, deviceId: cs.deviceId, ...(cs.moduleId === undefined ? {} : { moduleId: cs.moduleId }) };
-  const gateway = cs.gatewayHostName === undefined ? {} : { gatewayHostName: cs.gatewayHostName };
+  const gateway = {
+    ...(cs.gatewayHostName === undefined ? {} : { gatewayHostName: cs.gatewayHostName }),
+    ...(cs.gatewayPort === undefined ? {} : { gatewayPort: cs.gatewayPort }),
+  };
   if (cs.sharedAccessKey !== undefined) {
     const key = cs.sharedAccessKey;
     const keyName = cs.sharedAccessKeyName;

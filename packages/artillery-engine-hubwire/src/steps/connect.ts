@@ -63,7 +63,7 @@ export function connectStep(spec: unknown, env: StepEnv): Step {
       throw new ScenarioError('invalid_scenario', 'connect needs connectionString, pool: true (config.engines.hubwire.pool), or deviceId with groupKey or deviceKey (DPS)');
     }
 
-    const { identity, gatewayHostName } = credentials;
+    const { identity, gatewayHostName, gatewayPort } = credentials;
     const modelId = optionalString(o['modelId'], 'connect.modelId');
     const device = new VirtualDevice(credentials, {
       ...config.device,
@@ -75,7 +75,8 @@ export function connectStep(spec: unknown, env: StepEnv): Step {
     const endpoint: Endpoint = {
       transport,
       host: optionalString(o['host'], 'connect.host') ?? config.host ?? gatewayHostName ?? identity.hostName,
-      ...portOf(optionalPort(o['port'], 'connect.port') ?? config.port),
+      // A gateway port names the MQTT port, so it only applies to MQTT over TLS or TCP.
+      ...portOf(optionalPort(o['port'], 'connect.port') ?? config.port ?? (transport === 'tls' || transport === 'tcp' ? gatewayPort : undefined)),
       ...tls,
     };
     await device.connect(dialer(endpoint, timeoutMs), timeoutMs);

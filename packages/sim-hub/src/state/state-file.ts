@@ -20,6 +20,9 @@ export const STATE_FORMAT = 'hubwire-sim-hub-state';
 /** The layout version written; files of a later version are refused. */
 export const STATE_VERSION = 1;
 
+/** The state file holds every identity's key and the service policy key: owner-only, as the key files. */
+const KEY_FILE_MODE = 0o600;
+
 /** The shared-access policy a service client signs with (IoT Hub's `iothubowner`). */
 export interface ServicePolicy {
   readonly keyName: string;
@@ -141,7 +144,7 @@ export class StatePersister {
   flushSync(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    writeFileAtomicSync(this.#path, encodeStateFile(this.#snapshot(), new Date()));
+    writeFileAtomicSync(this.#path, encodeStateFile(this.#snapshot(), new Date()), KEY_FILE_MODE);
     this.#dirty = false;
   }
 
@@ -149,7 +152,7 @@ export class StatePersister {
     if (!this.#dirty) return;
     this.#dirty = false;
     const text = encodeStateFile(this.#snapshot(), new Date());
-    this.#writing = writeFileAtomic(this.#path, text).catch((error: unknown) => this.#onError(error instanceof Error ? error : new Error(String(error))));
+    this.#writing = writeFileAtomic(this.#path, text, KEY_FILE_MODE).catch((error: unknown) => this.#onError(error instanceof Error ? error : new Error(String(error))));
     await this.#writing;
     this.#writing = undefined;
     if (this.#dirty) this.schedule();
