@@ -4,7 +4,7 @@
  * measurement, saved with each suite's figures as JSON under bench/results/ (gitignored), and
  * draws the summary's ratios as bench/ratios.svg, which bench/README.md shows.
  */
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,7 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 checkBuilt();
+mkdirSync(RESULTS_DIR, { recursive: true }); // every suite and the summary write there
 const started = new Date();
 for (const [name, suite] of Object.entries(SUITES)) {
   if (wanted.length === 0 || wanted.includes(name)) await suite();

@@ -1,6 +1,7 @@
 // The engines.
 export { DeviceEngine } from './device/device-engine.ts';
 export type { EngineState } from './device/device-engine.ts';
+export { SEPARATE_PAYLOAD_BYTES } from './session/mqtt-session.ts';
 export type { Body, DisconnectOptions, PublishResult, RequestResult, TelemetryOptions } from './device/intents.ts';
 export type { ConnectAuth } from './session/connect-auth.ts';
 export { DEVICE_DEFAULTS } from './device/options.ts';
@@ -80,6 +81,7 @@ export {
   DISCONNECT,
   encodePuback,
   encodePublish,
+  encodePublishHeader,
   encodePublishHeaderInto,
   encodePublishInto,
   MAX_REMAINING_LENGTH,

@@ -124,7 +124,11 @@ export class DriveLoop<E> {
     }
   }
 
-  /** Writes everything the engine queued as one batch, then re-arms the timer. */
+  /**
+   * Writes everything the engine queued as one batch, then re-arms the timer. A large PUBLISH comes
+   * as its header and the application's own body (DeviceEngine.pollTransmit); a corked socket hands
+   * the whole batch to one writev, so that body reaches the kernel uncopied.
+   */
   #flushTransmit(): void {
     const chunks: Uint8Array[] = [];
     for (let bytes = this.#engine.pollTransmit(); bytes !== undefined; bytes = this.#engine.pollTransmit()) {

@@ -182,7 +182,14 @@ export class DeviceEngine {
 
   // ----------------------------------------------------------------------- driver: poll*
 
-  /** The next bytes to write to the socket, in order, or undefined when there are none. */
+  /**
+   * The next bytes to write to the socket, in order, or undefined when there are none. Each entry is
+   * fresh memory the engine never touches again, except one: a PUBLISH whose payload is
+   * SEPARATE_PAYLOAD_BYTES (4 KiB) or more comes as two entries, its header, then a plain Uint8Array
+   * view of the payload as the application gave it (same ArrayBuffer, offset and length: never copied,
+   * a Node Buffer re-viewed). Write entries back to back (a corked socket or `writev` sends a pump's
+   * entries in one system call); the bytes are the same as one-piece packets'.
+   */
   pollTransmit(): Uint8Array | undefined {
     return this.features.session.pollTransmit();
   }
@@ -273,7 +280,8 @@ export class DeviceEngine {
    * name, application properties, a PnP `component` (`$.sub`) or a module `outputName` (`$.on`).
    * Sent now when connected and the in-flight window has room, else queued (also while
    * disconnected). The engine keeps a reference to `body` until it is sent (QoS 0) or
-   * acknowledged (QoS 1): do not modify it. Throws InvalidIntentError (QoS 2, size over 256 KB
+   * acknowledged (QoS 1), and from 4 KiB on hands that very memory to the driver (`pollTransmit`):
+   * do not modify it until then, and for QoS 0 until the driver's write completed. Throws InvalidIntentError (QoS 2, size over 256 KB
    * counting the property bag, invalid properties, `outputName` on a device) or QueueFullError.
    */
   publishTelemetry(now: number, body: Body, options?: TelemetryOptions): PublishResult {
@@ -303,7 +311,8 @@ export class DeviceEngine {
 
   /**
    * Answers a method request (docs/protocol.md §10) with `status` and a body: bytes or a string sent as
-   * is (JSON text), any other value JSON-encoded, nothing for an empty body. Throws
+   * is (JSON text), any other value JSON-encoded, nothing for an empty body. Bytes of 4 KiB or more go
+   * to the driver by reference (see `pollTransmit`): do not modify them until it wrote them. Throws
    * InvalidIntentError for an invalid rid/status/body or a body over 128 KB, InvalidStateError
    * when not connected (the request belonged to a connection that is gone).
    */

@@ -8,7 +8,6 @@ import { isValidRid, isValidStatus, MAX_METHOD_PAYLOAD_BYTES, methodResponseTopi
 import type { ParsedMethodRequest } from '@hubwire/topics';
 import { InvalidIntentError, InvalidStateError } from '../shared/errors.ts';
 import type { MqttSession } from '../session/mqtt-session.ts';
-import { encodePublish } from '../wire/encoder.ts';
 import type { DeviceEvent } from './events.ts';
 import { methodBody } from './intents.ts';
 import type { Body } from './intents.ts';
@@ -37,5 +36,5 @@ export function respondMethod(session: MqttSession<DeviceEvent>, now: number, ri
   if (session.state !== 'connected') {
     throw new InvalidStateError('not-connected', session.state, 'a method response needs the connection the request came on');
   }
-  session.send(now, encodePublish({ topic: methodResponseTopic(status, rid), payload: bytes, qos: 0 }));
+  session.sendPublish(now, methodResponseTopic(status, rid), bytes, 0, 0, false);
 }

@@ -9,7 +9,6 @@ import { describe, InvalidIntentError } from '../shared/errors.ts';
 import { OutgoingMessage } from '../session/inflight.ts';
 import type { InFlightTable } from '../session/inflight.ts';
 import type { MqttSession } from '../session/mqtt-session.ts';
-import { encodeTelemetry } from '../wire/encoder.ts';
 import type { DeviceEvent } from './events.ts';
 import { bodyBytes, checkTelemetryOptions, encodeBag, hasProperties, propertiesOf } from './intents.ts';
 import type { Body, PublishResult, TelemetryOptions } from './intents.ts';
@@ -72,7 +71,7 @@ export class Telemetry {
     // From here on nothing throws.
     const id = ++this.lastId;
     if (direct && qos === 0) {
-      this.session.send(now, encodeTelemetry(topic, bytes, 0, 0, false));
+      this.session.sendPublish(now, topic, bytes, 0, 0, false);
     } else {
       const message = new OutgoingMessage(id, qos, topic, bytes);
       if (direct) this.send(now, message);
@@ -84,7 +83,7 @@ export class Telemetry {
   /** After CONNACK: unacknowledged QoS 1 messages first, in their original order, then the queue. */
   connected(now: number, resumed: boolean): void {
     for (const message of this.table.inFlightMessages()) {
-      this.session.send(now, encodeTelemetry(message.topic, message.body, 1, message.packetId, resumed));
+      this.session.sendPublish(now, message.topic, message.body, 1, message.packetId, resumed);
     }
     this.pump(now);
   }
@@ -104,10 +103,10 @@ export class Telemetry {
 
   private send(now: number, message: OutgoingMessage): void {
     if (message.qos === 0) {
-      this.session.send(now, encodeTelemetry(message.topic, message.body, 0, 0, false));
+      this.session.sendPublish(now, message.topic, message.body, 0, 0, false);
       return;
     }
     const packetId = this.table.track(message);
-    this.session.send(now, encodeTelemetry(message.topic, message.body, 1, packetId, false));
+    this.session.sendPublish(now, message.topic, message.body, 1, packetId, false);
   }
 }

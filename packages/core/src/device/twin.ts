@@ -16,7 +16,6 @@ import { Fifo } from '../shared/fifo.ts';
 import { isJsonObject, parseJsonObject } from '../shared/json.ts';
 import type { MqttSession } from '../session/mqtt-session.ts';
 import { Timer } from '../session/timers.ts';
-import { encodePublish } from '../wire/encoder.ts';
 import type { DeviceConfig } from './config.ts';
 import { DesiredVersions, versionOf } from './desired-versions.ts';
 import type { DeviceEvent, RequestFailureReason, RequestIntent } from './events.ts';
@@ -288,7 +287,7 @@ export class Twin {
 
   private send(now: number, rid: string, intent: RequestIntent, body: Uint8Array): void {
     const topic = intent === 'get-twin' ? twinGetTopic(rid) : twinPatchReportedTopic(rid);
-    this.session.send(now, encodePublish({ topic, payload: body, qos: 0 }));
+    this.session.sendPublish(now, topic, body, 0, 0, false);
   }
 
   private syncTimer(): void {

@@ -22,11 +22,20 @@
 import { messageOf } from '../shared/errors.ts';
 import { Fifo } from '../shared/fifo.ts';
 import { PacketDecoder } from '../wire/decoder.ts';
-import { DISCONNECT, PINGREQ } from '../wire/encoder.ts';
+import { plainChunk } from '../wire/view.ts';
+import { DISCONNECT, encodeEnginePublish, PINGREQ } from '../wire/encoder.ts';
 import type { InboundPacket, PubackPacket, PublishPacket, SubackPacket, UnsubackPacket } from '../wire/packets.ts';
 import { connectRefusedReason, isConnectRetriable } from './connack.ts';
 import type { ConnectionLostReason, ProtocolErrorReason, SessionEvent } from './events.ts';
 import { Timer, TimerTable } from './timers.ts';
+
+/**
+ * A PUBLISH payload of at least this many bytes is queued by reference rather than copied: the
+ * transmit queue holds the packet's header, then the payload view itself, and `pollTransmit` hands
+ * them out in turn. Below it one copy costs less than an entry more for the driver to write (a
+ * socket write per entry).
+ */
+export const SEPARATE_PAYLOAD_BYTES = 4096;
 
 /** Where a session (and so an engine) stands. */
 export type SessionState = 'disconnected' | 'connecting' | 'connected' | 'closed';
@@ -87,8 +96,14 @@ export class MqttSession<E extends { readonly type: string }> {
   private cleanSession = true;
   /** Only while it holds part of a packet (see `spare`). */
   private decoder: PacketDecoder | undefined;
-  private transmitQueue: Fifo<Uint8Array> | undefined;
-  private eventQueue: Fifo<E> | undefined;
+  /**
+   * The queues, each as its head entry plus a Fifo made only for a second entry: the common case, one
+   * packet or event queued and taken at once, then allocates nothing.
+   */
+  private transmitHead: Uint8Array | undefined;
+  private transmitRest: Fifo<Uint8Array> | undefined;
+  private eventHead: E | undefined;
+  private eventRest: Fifo<E> | undefined;
   private lastReceived = NaN;
   private lastSent = NaN;
   /** When the password expires, while a `token-expiring` warning is armed. */
@@ -127,19 +142,27 @@ export class MqttSession<E extends { readonly type: string }> {
 
   /** The next bytes to write to the socket, or undefined. A drained queue is dropped: an idle engine holds none. */
   pollTransmit(): Uint8Array | undefined {
-    const queue = this.transmitQueue;
-    if (queue === undefined) return undefined;
-    const bytes = queue.shift();
-    if (queue.length === 0) this.transmitQueue = undefined;
+    const bytes = this.transmitHead;
+    const rest = this.transmitRest;
+    if (rest === undefined) {
+      this.transmitHead = undefined;
+    } else {
+      this.transmitHead = rest.shift();
+      if (rest.length === 0) this.transmitRest = undefined;
+    }
     return bytes;
   }
 
   /** The next event, or undefined. A drained queue is dropped. */
   pollEvent(): E | undefined {
-    const queue = this.eventQueue;
-    if (queue === undefined) return undefined;
-    const event = queue.shift();
-    if (queue.length === 0) this.eventQueue = undefined;
+    const event = this.eventHead;
+    const rest = this.eventRest;
+    if (rest === undefined) {
+      this.eventHead = undefined;
+    } else {
+      this.eventHead = rest.shift();
+      if (rest.length === 0) this.eventRest = undefined;
+    }
     return event;
   }
 
@@ -150,7 +173,7 @@ export class MqttSession<E extends { readonly type: string }> {
 
   /** Starts a connection with an encoded CONNECT; the caller checked it is not open. */
   open(now: number, connect: Uint8Array, options: OpenOptions): void {
-    this.transmitQueue = undefined; // leftovers of an earlier socket must not reach the new one
+    this.dropTransmit(); // leftovers of an earlier socket must not reach the new one
     this.decoder = undefined;
     this.cleanSession = options.cleanSession;
     this.stateValue = 'connecting';
@@ -192,7 +215,7 @@ export class MqttSession<E extends { readonly type: string }> {
       this.decoder = decoder;
     }
     try {
-      decoder.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      decoder.push(plainChunk(chunk));
       for (;;) {
         const packet = decoder.next();
         if (packet === undefined) break;
@@ -244,9 +267,24 @@ export class MqttSession<E extends { readonly type: string }> {
     if (this.stateValue === 'connected' && this.settings.keepAliveMs > 0) this.timers.set(Timer.KeepAlive, now + this.settings.keepAliveMs);
   }
 
+  /**
+   * Queues a PUBLISH its owner validated (the encoder throws nothing for it then): one entry, or for a
+   * payload of SEPARATE_PAYLOAD_BYTES or more the header, then `payload` itself (not copied: the
+   * driver writes the caller's memory). Either way the bytes are `encodePublish`'s.
+   */
+  sendPublish(now: number, topic: string, payload: Uint8Array, qos: 0 | 1, messageId: number, dup: boolean): void {
+    if (payload.length < SEPARATE_PAYLOAD_BYTES) {
+      this.send(now, encodeEnginePublish(topic, payload, qos, messageId, dup, true));
+      return;
+    }
+    this.push(now, encodeEnginePublish(topic, payload, qos, messageId, dup, false));
+    this.send(now, payload);
+  }
+
   /** Queues an event for the application. */
   emit(event: E): void {
-    (this.eventQueue ??= new Fifo()).push(event);
+    if (this.eventHead === undefined) this.eventHead = event;
+    else (this.eventRest ??= new Fifo()).push(event);
   }
 
   /** Reports bad input that leaves the stream usable. */
@@ -300,7 +338,7 @@ export class MqttSession<E extends { readonly type: string }> {
     if (returnCode !== 0) {
       // MQTT-3.2.2-5: the broker closes the connection after a refusal.
       this.stateValue = 'disconnected';
-      this.transmitQueue = undefined;
+      this.dropTransmit();
       const retriable = isConnectRetriable(returnCode);
       this.emitOwn({ type: 'connect-failed', returnCode, reason: connectRefusedReason(returnCode), retriable });
       this.end({ kind: 'refused', returnCode, retriable });
@@ -321,7 +359,7 @@ export class MqttSession<E extends { readonly type: string }> {
    */
   private lose(reason: ConnectionLostReason, detail: string | undefined): void {
     this.stateValue = 'disconnected';
-    if (reason !== 'protocol-error') this.transmitQueue = undefined;
+    if (reason !== 'protocol-error') this.dropTransmit();
     this.emitOwn(detail === undefined ? { type: 'connection-lost', reason } : { type: 'connection-lost', reason, detail });
     this.end({ kind: 'lost', reason, detail });
   }
@@ -335,7 +373,13 @@ export class MqttSession<E extends { readonly type: string }> {
   }
 
   private push(now: number, bytes: Uint8Array): void {
-    (this.transmitQueue ??= new Fifo()).push(bytes);
+    if (this.transmitHead === undefined) this.transmitHead = bytes;
+    else (this.transmitRest ??= new Fifo()).push(bytes);
     this.lastSent = now;
+  }
+
+  private dropTransmit(): void {
+    this.transmitHead = undefined;
+    this.transmitRest = undefined;
   }
 }

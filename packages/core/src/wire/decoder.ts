@@ -15,8 +15,8 @@
  * - Rule 4, the stream dies on the first bad packet: every DecodeFailure is sticky until
  *   `reset()`, because after a framing error nothing later in the stream can be trusted.
  * - This file finds packet boundaries; read-packet.ts reads each framed packet: the six types a
- *   device acts on into their shapes, every other type checked for well-formedness and reported as
- *   `{ cmd: 'other' }` (a device never expects one), or as a DecodeFailure naming the broken rule.
+ *   device acts on into their shapes, every other type's frame (flags, fixed lengths) checked and
+ *   reported as `{ cmd: 'other' }` (a device never expects one), or as a DecodeFailure naming the broken rule.
  */
 import { InvalidIntentError } from '../shared/errors.ts';
 import { shown } from './fields.ts';

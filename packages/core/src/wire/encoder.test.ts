@@ -6,10 +6,11 @@ import { PacketDecoder } from './decoder.ts';
 import {
   DISCONNECT,
   encodePuback,
+  encodeEnginePublish,
   encodePublish,
+  encodePublishHeader,
   encodePublishHeaderInto,
   encodePublishInto,
-  encodeTelemetry,
   MAX_REMAINING_LENGTH,
   PINGREQ,
   type PublishInput,
@@ -189,23 +190,47 @@ describe('encodePublish', () => {
   });
 });
 
-describe('encodeTelemetry', () => {
-  it('produces the bytes mqtt-packet.generate produces, DUP only at QoS 1, without retain', () => {
+describe('encodeEnginePublish', () => {
+  it('produces the bytes mqtt-packet.generate produces, DUP only at QoS 1, without retain; without the payload, its header', () => {
     fc.assert(
       fc.property(outboundPublish(512), fc.boolean(), (p, dup) => {
         const id = p.messageId ?? 0;
         const qos1 = p.qos === 1 ? { messageId: id } : {};
         const expected = generated({ topic: p.topic, payload: p.payload, qos: p.qos, dup: p.qos === 1 && dup, ...qos1 });
-        expect(encodeTelemetry(p.topic, p.payload, p.qos, id, dup)).toEqual(expected);
+        expect(encodeEnginePublish(p.topic, p.payload, p.qos, id, dup, true)).toEqual(expected);
+        const header = encodeEnginePublish(p.topic, p.payload, p.qos, id, dup, false);
+        expect(concat([header, p.payload])).toEqual(expected);
       }),
       { numRuns: 300 },
     );
   });
 
-  it('throws the error encodePublish throws for a QoS 1 message without a packet id', () => {
-    expect(refusal(() => encodeTelemetry('t', new Uint8Array(1), 1, 0, false))).toBe('invalid-packet-id');
+  it('refuses a topic past 65,535 bytes as encodePublish does, and keeps no state from a refused call', () => {
+    const long = 'x'.repeat(65_536);
+    expect(refusal(() => encodeEnginePublish(long, new Uint8Array(1), 1, 7, false, true))).toBe('field-too-long');
+    expect(refusal(() => encodeEnginePublish(long, new Uint8Array(1), 0, 0, false, false))).toBe('field-too-long');
     // The reused input is reset: the next message is encoded from its own arguments only.
-    expect(encodeTelemetry('t', new Uint8Array(0), 0, 0, true)).toEqual(generated({ topic: 't', payload: new Uint8Array(0), qos: 0 }));
+    expect(encodeEnginePublish('t', new Uint8Array(0), 0, 0, true, true)).toEqual(generated({ topic: 't', payload: new Uint8Array(0), qos: 0 }));
+  });
+});
+
+describe('encodePublishHeader', () => {
+  it('is the packet up to its payload: header + payload are the generate() bytes, at every size class', () => {
+    fc.assert(
+      fc.property(outboundPublish(64), fc.constantFrom(0, 100, 16_380, 16_384, 70_000), (p, extra) => {
+        // Payloads around the slab's region limit and past it take both of the encoder's paths.
+        const body = extra === 0 ? p.payload : new Uint8Array(extra).fill(0x5a);
+        const input = { ...p, payload: body };
+        const header = encodePublishHeader(input);
+        expect(header.length).toBe(encodePublishHeaderInto(new Uint8Array(header.length), 0, input));
+        expect(sameBytes(concat([header, body]), generated(input))).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses what encodePublish refuses, with the same code', () => {
+    for (const [code, input] of REFUSED) expect(refusal(() => encodePublishHeader(input))).toBe(code);
   });
 });
 

@@ -10,8 +10,8 @@
  *   0x30 | DUP << 3 | QoS << 1 | RETAIN,  remaining length (1–4 bytes, 7 bits each, LSB first),
  *   topic length (uint16 BE), topic (UTF-8), packet id (uint16 BE, QoS > 0 only), payload.
  * Everything before the payload (fixed header §3.3.1 and variable header §3.3.2) is the
- * packet's header; `encodePublishHeaderInto` writes only that, for a caller that sends the
- * payload from its own memory.
+ * packet's header; `encodePublishHeader` and `encodePublishHeaderInto` write only that, for a
+ * caller that sends the payload from its own memory.
  */
 import { InvalidIntentError } from '../shared/errors.ts';
 import { checkPacketId, checkRemainingLength, fieldTooLong, MAX_FIELD_BYTES, MAX_REMAINING_LENGTH, shown } from './fields.ts';
@@ -203,6 +203,32 @@ function writeExact(target: Uint8Array, pos: number, p: PublishInput, remaining:
 }
 
 /**
+ * Encodes `p` into a slab region (or memory of its own past `slab.maxRegion`): the whole packet when
+ * `withPayload`, else everything before the payload. The one encoder behind `encodePublish`,
+ * `encodePublishHeader` and the engines' packets, so a header and its payload are, byte for byte, the
+ * whole packet. `checked` skips `checkPublish` for an input whose every field its producer already
+ * checked (the size limits are still enforced here).
+ */
+function encodeToRegion(p: PublishInput, withPayload: boolean, checked: boolean): Uint8Array {
+  const rest = checked ? (p.qos === 1 ? 2 : 0) + p.payload.length : checkPublish(p);
+  const unwritten = withPayload ? 0 : p.payload.length;
+  const bound = fastBound(p.topic.length, rest);
+  if (bound !== -1 && bound - unwritten <= slab.maxRegion) {
+    const start = slab.reserve(bound - unwritten);
+    const block = slab.block;
+    const at = writeFast(block, start, p, rest);
+    return slab.commit(withPayload ? writePayload(block, at, p.payload) : at);
+  }
+  const topicBytes = topicLength(p.topic);
+  const remaining = exactRemaining(topicBytes, rest);
+  const total = 1 + varintBytes(remaining) + remaining - unwritten;
+  const out = total <= slab.maxRegion ? slab.alloc(total) : new Uint8Array(total);
+  const at = writeExact(out, 0, p, remaining, topicBytes);
+  if (withPayload) writePayload(out, at, p.payload);
+  return out;
+}
+
+/**
  * Encodes a PUBLISH (a copy of the payload included). The result is a view into a shared encoder
  * slab: never reused, but its `.buffer` holds other packets too, so do not transfer or detach that
  * ArrayBuffer. Throws InvalidIntentError, writing nothing: `invalid-argument` (a value of the wrong
@@ -211,24 +237,21 @@ function writeExact(target: Uint8Array, pos: number, p: PublishInput, remaining:
  * over 65,535 bytes) or `packet-too-large` (over 268,435,455 bytes after the fixed header).
  */
 export function encodePublish(p: PublishInput): Uint8Array {
-  const rest = checkPublish(p);
-  const bound = fastBound(p.topic.length, rest);
-  if (bound !== -1 && bound <= slab.maxRegion) {
-    const start = slab.reserve(bound);
-    const block = slab.block;
-    return slab.commit(writePayload(block, writeFast(block, start, p, rest), p.payload));
-  }
-  const topicBytes = topicLength(p.topic);
-  const remaining = exactRemaining(topicBytes, rest);
-  const total = 1 + varintBytes(remaining) + remaining;
-  const out = total <= slab.maxRegion ? slab.alloc(total) : new Uint8Array(total);
-  writePayload(out, writeExact(out, 0, p, remaining, topicBytes), p.payload);
-  return out;
+  return encodeToRegion(p, true, false);
+}
+
+/**
+ * Encodes everything of a PUBLISH but its payload, in memory like `encodePublish`'s: send these bytes,
+ * then `p.payload` as it is (the remaining length counts it), and a large body is never copied. Throws
+ * what `encodePublish` throws.
+ */
+export function encodePublishHeader(p: PublishInput): Uint8Array {
+  return encodeToRegion(p, false, false);
 }
 
 const NO_PAYLOAD: Uint8Array = new Uint8Array(0);
 
-/** The input `encodeTelemetry` fills in and hands to `encodePublish`, which keeps no reference to it. */
+/** The input `encodeEnginePublish` fills in and hands to `encodeToRegion`, which keeps no reference to it. */
 const reused: { topic: string; payload: Uint8Array; qos: 0 | 1; messageId: number; dup: boolean } = {
   topic: '',
   payload: NO_PAYLOAD,
@@ -238,18 +261,21 @@ const reused: { topic: string; payload: Uint8Array; qos: 0 | 1; messageId: numbe
 };
 
 /**
- * `encodePublish` for the engine's telemetry path without a PublishInput object per message:
- * one input is reused (filled, encoded, its body reference dropped), so a message allocates
- * only its packet. `messageId` and `dup` apply to QoS 1 only. Same bytes, same errors.
+ * `encodePublish` (or, without `withPayload`, `encodePublishHeader`) for the engines' PUBLISHes, whose
+ * every field the engine checked when it accepted the intent: a topic it built from checked parts, a
+ * Uint8Array payload, QoS 0 or 1, a packet id from its own allocator. So the per-field checks are not run
+ * again (they were a twentieth of a telemetry message's cost); the size limits still are, and throw as
+ * encodePublish's do. One input is reused (filled, encoded, its body reference dropped), so a message
+ * allocates only its packet. `messageId` and `dup` apply to QoS 1 only. Same bytes as encodePublish.
  */
-export function encodeTelemetry(topic: string, payload: Uint8Array, qos: 0 | 1, messageId: number, dup: boolean): Uint8Array {
+export function encodeEnginePublish(topic: string, payload: Uint8Array, qos: 0 | 1, messageId: number, dup: boolean, withPayload: boolean): Uint8Array {
   reused.topic = topic;
   reused.payload = payload;
   reused.qos = qos;
   reused.messageId = messageId;
   reused.dup = qos === 1 && dup;
   try {
-    return encodePublish(reused);
+    return encodeToRegion(reused, withPayload, true);
   } finally {
     reused.payload = NO_PAYLOAD; // keep no body alive between calls
   }

@@ -49,7 +49,7 @@ export interface PingrespPacket {
   readonly cmd: 'pingresp';
 }
 
-/** A well-formed packet a device should never receive (CONNECT, PUBREC, SUBSCRIBE, …). */
+/** A well-framed packet a device should never receive (CONNECT, PUBREC, SUBSCRIBE, …); its fields are not read. */
 export interface OtherPacket {
   readonly cmd: 'other';
   /** MQTT control packet type, the high nibble of the first byte (1–14). */

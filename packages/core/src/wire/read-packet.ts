@@ -1,6 +1,6 @@
 /**
  * Reads one framed MQTT 3.1.1 packet (decoder.ts found its bounds) into the shape a device acts on:
- * CONNACK, PUBLISH, PUBACK, SUBACK, UNSUBACK and PINGRESP here, every other type checked by
+ * CONNACK, PUBLISH, PUBACK, SUBACK, UNSUBACK and PINGRESP here, every other type's frame checked by
  * read-unexpected.ts. Every rule a packet breaks becomes a DecodeFailure naming it, never an exception.
  *
  * Stricter than mqtt-packet, which accepts all of these: DUP on a QoS 0 PUBLISH [MQTT-3.3.1-2], an
@@ -62,7 +62,7 @@ export function decodePacket(bytes: Uint8Array, start: number, body: number, end
       if (length !== 0) return malformed(`PINGRESP remaining length must be 0, got ${length} (§3.13)`);
       return { cmd: 'pingresp' };
     default:
-      return checkUnexpected(bytes, first, body, end);
+      return checkUnexpected(first, body, end);
   }
 }
 

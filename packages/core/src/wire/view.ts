@@ -20,3 +20,18 @@ export function viewOf(bytes: Uint8Array, start: number, end: number): Uint8Arra
   }
   return new Uint8Array(lastBuffer, lastOffset + start, end - start);
 }
+
+/**
+ * `chunk` as a plain Uint8Array over the same memory (itself when it is one), e.g. a Node Buffer from a
+ * socket. Its buffer and offset, read once here, are kept for the `viewOf` calls that follow on it.
+ */
+export function plainChunk(chunk: Uint8Array): Uint8Array {
+  if (chunk.constructor === Uint8Array) return chunk;
+  const buffer = chunk.buffer;
+  const offset = chunk.byteOffset;
+  const plain = new Uint8Array(buffer, offset, chunk.byteLength);
+  lastBytes = plain;
+  lastBuffer = buffer;
+  lastOffset = offset;
+  return plain;
+}

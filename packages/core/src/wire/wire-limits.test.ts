@@ -11,14 +11,16 @@ import { InvalidIntentError } from '../shared/errors.ts';
 import { PacketDecoder } from './decoder.ts';
 import {
   encodePuback,
+  encodeEnginePublish,
   encodePublish,
+  encodePublishHeader,
   encodePublishHeaderInto,
   encodePublishInto,
-  encodeTelemetry,
   MAX_REMAINING_LENGTH,
   type PublishInput,
 } from './encoder.ts';
 import type { InboundPacket } from './packets.ts';
+import { isWellFormedUtf16 } from './utf8.ts';
 
 /** Topics valid and not: names, any string (lone surrogates, wildcards, NUL), lengths around 65,535 bytes, non-strings. */
 const anyTopic: fc.Arbitrary<unknown> = fc.oneof(
@@ -115,19 +117,30 @@ describe('the PUBLISH encoders on arbitrary input', () => {
         expect(encodes(() => (n = encodePublishHeaderInto(target, offset, p)))).toBe(ok);
         if (ok) expectEncodes(concat([target.subarray(offset, offset + n), p.payload]), p);
         else expect(target.every((b) => b === 0xee)).toBe(true);
+        let header: Uint8Array | undefined;
+        expect(encodes(() => (header = encodePublishHeader(p)))).toBe(ok);
+        if (ok) expectEncodes(concat([header as Uint8Array, p.payload]), p);
       }),
       { numRuns: 600 },
     );
     expect(Math.min(encoded, refused)).toBeGreaterThan(100);
   });
 
-  it('encodeTelemetry either throws InvalidIntentError or emits what decodes back to its arguments', () => {
+  it('encodeEnginePublish, on the checked fields an engine passes, makes what encodePublish makes, whole or as header + payload, and refuses the same sizes', () => {
+    // Valid topic names only (the engine builds its topics from checked parts), lengths around 65,535 bytes included.
+    const engineTopic = anyTopic.filter((t): t is string => typeof t === 'string' && t !== '' && !/[+#\u0000]/.test(t) && isWellFormedUtf16(t));
+    const enginePayload = fc.oneof({ weight: 5, arbitrary: fc.uint8Array({ maxLength: 64 }) }, fc.integer({ min: 0, max: 300_000 }).map((n) => new Uint8Array(n).fill(n & 0xff)));
     fc.assert(
-      fc.property(anyTopic, anyPayload, anyQos, anyId, fc.boolean(), (topic, payload, qos, id, dup) => {
+      fc.property(engineTopic, enginePayload, fc.constantFrom<0 | 1>(0, 1), fc.integer({ min: 1, max: 65_535 }), fc.boolean(), fc.boolean(), (topic, payload, qos, id, dup, withPayload) => {
+        const p: PublishInput = { topic, payload, qos, ...(qos === 1 ? { messageId: id, dup } : {}) };
+        let whole: Uint8Array | undefined;
         let bytes: Uint8Array | undefined;
-        if (!encodes(() => (bytes = encodeTelemetry(topic as string, payload as Uint8Array, qos as 0 | 1, id as number, dup)))) return;
-        const p: PublishInput = { topic: topic as string, payload: payload as Uint8Array, qos: qos as 0 | 1, messageId: id as number, dup: qos === 1 && dup };
-        expectEncodes(bytes as Uint8Array, p);
+        const ok = encodes(() => (whole = encodePublish(p)));
+        expect(encodes(() => (bytes = encodeEnginePublish(topic, payload, qos, id, dup, withPayload)))).toBe(ok);
+        if (!ok) return;
+        const sent = withPayload ? (bytes as Uint8Array) : concat([bytes as Uint8Array, payload]);
+        expect(Buffer.from(sent).equals(Buffer.from(whole as Uint8Array))).toBe(true);
+        expectEncodes(sent, p);
       }),
       { numRuns: 300 },
     );
