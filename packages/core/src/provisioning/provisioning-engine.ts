@@ -87,7 +87,7 @@ export class ProvisioningEngine implements SessionOwner {
   readonly #session: MqttSession<ProvisioningEvent>;
   readonly #registrar: Registrar;
 
-  /** Checks the options; throws InvalidIntentError (`invalid-option`) naming the bad one. */
+  /** Checks the options; throws InvalidIntentError whose code names the bad one (`invalid-id-scope`, `invalid-api-version`, …). */
   constructor(options: ProvisioningEngineOptions) {
     const o = resolveProvisioningOptions(options);
     this.#options = o;
