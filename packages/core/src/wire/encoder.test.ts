@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { concat, fixedHeader, messageId, oracleGenerate, oracleParse, payload, sameBytes, topicName } from '../../test/mqtt-oracle.ts';
 import { InvalidIntentError } from '../shared/errors.ts';
 import { PacketDecoder } from './decoder.ts';
@@ -390,5 +390,22 @@ describe('encodePuback, PINGREQ and DISCONNECT', () => {
     expect(DISCONNECT).toEqual(oracleGenerate({ cmd: 'disconnect' }));
     expect(PINGREQ).toEqual(Uint8Array.of(0xc0, 0x00)); // type 12, remaining length 0
     expect(DISCONNECT).toEqual(Uint8Array.of(0xe0, 0x00)); // type 14, remaining length 0
+  });
+});
+
+describe('a PUBLISH without a topic', () => {
+  it('is refused by a fresh encoder, before any topic was cached, and by one that has cached a topic', async () => {
+    vi.resetModules();
+    const fresh = await import('./encoder.ts');
+    const { InvalidIntentError: FreshError } = await import('../shared/errors.ts');
+    const missing = { payload: new Uint8Array(0), qos: 0 } as unknown as PublishInput;
+    for (const encode of [fresh.encodePublish, fresh.encodePublishHeader]) {
+      expect(() => encode(missing)).toThrow(FreshError);
+      expect(() => encode(missing)).toThrow(/topic must be a string/);
+    }
+    const topic = 'devices/d/messages/events/';
+    fresh.encodePublish({ topic, payload: new Uint8Array(1), qos: 0 });
+    fresh.encodePublish({ topic, payload: new Uint8Array(1), qos: 0 }); // the second use caches it
+    expect(() => fresh.encodePublish(missing)).toThrow(/topic must be a string/);
   });
 });

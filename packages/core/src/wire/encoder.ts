@@ -81,7 +81,8 @@ function checkPublish(p: PublishInput): number {
   } else {
     throw new InvalidIntentError('unsupported-qos', `PUBLISH QoS must be 0 or 1 (IoT Hub takes no QoS 2, docs/protocol.md §7), got ${shown(qos)}`);
   }
-  if (p.topic !== cachedTopic) checkTopicName('PUBLISH', 'topic', p.topic);
+  // Before any topic is cached, `cachedTopic` is undefined, and so may be a caller's missing topic.
+  if (p.topic !== cachedTopic || cachedTopic === undefined) checkTopicName('PUBLISH', 'topic', p.topic);
   return idBytes + payload.length;
 }
 
