@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { FleetConfigError, FleetConnectError } from './config/config-error.ts';
 import { parseFlags } from './config/flags.ts';
 import { USAGE } from './config/usage.ts';
+import { counted } from './output/format.ts';
 import { Progress } from './output/progress.ts';
 import { htmlReport } from './output/html-report.ts';
 import { serveMetrics, type MetricsServer } from './output/prometheus.ts';
@@ -25,7 +26,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const progress = new Progress(process.stdout, config.progress, config.logIntervalMs);
-    progress.log(`hubwire-fleet: ${config.devices} devices, ${config.connectRate === 0 ? 'no connect limit' : `${config.connectRate} connects/s`}, ${config.rate} msg/s each, QoS ${config.qos}`);
+    progress.log(`hubwire-fleet: ${counted(config.devices, 'device')}, ${config.connectRate === 0 ? 'no connect limit' : `${config.connectRate} connects/s`}, ${config.rate} msg/s each, QoS ${config.qos}`);
     let pendingMetrics: Promise<void> | undefined;
     const result = await runFleet(config, {
       log: (line) => progress.log(line),

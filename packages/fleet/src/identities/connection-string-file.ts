@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseConnectionString } from '@hubwire/sas';
 import { FleetConfigError } from '../config/config-error.ts';
+import { counted } from '../output/format.ts';
 import type { DeviceIdentity } from './identity.ts';
 
 /** Returns identities `start` … `start + count - 1` of the file, in file order; throws FleetConfigError for anything unusable. */
@@ -18,7 +19,7 @@ export function identitiesFromFile(path: string, start: number, count: number): 
   }
   const entries = text.trimStart().startsWith('{') ? jsonEntries(text, path) : lineEntries(text);
   if (entries.length < start + count) {
-    throw new FleetConfigError(`--connection-strings: ${path} has ${entries.length} devices; --start ${start} --devices ${count} needs ${start + count}`);
+    throw new FleetConfigError(`--connection-strings: ${path} has ${counted(entries.length, 'device')}; --start ${start} --devices ${count} needs ${start + count}`);
   }
   return entries.slice(start, start + count).map(([where, connectionString]) => identityOf(connectionString, `${path} ${where}`));
 }

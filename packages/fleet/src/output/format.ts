@@ -5,6 +5,11 @@ export function count(value: number): string {
   return Math.round(value).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 }
 
+/** `1 device`, `2 000 devices`: a count with its noun, singular for one. */
+export function counted(value: number, noun: string): string {
+  return `${count(value)} ${noun}${Math.round(value) === 1 ? '' : 's'}`;
+}
+
 /** A latency in ms with sensible precision: `0.42 ms`, `12.3 ms`, `1 520 ms`. */
 export function ms(value: number): string {
   if (value === 0) return '0 ms';
