@@ -18,6 +18,14 @@ function escape(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 }
 
+/** Longest label that fits left of the plot at 12 px (about 6.4 px a character in the fonts above). */
+const LABEL_CHARS = Math.floor(LABEL_WIDTH / 6.4);
+
+/** The label as drawn: cut with an ellipsis when it would run off the left edge (the tooltip has it whole). */
+function fitted(label: string): string {
+  return label.length <= LABEL_CHARS ? label : `${label.slice(0, LABEL_CHARS - 1)}…`;
+}
+
 /** Renders the rows with a ratio and `chart` set as an SVG document. */
 export function ratioChart(rows: readonly SummaryRow[], subtitle: string): string {
   const drawn = rows.filter((r) => r.chart === true && r.ratio !== undefined && r.ratio > 0);
@@ -53,7 +61,7 @@ export function ratioChart(rows: readonly SummaryRow[], subtitle: string): strin
       out.push(`<line x1="16" y1="${y}" x2="${WIDTH - 16}" y2="${y}" stroke="#cfcfcf" stroke-dasharray="3 3"/>`);
     }
     out.push(
-      `<text x="${LABEL_WIDTH}" y="${y + 15}" text-anchor="end">${escape(`${row.suite}: ${row.what}`)}</text>`,
+      `<text x="${LABEL_WIDTH}" y="${y + 15}" text-anchor="end"><title>${escape(`${row.suite}: ${row.what}`)}</title>${escape(fitted(`${row.suite}: ${row.what}`))}</text>`,
       `<rect x="${from.toFixed(1)}" y="${y + 4}" width="${Math.max(1, to - from).toFixed(1)}" height="${ROW_HEIGHT - 8}" fill="${colour}"/>`,
     );
     const goal = row.goal?.min;
