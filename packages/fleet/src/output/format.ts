@@ -5,6 +5,11 @@ export function count(value: number): string {
   return Math.round(value).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 }
 
+/** A rate per second: one decimal below 10 (`0.4`, `9.5`), so a slow run does not read as 0; else `count`. */
+export function rate(value: number): string {
+  return value < 9.95 ? value.toFixed(1) : count(value);
+}
+
 /** `1 device`, `2 000 devices`: a count with its noun, singular for one. */
 export function counted(value: number, noun: string): string {
   return `${count(value)} ${noun}${Math.round(value) === 1 ? '' : 's'}`;

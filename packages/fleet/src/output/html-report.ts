@@ -5,7 +5,7 @@
  */
 import type { FleetSummary, LatencySummary } from './summary.ts';
 import { escape, histogramChart, lineChart } from './svg-charts.ts';
-import { count, megabytes, ms } from './format.ts';
+import { count, megabytes, ms, rate } from './format.ts';
 
 const BLUE = '#2563eb';
 const GREEN = '#16a34a';
@@ -40,7 +40,7 @@ export function htmlReport(summary: FleetSummary): string {
     card('devices connected', `${count(summary.devices.everConnected)} / ${count(summary.devices.target)}`, summary.devices.rampSeconds === null ? 'not all connected' : `all within ${summary.devices.rampSeconds} s`),
     card(
       'acknowledged / s',
-      count(summary.telemetry.fullFleet?.ackedPerSecond ?? summary.telemetry.ackedPerSecond),
+      rate(summary.telemetry.fullFleet?.ackedPerSecond ?? summary.telemetry.ackedPerSecond),
       `${count(summary.telemetry.acked)} of ${count(summary.telemetry.sent)} sent` + (summary.telemetry.unacked > 0 ? `, ${count(summary.telemetry.unacked)} unacknowledged` : ''),
       summary.telemetry.unacked > 0,
     ),

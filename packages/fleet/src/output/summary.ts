@@ -6,7 +6,7 @@ import type { HistogramBucket, LatencyHistogram } from '../metrics/histogram.ts'
 import type { TimelinePoint } from '../metrics/fleet-metrics.ts';
 import type { ProcessFigures } from '../metrics/process-sampler.ts';
 import type { FleetResult } from '../run/fleet.ts';
-import { count, megabytes, ms, seconds } from './format.ts';
+import { count, megabytes, ms, rate, seconds } from './format.ts';
 
 /** Latency figures in ms. */
 export interface LatencySummary {
@@ -153,8 +153,8 @@ export function summaryText(summary: FleetSummary): string {
   const unacked = summary.telemetry.unacked === 0 ? '' : `, ${count(summary.telemetry.unacked)} still unacknowledged when the run stopped`;
   row('telemetry', `${count(summary.telemetry.sent)} sent, ${count(summary.telemetry.acked)} acknowledged (QoS ${summary.settings.qos})${unacked}`);
   const full = summary.telemetry.fullFleet;
-  const whole = `${count(summary.telemetry.sentPerSecond)} sent/s, ${count(summary.telemetry.ackedPerSecond)} acked/s`;
-  row('throughput', full === undefined ? whole : `${count(full.sentPerSecond)} sent/s, ${count(full.ackedPerSecond)} acked/s in ${full.seconds} s with the whole fleet started; ${whole} over the run`);
+  const whole = `${rate(summary.telemetry.sentPerSecond)} sent/s, ${rate(summary.telemetry.ackedPerSecond)} acked/s`;
+  row('throughput', full === undefined ? whole : `${rate(full.sentPerSecond)} sent/s, ${rate(full.ackedPerSecond)} acked/s in ${full.seconds} s with the whole fleet started; ${whole} over the run`);
   row('connect latency', lat(summary.connectLatencyMs));
   row('ack latency', lat(summary.ackLatencyMs));
   if (summary.service !== undefined) row('method round trip', `${lat(summary.service.methodLatencyMs)}; ${count(summary.service.desiredSent)} desired patches sent`);
