@@ -49,7 +49,10 @@ function chart(title: string, samples: readonly HubSample[], series: readonly { 
   const lines = series
     .map((line) => `<polyline fill="none" stroke="${line.color}" stroke-width="2" points="${samples.map((s) => `${x(s.atSeconds).toFixed(1)},${y(line.value(s)).toFixed(1)}`).join(' ')}"/>`)
     .join('');
-  const legend = series.map((line, i) => `<text x="${60 + i * 200}" y="18" fill="${line.color}">${line.label}</text>`).join('');
+  // A swatch per series, and the label in its colour (an inline style: the page's `svg text` rule outranks a fill attribute).
+  const legend = series
+    .map((line, i) => `<line x1="${60 + i * 200}" y1="14" x2="${80 + i * 200}" y2="14" stroke="${line.color}" stroke-width="3"/><text x="${86 + i * 200}" y="18" style="fill:${line.color}">${line.label}</text>`)
+    .join('');
   return `<figure><figcaption>${title}</figcaption><svg viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${title}">
 <line x1="50" y1="${HEIGHT - 30}" x2="${WIDTH - 20}" y2="${HEIGHT - 30}" stroke="#999"/><line x1="50" y1="30" x2="50" y2="${HEIGHT - 30}" stroke="#999"/>
 <text x="44" y="${y(maxY) + 4}" text-anchor="end">${Math.round(maxY)}</text><text x="44" y="${HEIGHT - 26}" text-anchor="end">0</text>

@@ -155,7 +155,7 @@ const result: LoadResult = {
   clientRssMiB: Math.round(clientMemory.rss / 1_048_576),
   clientHeapUsedMiB: Math.round(clientMemory.heapUsed / 1_048_576),
   samples,
-  command: `nice npx tsx packages/sim-hub/scripts/load.ts --devices ${DEVICES} --seconds ${SECONDS} --ramp ${RAMP_PER_SECOND}`,
+  command: `npx tsx packages/sim-hub/scripts/load.ts --devices ${DEVICES} --seconds ${SECONDS} --ramp ${RAMP_PER_SECOND}`,
   date: new Date().toISOString(),
 };
 mkdirSync(OUT, { recursive: true });
