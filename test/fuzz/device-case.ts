@@ -10,7 +10,8 @@ import { DeviceEngine, seededRandom } from '@hubwire/core';
 import type { DeviceEngineOptions, DeviceEvent } from '@hubwire/core';
 import { attempt, check, count, Ledger } from './ledger.ts';
 import type { Tally } from './ledger.ts';
-import { chunked, inboundStream, learn } from './packets.ts';
+import { runOutDeadlines, takeTransmit } from './drive.ts';
+import { chunked, inboundStream } from './packets.ts';
 import type { Known } from './packets.ts';
 import type { Rng } from './rng.ts';
 
@@ -70,11 +71,7 @@ export function deviceCase(r: Rng, log?: string[], tally?: Tally): void {
 
   /** The driver's turn: write every byte, hand over every event, check the bounds. */
   const drain = (bytesIn: number): void => {
-    let packets = 0;
-    for (let b = engine.pollTransmit(); b !== undefined; b = engine.pollTransmit()) {
-      packets++;
-      learn(known, b);
-    }
+    const packets = takeTransmit(engine, known);
     let events = 0;
     for (let e = engine.pollEvent(); e !== undefined; e = engine.pollEvent()) {
       events++;
@@ -167,14 +164,11 @@ export function deviceCase(r: Rng, log?: string[], tally?: Tally): void {
   step = 'end: disconnect';
   engine.disconnect(now);
   drain(0);
-  for (let round = 0; round < 1000; round++) {
-    const at = engine.pollTimeout();
-    if (at === undefined) break;
-    now = Math.max(now, at);
-    step = `end: handleTimeout(${now})`;
-    engine.handleTimeout(now);
+  runOutDeadlines(engine, now, (at) => {
+    step = `end: handleTimeout(${at})`;
+    engine.handleTimeout(at);
     drain(0);
-  }
+  });
   check(engine.pollTimeout() === undefined, 'deadlines still armed after the end');
   check(engine.pendingRequests === 0, `${engine.pendingRequests} twin requests still pending after the end`);
   ledger.allEnded();

@@ -8,7 +8,8 @@ import { ProvisioningEngine, seededRandom } from '@hubwire/core';
 import type { ProvisioningEngineOptions, ProvisioningEvent } from '@hubwire/core';
 import { attempt, check, count, Ledger } from './ledger.ts';
 import type { Tally } from './ledger.ts';
-import { chunked, inboundStream, learn } from './packets.ts';
+import { runOutDeadlines, takeTransmit } from './drive.ts';
+import { chunked, inboundStream } from './packets.ts';
 import type { Known } from './packets.ts';
 import type { Rng } from './rng.ts';
 
@@ -48,11 +49,7 @@ export function provisioningCase(r: Rng, log?: string[], tally?: Tally): void {
   const tryIntent = <T>(intent: () => T): T | undefined => attempt(() => step, observe, quiet, intent, tally);
 
   const drain = (bytesIn: number): void => {
-    let packets = 0;
-    for (let b = engine.pollTransmit(); b !== undefined; b = engine.pollTransmit()) {
-      packets++;
-      learn(known, b);
-    }
+    const packets = takeTransmit(engine, known);
     let events = 0;
     for (let e = engine.pollEvent(); e !== undefined; e = engine.pollEvent()) {
       events++;
@@ -104,13 +101,10 @@ export function provisioningCase(r: Rng, log?: string[], tally?: Tally): void {
   step = 'end: disconnect';
   engine.disconnect(now);
   drain(0);
-  for (let round = 0; round < 1000; round++) {
-    const at = engine.pollTimeout();
-    if (at === undefined) break;
-    now = Math.max(now, at);
-    engine.handleTimeout(now);
+  runOutDeadlines(engine, now, (at) => {
+    engine.handleTimeout(at);
     drain(0);
-  }
+  });
   check(engine.registering === undefined, `registration ${engine.registering} still running after the end`);
   ledger.allEnded();
 }

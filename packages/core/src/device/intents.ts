@@ -6,7 +6,8 @@
 import { encodeMessageProperties, MAX_TWIN_SECTION_BYTES, propertyBagSize } from '@hubwire/topics';
 import type { MessagePropertiesInput, PropertyPair, SystemProperties } from '@hubwire/topics';
 import { describe, InvalidIntentError, isRecord, messageOf } from '../shared/errors.ts';
-import { asBytes, isJsonObject, isWellFormed, utf8 } from '../shared/json.ts';
+import { asBytes, isJsonObject, utf8 } from '../shared/json.ts';
+import { isWellFormed } from '../shared/well-formed.ts';
 import { jsonBytes } from '../shared/json-value.ts';
 
 /** Options of `DeviceEngine.disconnect`. */

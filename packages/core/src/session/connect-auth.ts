@@ -6,7 +6,8 @@
 import { CredentialsError } from '@hubwire/sas';
 import { describe, InvalidIntentError, isRecord, messageOf } from '../shared/errors.ts';
 import type { InvalidIntentCode } from '../shared/errors.ts';
-import { isWellFormed, utf8 } from '../shared/json.ts';
+import { utf8 } from '../shared/json.ts';
+import { isWellFormed } from '../shared/well-formed.ts';
 
 /** Credentials for one connection. */
 export interface ConnectAuth {

@@ -8,7 +8,8 @@
  * receives is exactly what the application meant. A lone surrogate is refused too: it has no UTF-8 form.
  */
 import { describe, InvalidIntentError } from './errors.ts';
-import { isWellFormed, utf8 } from './json.ts';
+import { utf8 } from './json.ts';
+import { isWellFormed } from './well-formed.ts';
 
 /** Deeper than this is surely a mistake (IoT Hub allows 10 levels in a twin, docs/protocol.md §9). */
 const MAX_DEPTH = 64;

@@ -3,6 +3,7 @@
  * the whole process (no per-engine or per-call instances).
  */
 import { describe, InvalidIntentError } from './errors.ts';
+import { isWellFormed } from './well-formed.ts';
 
 const encoder = new TextEncoder();
 /** `fatal`: invalid UTF-8 in a body is an error, not silently replaced by U+FFFD. */
@@ -53,23 +54,6 @@ export function utf8(s: string): Uint8Array {
   if (s.length === 0) return EMPTY;
   if (!isWellFormed(s)) throw new InvalidIntentError('invalid-body', 'the text holds a lone surrogate, which has no UTF-8 form');
   return encoder.encode(s);
-}
-
-/** The engine's native check where there is one (ES2024 `String.prototype.isWellFormed`), else a loop. */
-const nativeWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
-
-/** Whether `s` has no lone surrogate, so its UTF-8 form is faithful. */
-export function isWellFormed(s: string): boolean {
-  if (nativeWellFormed !== undefined) return nativeWellFormed.call(s);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const low = s.charCodeAt(i + 1); // NaN past the end
-      if (c > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) return false;
-      i++;
-    }
-  }
-  return true;
 }
 
 /** Whether `value` is a non-null, non-array object (a JSON object once parsed). */

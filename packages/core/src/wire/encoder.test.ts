@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { concat, fixedHeader, messageId, oracleGenerate, oracleParse, payload, sameBytes, topicName } from '../../test/mqtt-oracle.ts';
+import { refusal } from '../../test/refusal.ts';
 import { InvalidIntentError } from '../shared/errors.ts';
 import { PacketDecoder } from './decoder.ts';
 import {
@@ -51,16 +52,6 @@ function generated(p: PublishInput): Uint8Array {
   });
 }
 
-/** The InvalidIntentError code `encode` is refused with; fails when it does not throw one. */
-function refusal(encode: () => unknown): string {
-  try {
-    encode();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidIntentError);
-    return (error as InvalidIntentError).code;
-  }
-  throw new Error('the encoder did not throw');
-}
 
 const ONE = new Uint8Array(1);
 

@@ -6,7 +6,8 @@
  * every length prefix, and whose remaining length, counts exactly the bytes that follow it.
  */
 import { InvalidIntentError } from '../shared/errors.ts';
-import { encodeMeasuredInto, isWellFormedUtf16, LONE_SURROGATE_FOUND, strictUtf8Length } from './utf8.ts';
+import { isWellFormed } from '../shared/well-formed.ts';
+import { encodeMeasuredInto, LONE_SURROGATE_FOUND, strictUtf8Length } from './utf8.ts';
 
 /** Largest value the 4-byte remaining-length field can carry (MQTT 3.1.1 §2.2.3). */
 export const MAX_REMAINING_LENGTH = 268_435_455;
@@ -91,7 +92,7 @@ function invalidString(packet: string, field: string, loneSurrogate: boolean): I
 /** Throws `invalid-string` when `s` holds a lone surrogate [MQTT-1.5.3-1] or U+0000 [MQTT-1.5.3-2]. */
 export function checkMqttString(packet: string, field: string, s: string): void {
   if (s.includes('\0')) throw invalidString(packet, field, false);
-  if (!isWellFormedUtf16(s)) throw invalidString(packet, field, true);
+  if (!isWellFormed(s)) throw invalidString(packet, field, true);
 }
 
 /**

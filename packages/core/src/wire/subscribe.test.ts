@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ascii, fixedHeader, messageId, oracleGenerate, oracleParseOne, sameBytes } from '../../test/mqtt-oracle.ts';
+import { refusal } from '../../test/refusal.ts';
 import { InvalidIntentError } from '../shared/errors.ts';
 import { PacketDecoder } from './decoder.ts';
 import { encodeSubscribe, encodeUnsubscribe, type SubscriptionRequest } from './subscribe.ts';
@@ -111,16 +112,6 @@ describe('encodeSubscribe golden vectors', () => {
 });
 
 describe('encodeSubscribe and encodeUnsubscribe limits', () => {
-  /** The InvalidIntentError code `encode` is refused with. */
-  function refusal(encode: () => unknown): string {
-    try {
-      encode();
-    } catch (error) {
-      expect(error).toBeInstanceOf(InvalidIntentError);
-      return (error as InvalidIntentError).code;
-    }
-    throw new Error('the encoder did not throw');
-  }
 
   it.each([
     ['invalid-packet-id', 'packet id 0', 0, [{ topic: 'a', qos: 0 }]],

@@ -242,17 +242,3 @@ export function encodeUtf8Into(s: string, target: Uint8Array, offset: number): n
 function isLowSurrogate(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;
 }
-
-/** `String.prototype.isWellFormed` (ES2024) where the runtime has it: native, and O(1) on one-byte strings. */
-const nativeIsWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
-
-/** A high surrogate not followed by a low one, or a low surrogate not preceded by a high one. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
-
-/**
- * Whether `s` has no lone surrogate, i.e. has a UTF-8 form that decodes back to `s` exactly. MQTT strings
- * must not encode surrogate code points [MQTT-1.5.3-1], and `TextEncoder` would silently write U+FFFD.
- */
-export function isWellFormedUtf16(s: string): boolean {
-  return nativeIsWellFormed !== undefined ? nativeIsWellFormed.call(s) : !LONE_SURROGATE.test(s);
-}

@@ -20,7 +20,7 @@ import {
   type PublishInput,
 } from './encoder.ts';
 import type { InboundPacket } from './packets.ts';
-import { isWellFormedUtf16 } from './utf8.ts';
+import { isWellFormed } from '../shared/well-formed.ts';
 
 /** Topics valid and not: names, any string (lone surrogates, wildcards, NUL), lengths around 65,535 bytes, non-strings. */
 const anyTopic: fc.Arbitrary<unknown> = fc.oneof(
@@ -128,7 +128,7 @@ describe('the PUBLISH encoders on arbitrary input', () => {
 
   it('encodeEnginePublish, on the checked fields an engine passes, makes what encodePublish makes, whole or as header + payload, and refuses the same sizes', () => {
     // Valid topic names only (the engine builds its topics from checked parts), lengths around 65,535 bytes included.
-    const engineTopic = anyTopic.filter((t): t is string => typeof t === 'string' && t !== '' && !/[+#\u0000]/.test(t) && isWellFormedUtf16(t));
+    const engineTopic = anyTopic.filter((t): t is string => typeof t === 'string' && t !== '' && !/[+#\u0000]/.test(t) && isWellFormed(t));
     const enginePayload = fc.oneof({ weight: 5, arbitrary: fc.uint8Array({ maxLength: 64 }) }, fc.integer({ min: 0, max: 300_000 }).map((n) => new Uint8Array(n).fill(n & 0xff)));
     fc.assert(
       fc.property(engineTopic, enginePayload, fc.constantFrom<0 | 1>(0, 1), fc.integer({ min: 1, max: 65_535 }), fc.boolean(), fc.boolean(), (topic, payload, qos, id, dup, withPayload) => {
